@@ -1,0 +1,34 @@
+// Prints how to use the running demo system. Usage: node scripts/print-demo-banner.mjs '<seed json>' <apiPort> <uiPort>
+const [seedJson, port, uiPort] = process.argv.slice(2);
+const d = JSON.parse(seedJson);
+const body = {
+  secretKey: d.partnerSecretKey,
+  businessId: `demo-${Date.now()}`,
+  linkManName: '王先生',
+  linkManTel: '138 0013 8000',
+  remark: '想了解企业版报价',
+  source: 1,
+  fromPage: 'https://www.baidu.com/s?wd=scrm',
+  landPage: 'https://example.com/landing',
+  submitPage: 'https://example.com/landing#form',
+  device: 'mobile',
+  chat: '访客: 你好, 报价多少?',
+};
+console.log(`
+SCRM backend is running.
+  API          http://127.0.0.1:${port}   (docs: /docs, OpenAPI: /openapi.json, health: /health)
+  Temporal UI  http://127.0.0.1:${uiPort}
+  Admin login  ${d.adminUsername ?? 'admin'} / ${d.adminPassword ?? '(see .data/demo-credentials.json)'}
+  Partner key  ${d.partnerSecretKey}
+  Logs         .data/api.log  .data/worker.log  .data/temporal.log
+
+Post a clue (change businessId to post another):
+  curl -s -X POST http://127.0.0.1:${port}/api-scrm/openapi/clue/collect \\
+    -H 'content-type: application/json' \\
+    -d '${JSON.stringify(body)}'
+
+Then, in the Temporal UI, filter workflows by  BusinessId="${body.businessId}"  (or ClueId="<id>");
+workflow ids are clue-distribution-<clue id>. Log in for the admin API:
+  curl -s -X POST http://127.0.0.1:${port}/admin/auth/login -H 'content-type: application/json' \\
+    -d '{"username":"${d.adminUsername ?? 'admin'}","password":"<password above>"}'
+`);

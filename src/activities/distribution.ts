@@ -1,0 +1,48 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Db } from '../db/knex';
+import {
+  assignClueManually,
+  autoAssignClue,
+  checkFollowUpOrRecycle,
+  loadDistributionSnapshot,
+  type DistributionDefaults,
+} from '../domain/distribution/assign-clue';
+import { DomainError } from '../domain/errors';
+
+/** Domain errors that retrying cannot fix become non-retryable failures; everything else (database down...) retries. */
+async function domainCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof DomainError && ['not_found', 'validation', 'conflict'].includes(error.kind)) {
+      throw ApplicationFailure.nonRetryable(error.message, error.code);
+    }
+    throw error;
+  }
+}
+
+export function createDistributionActivities(deps: { db: Db; defaults: DistributionDefaults }) {
+  const { db, defaults } = deps;
+  return {
+    async loadDistributionSnapshot(input: { clueId: string }) {
+      return domainCall(() => loadDistributionSnapshot(db, input.clueId, defaults));
+    },
+    async autoAssignClue(input: { clueId: string; expectedSeq: number }) {
+      return domainCall(() => autoAssignClue(db, input, defaults));
+    },
+    async assignClueManually(input: {
+      clueId: string;
+      expectedSeq: number;
+      employeeUserid: string;
+      employeeName?: string | null;
+      operator: string;
+    }) {
+      return domainCall(() => assignClueManually(db, input, defaults));
+    },
+    async checkFollowUpOrRecycle(input: { clueId: string; seq: number; recycle: boolean }) {
+      return domainCall(() => checkFollowUpOrRecycle(db, input));
+    },
+  };
+}
+
+export type DistributionActivities = ReturnType<typeof createDistributionActivities>;

@@ -1,0 +1,160 @@
+import { Type } from '@sinclair/typebox';
+import { findClueById } from '../../../db/queries/clues';
+import { getClueDetail, pageClues } from '../../../domain/clues/clue-queries';
+import { updateClueAndFollowUp } from '../../../domain/clues/follow-up';
+import { NotFoundError, UnavailableError } from '../../../domain/errors';
+import { clueDistributionWorkflowId } from '../../../temporal/names';
+import type { AppDeps } from '../../app';
+import { PageOf, PageRequest } from '../../paging';
+import { defineRoute, type RouteDefinition } from '../../route';
+import { IdString, StringEnum } from '../../validation';
+import { ClueDetailView, ClueView, presentClue, presentClueDetail } from './schemas';
+
+const STATUSES = ['pending', 'waiting', 'assigned', 'followed', 'pool', 'closed'] as const;
+const optionalEdit = (max: number) => Type.Optional(Type.Union([Type.String({ maxLength: max }), Type.Null()]));
+
+export function clueRoutes(deps: AppDeps): RouteDefinition[] {
+  const actor = (ctx: { user?: { username: string } | undefined }) => ctx.user?.username ?? 'system';
+  return [
+    defineRoute({
+      method: 'POST',
+      path: '/admin/clue/page',
+      operationId: 'pageClues',
+      seedOp: 'clue.page',
+      summary: 'Page through clues (the public pool and assigned clues)',
+      tag: 'clues',
+      auth: 'admin',
+      permission: 'clue:read',
+      body: PageRequest(
+        {
+          status: Type.Optional(Type.Array(StringEnum(STATUSES), { maxItems: STATUSES.length })),
+          ownerUserid: Type.Optional(Type.String({ maxLength: 64 })),
+          businessId: Type.Optional(Type.String({ maxLength: 64 })),
+          partnerId: Type.Optional(IdString),
+          policyId: Type.Optional(IdString),
+          phone: Type.Optional(Type.String({ maxLength: 32 })),
+          keyword: Type.Optional(Type.String({ maxLength: 64 })),
+          ctimeFrom: Type.Optional(Type.String({ format: 'date-time' })),
+          ctimeTo: Type.Optional(Type.String({ format: 'date-time' })),
+        },
+        ['id', 'ctime', 'mtime', 'assignedAt'],
+      ),
+      response: PageOf(ClueView),
+      handle: async ({ body }) => {
+        const page = await pageClues(deps.db, body);
+        return { list: page.list.map(presentClue), total: page.total, pageNum: body.pageNum, pageSize: body.pageSize };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/admin/clue/detail',
+      operationId: 'getClueDetail',
+      seedOp: 'clueDetail.get',
+      summary: 'Clue detail with its assignment history, follow-ups, timeline and live workflow state',
+      description: 'Input is a clue id (customerId lookups arrive with the WeCom customer mirror).',
+      tag: 'clues',
+      auth: 'admin',
+      permission: 'clue:read',
+      query: Type.Object({ clueId: IdString }),
+      response: ClueDetailView,
+      handle: async ({ query }) => {
+        const detail = await getClueDetail(deps.db, query.clueId);
+        const state = await deps.distribution.state(query.clueId);
+        const workflow = state ? { workflowId: clueDistributionWorkflowId(query.clueId), state } : null;
+        return presentClueDetail(detail, workflow);
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/admin/clue/update',
+      operationId: 'updateClueAndFollowUp',
+      seedOp: 'clue.updateAndFollowUp',
+      summary: "Modify a clue's basic information and/or record a manual follow-up",
+      description: 'A follow-up settles the distribution’s follow-up SLA; the workflow is told at once.',
+      tag: 'clues',
+      auth: 'admin',
+      permission: 'clue:write',
+      body: Type.Object(
+        {
+          id: IdString,
+          linkManName: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' })),
+          linkManTel: Type.Optional(Type.String({ minLength: 1, maxLength: 32, format: 'cn-phone' })),
+          email: optionalEdit(254),
+          address: optionalEdit(256),
+          wechat: optionalEdit(64),
+          remark: optionalEdit(2000),
+          tag: optionalEdit(64),
+          followUp: Type.Optional(
+            Type.Object(
+              {
+                content: Type.String({ minLength: 1, maxLength: 5000, pattern: '\\S' }),
+                method: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      response: ClueView,
+      handle: async ({ body }, ctx) => {
+        const { id, followUp, ...edit } = body;
+        const result = await updateClueAndFollowUp(deps.db, { clueId: id, edit, followUp }, { username: actor(ctx) });
+        if (result.followUpRecorded) await deps.distribution.notifyFollowUp(id);
+        return presentClue(result.clue);
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/admin/clue/batchAssign',
+      operationId: 'batchAssignClues',
+      seedOp: 'clue.batchAssign',
+      summary: 'Assign one or many clues to an employee by hand, through each clue’s distribution workflow',
+      tag: 'clues',
+      auth: 'admin',
+      permission: 'clue:assign',
+      body: Type.Object(
+        {
+          clueIds: Type.Array(IdString, { minItems: 1, maxItems: 200, uniqueItems: true }),
+          employeeUserid: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.@-]+$', 'x-message': 'must be a WeCom userid' }),
+          employeeName: Type.Optional(Type.String({ maxLength: 64 })),
+        },
+        { additionalProperties: false },
+      ),
+      response: Type.Object({
+        results: Type.Array(
+          Type.Object({
+            clueId: Type.String(),
+            ok: Type.Boolean(),
+            seq: Type.Optional(Type.Integer()),
+            error: Type.Optional(Type.String()),
+          }),
+        ),
+      }),
+      handle: async ({ body }, ctx) => {
+        const results = [];
+        for (const clueId of body.clueIds) {
+          const clue = await findClueById(deps.db, clueId);
+          if (!clue) {
+            if (body.clueIds.length === 1) throw new NotFoundError('clue', clueId, 'CLUE_NOT_FOUND');
+            results.push({ clueId, ok: false, error: 'clue not found' });
+            continue;
+          }
+          try {
+            const assigned = await deps.distribution.assignManually(
+              { id: clue.id, businessId: clue.business_id },
+              { employeeUserid: body.employeeUserid, employeeName: body.employeeName ?? null, operator: actor(ctx) },
+            );
+            results.push({ clueId, ok: true, seq: assigned.seq });
+          } catch (error) {
+            if (body.clueIds.length === 1) {
+              throw new UnavailableError(`assignment could not be completed: ${(error as Error).message}`);
+            }
+            results.push({ clueId, ok: false, error: (error as Error).message });
+          }
+        }
+        return { results };
+      },
+    }),
+  ];
+}

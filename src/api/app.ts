@@ -1,0 +1,89 @@
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import { Type } from '@sinclair/typebox';
+import type { Config } from '../config';
+import type { Db } from '../db/knex';
+import type { PartnerAuthenticator } from '../domain/partners/partner-auth';
+import type { DistributionClient } from '../temporal/distribution-client';
+import type { DistributionDispatcher } from '../temporal/distribution-dispatcher';
+import type { Client } from '@temporalio/client';
+import { everyAdminMayDoEverything, requireAdmin, type PermissionCheck } from './auth/middleware';
+import { success } from './envelope';
+import { errorHandler } from './middleware/errors';
+import { requestId } from './middleware/request-id';
+import { buildOpenApiDocument } from './openapi';
+import { docsRoutes } from './docs';
+import type { RequestContext, RouteDefinition } from './route';
+import { allRoutes } from './routes';
+import { validate } from './validation';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  temporal: Client;
+  distribution: DistributionClient;
+  dispatcher: DistributionDispatcher;
+  partnerAuth: PartnerAuthenticator;
+  permissionCheck?: PermissionCheck;
+}
+
+const DEFAULT_BODY_LIMIT = '256kb';
+const EmptyObject = Type.Object({});
+
+function koaPath(openApiPath: string): string {
+  return openApiPath.replace(/\{(\w+)\}/g, ':$1');
+}
+
+function mount(router: Router, route: RouteDefinition, deps: AppDeps): void {
+  const middleware: Koa.Middleware[] = [];
+  if (route.method === 'POST') {
+    middleware.push(
+      bodyParser({ enableTypes: ['json'], jsonLimit: route.bodyLimit ?? DEFAULT_BODY_LIMIT, encoding: 'utf-8' }),
+    );
+  }
+  if (route.auth === 'admin') {
+    middleware.push(
+      requireAdmin(deps.db, deps.config.JWT_SECRET, route.permission, deps.permissionCheck ?? everyAdminMayDoEverything),
+    );
+  }
+  middleware.push(async (ctx) => {
+    const body = route.body ? validate(route.body, (ctx.request as { body?: unknown }).body ?? {}) : {};
+    const query = validate(route.query ?? EmptyObject, { ...ctx.query });
+    const params = validate(route.params ?? EmptyObject, { ...ctx.params });
+    const requestContext: RequestContext = {
+      requestId: String(ctx.state['requestId']),
+      user: ctx.state['user'] as RequestContext['user'],
+      ip: ctx.ip,
+      koa: ctx,
+    };
+    const data = await route.handle({ body, query, params }, requestContext);
+    ctx.status = 200;
+    ctx.body = success(data, route.successMessage);
+  });
+  const method = route.method === 'GET' ? 'get' : 'post';
+  router[method](route.operationId, koaPath(route.path), ...middleware);
+}
+
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa({ proxy: false });
+  const routes = allRoutes(deps);
+  const openApi = buildOpenApiDocument(routes);
+  const router = new Router();
+  for (const route of routes) mount(router, route, deps);
+
+  router.get('/openapi.json', (ctx) => {
+    ctx.body = openApi;
+  });
+  docsRoutes(router);
+
+  app.use(requestId());
+  app.use(errorHandler(deps.logger));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}
+
+export { success };

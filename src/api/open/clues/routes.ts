@@ -1,0 +1,30 @@
+import { Type } from '@sinclair/typebox';
+import { collectPartnerClue } from '../../../domain/clues/collect-clue';
+import type { AppDeps } from '../../app';
+import { defineRoute, type RouteDefinition } from '../../route';
+import { CollectClueBody } from './collect-schema';
+
+export function openClueRoutes(deps: AppDeps): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: 'POST',
+      path: '/api-scrm/openapi/clue/collect',
+      operationId: 'collectClue',
+      seedOp: 'openapi.clueCollect',
+      summary: 'Collect a clue from a partner (seed 000)',
+      description:
+        'Stores the clue before answering and starts its distribution. The same businessId sent again updates the one clue and never starts a second distribution. `data` is the businessId.',
+      tag: 'open-api',
+      auth: 'public',
+      body: CollectClueBody,
+      response: Type.String({ description: 'businessId' }),
+      bodyLimit: '1mb',
+      handle: async ({ body }) => {
+        const partner = await deps.partnerAuth.authenticate(body.secretKey);
+        const { clueId, inserted } = await collectPartnerClue(deps.db, partner, body);
+        if (inserted) deps.dispatcher.enqueue({ id: clueId, businessId: body.businessId });
+        return body.businessId;
+      },
+    }),
+  ];
+}

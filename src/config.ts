@@ -1,0 +1,64 @@
+import { Type, type Static } from '@sinclair/typebox';
+import Ajv from 'ajv';
+
+/**
+ * Every setting the processes read, validated once at boot. Secrets have no default anywhere:
+ * the start script generates development secrets into .data/secrets.env, and production must
+ * set them explicitly.
+ */
+const ConfigSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], {
+    default: 'development',
+  }),
+  DATABASE_URL: Type.String({ minLength: 1 }),
+  TEMPORAL_ADDRESS: Type.String({ minLength: 1, default: '127.0.0.1:7233' }),
+  TEMPORAL_NAMESPACE: Type.String({ minLength: 1, default: 'default' }),
+  TEMPORAL_TASK_QUEUE: Type.String({ minLength: 1, default: 'scrm-main' }),
+  API_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  API_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  JWT_SECRET: Type.String({ minLength: 32 }),
+  JWT_TTL_SECONDS: Type.Integer({ minimum: 60, default: 7200 }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  /** How often the API re-tries starting distributions that could not be started at intake. */
+  DISPATCH_SWEEP_MS: Type.Integer({ minimum: 50, default: 2000 }),
+  /** Default per-partner request budget per minute, when the partner row does not set one. */
+  PARTNER_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 6000 }),
+  /** Upper bound for a distribution's re-check when nothing else wakes it (policy edits do). */
+  DISTRIBUTION_RECHECK_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
+  PG_POOL_MAX: Type.Integer({ minimum: 1, default: 10 }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const INTEGER_KEYS = new Set(
+  Object.entries(ConfigSchema.properties)
+    .filter(([, schema]) => (schema as { type?: string }).type === 'integer')
+    .map(([key]) => key),
+);
+
+/** Reads and validates configuration from an environment map; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key];
+    if (value === undefined || value === '') continue;
+    raw[key] = INTEGER_KEYS.has(key) && /^-?\d+$/.test(value) ? Number(value) : value;
+  }
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+  const validate = ajv.compile<Config>(ConfigSchema);
+  if (!validate(raw)) {
+    const problems = (validate.errors ?? []).map((e) => {
+      const key = e.instancePath.replace(/^\//, '') || String(e.params['missingProperty'] ?? '');
+      return `  ${key}: ${e.message ?? 'invalid'}`;
+    });
+    throw new ConfigError(`Invalid configuration (environment variables):\n${[...new Set(problems)].join('\n')}`);
+  }
+  return raw as Config;
+}

@@ -1,0 +1,166 @@
+import type { Executor } from '../knex';
+
+export type ClueStatus = 'pending' | 'waiting' | 'assigned' | 'followed' | 'pool' | 'closed';
+
+export interface ClueRow {
+  id: string;
+  partner_id: string | null;
+  business_id: string | null;
+  link_man_name: string;
+  link_man_tel: string;
+  phone_normalized: string;
+  email: string | null;
+  address: string | null;
+  wechat: string | null;
+  remark: string | null;
+  source: number | null;
+  from_page: string | null;
+  land_page: string | null;
+  submit_page: string | null;
+  device: string | null;
+  tag: string | null;
+  se: string | null;
+  chat: string | null;
+  status: ClueStatus;
+  distribution_state: 'pending' | 'started';
+  dispatch_attempts: number;
+  last_dispatch_error: string | null;
+  distribution_started_at: Date | null;
+  policy_id: string | null;
+  owner_userid: string | null;
+  owner_name: string | null;
+  assigned_at: Date | null;
+  assignment_seq: number;
+  first_follow_up_at: Date | null;
+  waiting_reason: string | null;
+  duplicate_of_clue_id: string | null;
+  receive_count: number;
+  is_del: number;
+  ctime: Date;
+  cuser: string | null;
+  mtime: Date;
+  muser: string | null;
+}
+
+export interface ClueFields {
+  linkManName: string;
+  linkManTel: string;
+  phoneNormalized: string;
+  email: string | null;
+  address: string | null;
+  wechat: string | null;
+  remark: string | null;
+  source: number | null;
+  fromPage: string | null;
+  landPage: string | null;
+  submitPage: string | null;
+  device: string | null;
+  tag: string | null;
+  se: string | null;
+  chat: string | null;
+}
+
+const COLUMNS: Array<[keyof ClueFields, string]> = [
+  ['linkManName', 'link_man_name'],
+  ['linkManTel', 'link_man_tel'],
+  ['phoneNormalized', 'phone_normalized'],
+  ['email', 'email'],
+  ['address', 'address'],
+  ['wechat', 'wechat'],
+  ['remark', 'remark'],
+  ['source', 'source'],
+  ['fromPage', 'from_page'],
+  ['landPage', 'land_page'],
+  ['submitPage', 'submit_page'],
+  ['device', 'device'],
+  ['tag', 'tag'],
+  ['se', 'se'],
+  ['chat', 'chat'],
+];
+
+const UPSERT_SQL = `
+WITH up AS (
+  INSERT INTO clue (partner_id, business_id, ${COLUMNS.map(([, c]) => c).join(', ')}, cuser, muser)
+  VALUES (?, ?, ${COLUMNS.map(() => '?').join(', ')}, ?, ?)
+  ON CONFLICT (partner_id, business_id) DO UPDATE SET
+    ${COLUMNS.map(([, c]) => `${c} = EXCLUDED.${c}`).join(', ')},
+    receive_count = clue.receive_count + 1,
+    mtime = now(),
+    muser = EXCLUDED.muser
+  RETURNING id, (xmax = 0) AS inserted
+), ev AS (
+  INSERT INTO clue_event (clue_id, kind, cuser)
+  SELECT id, CASE WHEN inserted THEN 'intake' ELSE 'intake_update' END, ? FROM up
+)
+SELECT id, inserted FROM up`;
+
+/**
+ * Inserts the partner's clue or, when the partner already sent this businessId, updates it in
+ * place — one statement, so concurrent retries of one businessId serialise on the unique index
+ * and exactly one of them reports `inserted`.
+ */
+export async function upsertPartnerClue(
+  db: Executor,
+  partnerId: string,
+  businessId: string,
+  fields: ClueFields,
+  actor: string,
+): Promise<{ id: string; inserted: boolean }> {
+  const result = await db.raw<{ rows: Array<{ id: string; inserted: boolean }> }>(UPSERT_SQL, [
+    partnerId,
+    businessId,
+    ...COLUMNS.map(([k]) => fields[k]),
+    actor,
+    actor,
+    actor,
+  ]);
+  const row = result.rows[0];
+  if (!row) throw new Error('clue upsert returned no row');
+  return row;
+}
+
+export async function findClueById(db: Executor, id: string): Promise<ClueRow | undefined> {
+  return db<ClueRow>('clue').where({ id, is_del: 0 }).first();
+}
+
+export async function insertClueEvent(
+  db: Executor,
+  clueId: string,
+  kind: string,
+  detail: Record<string, unknown> | null,
+  cuser: string | null,
+): Promise<void> {
+  await db('clue_event').insert({ clue_id: clueId, kind, detail: detail ? JSON.stringify(detail) : null, cuser });
+}
+
+/**
+ * Clues whose distribution Temporal has not accepted yet. No row locks: two sweepers starting the
+ * same workflow id is harmless, and holding locks across calls to Temporal would block intake.
+ */
+export async function findPendingDistributions(
+  trx: Executor,
+  limit: number,
+  olderThanMs: number,
+): Promise<Array<{ id: string; business_id: string | null }>> {
+  return trx('clue')
+    .select('id', 'business_id')
+    .where('distribution_state', 'pending')
+    .andWhere('ctime', '<', trx.raw(`now() - (? * interval '1 millisecond')`, [olderThanMs]))
+    .orderBy('id')
+    .limit(limit);
+}
+
+export async function markDistributionsStarted(db: Executor, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db('clue')
+    .whereIn('id', ids)
+    .andWhere('distribution_state', 'pending')
+    .update({ distribution_state: 'started', distribution_started_at: db.fn.now() });
+}
+
+export async function recordDispatchFailure(db: Executor, ids: string[], message: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db('clue')
+    .whereIn('id', ids)
+    .update({ dispatch_attempts: db.raw('dispatch_attempts + 1'), last_dispatch_error: message.slice(0, 500) });
+}

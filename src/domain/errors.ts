@@ -1,0 +1,118 @@
+/**
+ * Domain errors: what went wrong in business terms. The API maps `kind` to an HTTP status and
+ * the envelope code; activities map `retryable` to Temporal's retry decision. Domain code never
+ * throws HTTP errors.
+ */
+export type ErrorKind =
+  | 'validation'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'too_large'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal';
+
+export abstract class DomainError extends Error {
+  abstract readonly kind: ErrorKind;
+  /** Stable UPPER_SNAKE identifier clients and logs can match on. */
+  abstract readonly code: string;
+  /** Optional structured detail (e.g. the failing fields). Never contains secrets. */
+  readonly details?: unknown;
+
+  constructor(message: string, details?: unknown) {
+    super(message);
+    this.details = details;
+  }
+}
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export class ValidationError extends DomainError {
+  override readonly name = 'ValidationError';
+  readonly kind = 'validation' as const;
+  readonly code = 'VALIDATION_FAILED';
+  readonly problems: FieldProblem[];
+
+  constructor(problems: FieldProblem[]) {
+    super(problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
+    this.problems = problems;
+  }
+
+  static field(field: string, message: string): ValidationError {
+    return new ValidationError([{ field, message }]);
+  }
+}
+
+export class UnauthorizedError extends DomainError {
+  override readonly name = 'UnauthorizedError';
+  readonly kind = 'unauthorized' as const;
+  readonly code: string;
+  constructor(message: string, code = 'UNAUTHORIZED') {
+    super(message);
+    this.code = code;
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  override readonly name = 'ForbiddenError';
+  readonly kind = 'forbidden' as const;
+  readonly code = 'FORBIDDEN';
+}
+
+export class NotFoundError extends DomainError {
+  override readonly name = 'NotFoundError';
+  readonly kind = 'not_found' as const;
+  readonly code: string;
+  constructor(what: string, id: string | number, code = 'NOT_FOUND') {
+    super(`${what} ${id} not found`);
+    this.code = code;
+  }
+}
+
+export class ConflictError extends DomainError {
+  override readonly name = 'ConflictError';
+  readonly kind = 'conflict' as const;
+  readonly code: string;
+  constructor(message: string, code = 'CONFLICT') {
+    super(message);
+    this.code = code;
+  }
+}
+
+export class RateLimitedError extends DomainError {
+  override readonly name = 'RateLimitedError';
+  readonly kind = 'rate_limited' as const;
+  readonly code = 'RATE_LIMITED';
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export class UnavailableError extends DomainError {
+  override readonly name = 'UnavailableError';
+  readonly kind = 'unavailable' as const;
+  readonly code: string;
+  constructor(message: string, code = 'DEPENDENCY_UNAVAILABLE') {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** SQLSTATE of a PostgreSQL error, when the error came from the database. */
+export function sqlState(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+export const SQLSTATE_UNIQUE_VIOLATION = '23505';
+export const SQLSTATE_FOREIGN_KEY_VIOLATION = '23503';

@@ -1,0 +1,82 @@
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Db } from '../../db/knex';
+import { findPartnerCredential, type PartnerCredential } from '../../db/queries/partners';
+import { RateLimitedError, UnauthorizedError } from '../errors';
+import { parsePartnerKey, secretMatches } from './partner-keys';
+
+export interface AuthenticatedPartner {
+  partnerId: string;
+  partnerName: string;
+}
+
+export interface PartnerAuthOptions {
+  defaultRateLimitPerMinute: number;
+  /** How long a looked-up key is trusted before it is read again; bounds how late a revocation bites. */
+  cacheTtlMs?: number;
+}
+
+/**
+ * Authenticates partners by secret key and applies each partner's request budget. Credentials are
+ * cached briefly so intake does not read the key table on every request; a revocation takes
+ * effect within the cache TTL (default 5 s) in every API process.
+ */
+export class PartnerAuthenticator {
+  private readonly cache = new Map<string, { credential: PartnerCredential | undefined; expiresAt: number }>();
+  private readonly limiters = new Map<number, RateLimiterMemory>();
+  private readonly ttlMs: number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: PartnerAuthOptions,
+  ) {
+    this.ttlMs = options.cacheTtlMs ?? 5000;
+  }
+
+  async authenticate(secretKey: string): Promise<AuthenticatedPartner> {
+    const parsed = parsePartnerKey(secretKey);
+    if (!parsed) throw new UnauthorizedError('secretKey is not valid', 'PARTNER_KEY_INVALID');
+    const credential = await this.lookup(parsed.keyId);
+    // The digest comparison runs even for unknown ids so both paths cost the same.
+    const matches = secretMatches(parsed.secret, credential?.secretSha256 ?? Buffer.alloc(32));
+    if (!credential || !matches) throw new UnauthorizedError('secretKey is not valid', 'PARTNER_KEY_INVALID');
+    if (credential.revoked) throw new UnauthorizedError('secretKey has been revoked', 'PARTNER_KEY_REVOKED');
+    await this.consume(credential);
+    return { partnerId: credential.partnerId, partnerName: credential.partnerName };
+  }
+
+  /** Drops cached credentials so a revocation made by this process applies at once. */
+  forget(keyId?: string): void {
+    if (keyId) this.cache.delete(keyId);
+    else this.cache.clear();
+  }
+
+  private async lookup(keyId: string): Promise<PartnerCredential | undefined> {
+    const now = Date.now();
+    const hit = this.cache.get(keyId);
+    if (hit && hit.expiresAt > now) return hit.credential;
+    const credential = await findPartnerCredential(this.db, keyId);
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(keyId, { credential, expiresAt: now + this.ttlMs });
+    return credential;
+  }
+
+  private async consume(credential: PartnerCredential): Promise<void> {
+    const perMinute = credential.rateLimitPerMinute ?? this.options.defaultRateLimitPerMinute;
+    let limiter = this.limiters.get(perMinute);
+    if (!limiter) {
+      limiter = new RateLimiterMemory({ points: perMinute, duration: 60, keyPrefix: `partner-${perMinute}` });
+      this.limiters.set(perMinute, limiter);
+    }
+    try {
+      await limiter.consume(credential.partnerId);
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) {
+        throw new RateLimitedError(
+          `rate limit of ${perMinute} requests per minute exceeded for this partner`,
+          Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
+        );
+      }
+      throw rejection;
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import { issueAdminToken } from './tokens';
+import type { Db } from '../../db/knex';
+import { findUserByUsername } from '../../db/queries/users';
+import { UnauthorizedError } from '../errors';
+import { verifyPassword } from '../passwords';
+
+// Compared against when the username does not exist, so both failures take the same time.
+const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+export async function login(
+  db: Db,
+  credentials: { username: string; password: string },
+  token: { secret: string; ttlSeconds: number },
+): Promise<{ token: string; expiresIn: number; user: { id: string; username: string; realName: string | null } }> {
+  const user = await findUserByUsername(db, credentials.username);
+  const ok = await verifyPassword(credentials.password, user?.password_hash ?? DUMMY_HASH);
+  if (!user || !ok) throw new UnauthorizedError('wrong username or password', 'LOGIN_FAILED');
+  if (user.account_status !== 0) throw new UnauthorizedError('account disabled', 'ACCOUNT_DISABLED');
+  const jwt = issueAdminToken(
+    {
+      uid: user.id,
+      emp_no: user.emp_no ?? '',
+      user_name: user.username,
+      phone_num: user.phone_num ?? '',
+      account_status: String(user.account_status),
+      dept_id: user.dept_id ?? '',
+      tv: user.token_version,
+    },
+    token.secret,
+    token.ttlSeconds,
+  );
+  return { token: jwt, expiresIn: token.ttlSeconds, user: { id: user.id, username: user.username, realName: user.real_name } };
+}

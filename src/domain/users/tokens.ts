@@ -1,0 +1,43 @@
+import jwt from 'jsonwebtoken';
+import { UnauthorizedError } from '../errors';
+
+/** Claims of the admin token, named as in the seed's example token. */
+export interface AdminClaims {
+  uid: string;
+  emp_no: string;
+  user_name: string;
+  phone_num: string;
+  account_status: string;
+  dept_id: string;
+  /** Password version: a password change bumps it and old tokens stop verifying. */
+  tv: number;
+}
+
+export interface AuthUser {
+  id: string;
+  username: string;
+  empNo: string;
+  deptId: string;
+}
+
+const ALGORITHM = 'HS256';
+const ISSUER = 'scrm-backend';
+
+export function issueAdminToken(claims: AdminClaims, secret: string, ttlSeconds: number): string {
+  return jwt.sign(claims, secret, { algorithm: ALGORITHM, expiresIn: ttlSeconds, issuer: ISSUER });
+}
+
+/** Verifies signature (HS256 only), issuer and expiry; any failure is a 401 with a reason. */
+export function verifyAdminToken(token: string, secret: string): AdminClaims {
+  try {
+    const payload = jwt.verify(token, secret, { algorithms: [ALGORITHM], issuer: ISSUER });
+    if (typeof payload !== 'object' || typeof payload['uid'] !== 'string' || typeof payload['tv'] !== 'number') {
+      throw new UnauthorizedError('token is missing required claims', 'TOKEN_INVALID');
+    }
+    return payload as unknown as AdminClaims;
+  } catch (error) {
+    if (error instanceof UnauthorizedError) throw error;
+    if (error instanceof jwt.TokenExpiredError) throw new UnauthorizedError('token expired', 'TOKEN_EXPIRED');
+    throw new UnauthorizedError('token invalid', 'TOKEN_INVALID');
+  }
+}

@@ -1,0 +1,72 @@
+import type { Server } from 'node:http';
+import type { Connection } from '@temporalio/client';
+import { createApp } from '../api/app';
+import { loadConfig, type Config } from '../config';
+import { createDb, type Db } from '../db/knex';
+import { PartnerAuthenticator } from '../domain/partners/partner-auth';
+import { createLogger } from '../logger';
+import { createTemporalClient, ensureSearchAttributes } from '../temporal/connection';
+import { DistributionClient } from '../temporal/distribution-client';
+import { DistributionDispatcher } from '../temporal/distribution-dispatcher';
+
+export interface RunningApi {
+  server: Server;
+  port: number;
+  db: Db;
+  stop(): Promise<void>;
+}
+
+/** Starts the HTTP API with its outbox dispatcher. Temporal may be down: intake keeps working. */
+export async function startApi(config: Config): Promise<RunningApi> {
+  const logger = createLogger('api', config.LOG_LEVEL);
+  const db = createDb(config.DATABASE_URL, config.PG_POOL_MAX);
+  const temporal = createTemporalClient(config);
+  ensureSearchAttributes(temporal.connection as Connection, config.TEMPORAL_NAMESPACE).catch((err: unknown) =>
+    logger.warn({ err }, 'could not check search attributes (Temporal down?); the worker registers them too'),
+  );
+  const distribution = new DistributionClient(temporal, {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    recheckSeconds: config.DISTRIBUTION_RECHECK_SECONDS,
+  });
+  const dispatcher = new DistributionDispatcher(db, distribution, logger, { sweepIntervalMs: config.DISPATCH_SWEEP_MS });
+  const partnerAuth = new PartnerAuthenticator(db, { defaultRateLimitPerMinute: config.PARTNER_RATE_LIMIT_PER_MINUTE });
+  const app = createApp({ config, db, logger, temporal, distribution, dispatcher, partnerAuth });
+
+  const server = app.listen(config.API_PORT, config.API_HOST);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.API_PORT;
+  dispatcher.startSweeping();
+  logger.info({ port }, `API listening on http://${config.API_HOST}:${port} (docs at /docs)`);
+
+  return {
+    server,
+    port,
+    db,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await dispatcher.stop();
+      await temporal.connection.close();
+      await db.destroy();
+    },
+  };
+}
+
+if (require.main === module) {
+  const config = loadConfig();
+  startApi(config)
+    .then((api) => {
+      const shutdown = () => void api.stop().then(() => process.exit(0));
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}
