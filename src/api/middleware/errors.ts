@@ -40,7 +40,7 @@ export function errorHandler(logger: Logger): Middleware {
           msg =
             e.type === 'entity.too.large'
               ? 'request body too large'
-              : e.type === 'entity.parse.failed'
+              : e.type === 'entity.parse.failed' || error instanceof SyntaxError
                 ? 'request body is not valid JSON'
                 : e.expose && e.message
                   ? e.message

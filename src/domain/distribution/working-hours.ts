@@ -16,7 +16,10 @@ export function parseWorkingHours(spec: string | null | undefined): WorkingHours
   if (spec === null || spec === undefined || spec.trim() === '') return null;
   const m = RANGE.exec(spec.trim());
   if (!m) throw new Error(`invalid working hours "${spec}"`);
-  const toSecond = (h?: string, mi?: string, s?: string) => Number(h) * 3600 + Number(mi) * 60 + Number(s ?? 0);
+  const toSecond = (h?: string, mi?: string, s?: string) => {
+    if (Number(mi) > 59 || Number(s ?? 0) > 59) throw new Error(`invalid working hours "${spec}"`);
+    return Number(h) * 3600 + Number(mi) * 60 + Number(s ?? 0);
+  };
   const startSecond = toSecond(m[1], m[2], m[3]);
   const endSecond = toSecond(m[4], m[5], m[6]);
   if (startSecond >= 86400 || endSecond > 86400) throw new Error(`invalid working hours "${spec}"`);
@@ -39,8 +42,16 @@ export function isWithinWorkingHours(hours: WorkingHours | null, at: Date, timeZ
 export function nextOpening(hours: WorkingHours | null, from: Date, timeZone: string): Date {
   if (isWithinWorkingHours(hours, from, timeZone) || !hours) return from;
   const local = DateTime.fromJSDate(from, { zone: timeZone });
-  let candidate = local.startOf('day').plus({ seconds: hours.startSecond });
-  if (candidate <= local) candidate = candidate.plus({ days: 1 });
+  // Set the wall-clock time rather than adding seconds to midnight: days with a DST change are not 24 h long.
+  const opening = (day: DateTime) =>
+    day.set({
+      hour: Math.floor(hours.startSecond / 3600),
+      minute: Math.floor((hours.startSecond % 3600) / 60),
+      second: hours.startSecond % 60,
+      millisecond: 0,
+    });
+  let candidate = opening(local);
+  if (candidate <= local) candidate = opening(local.plus({ days: 1 }));
   return candidate.toJSDate();
 }
 

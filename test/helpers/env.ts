@@ -1,0 +1,20 @@
+import { execSync } from 'node:child_process';
+import path from 'node:path';
+
+/** Fixed settings of the test run; the test script exports the same names. */
+export const REPO_ROOT = path.resolve(__dirname, '../..');
+export const TEST_DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/scrm_test';
+export const TEST_JWT_SECRET = 'test-secret-for-jwt-signing-0123456789abcdef';
+export const SHARED_TEMPORAL_PORT = 7633;
+export const SHARED_API_PORT = 18080;
+export const SHARED_TASK_QUEUE = 'test-main';
+export const LOG_DIR = path.join(REPO_ROOT, '.data', 'test-logs');
+
+export function temporalBinary(): string {
+  if (process.env['TEMPORAL_BIN']) return process.env['TEMPORAL_BIN'];
+  const gopath = execSync('go env GOPATH', { encoding: 'utf8' }).trim();
+  return path.join(gopath, 'bin', 'temporal');
+}
+
+export const sharedApiUrl = `http://127.0.0.1:${SHARED_API_PORT}`;
+export const sharedTemporalAddress = `127.0.0.1:${SHARED_TEMPORAL_PORT}`;

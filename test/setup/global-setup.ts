@@ -1,0 +1,28 @@
+import { createDb, migrateToLatest } from '../../src/db/knex';
+import { ensureDatabase } from '../../src/db/ensure-database';
+import { SHARED_API_PORT, SHARED_TASK_QUEUE, SHARED_TEMPORAL_PORT, TEST_DATABASE_URL } from '../helpers/env';
+import { TestSystem } from '../helpers/system';
+import { isServing, startTemporalDevServer, type TemporalServer } from '../helpers/temporal-server';
+
+declare global {
+  var __scrmTemporal: TemporalServer | undefined;
+  var __scrmSystem: TestSystem | undefined;
+}
+
+/** One migrated test database, one Temporal dev server and one running API + worker shared by the suite. */
+export default async function globalSetup(): Promise<void> {
+  await ensureDatabase(TEST_DATABASE_URL);
+  const db = createDb(TEST_DATABASE_URL, 2);
+  try {
+    await migrateToLatest(db);
+  } finally {
+    await db.destroy();
+  }
+  const address = `127.0.0.1:${SHARED_TEMPORAL_PORT}`;
+  if (!(await isServing(address))) {
+    globalThis.__scrmTemporal = await startTemporalDevServer({ port: SHARED_TEMPORAL_PORT, name: 'shared' });
+  }
+  const system = new TestSystem({ name: 'shared', temporalAddress: address, apiPort: SHARED_API_PORT, taskQueue: SHARED_TASK_QUEUE });
+  await system.start();
+  globalThis.__scrmSystem = system;
+}

@@ -1,0 +1,4 @@
+export default async function globalTeardown(): Promise<void> {
+  await globalThis.__scrmSystem?.stop();
+  await globalThis.__scrmTemporal?.stop();
+}

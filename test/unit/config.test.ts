@@ -1,0 +1,100 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+const SECRET = 'x'.repeat(32);
+const minimalEnv = (overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => ({
+  DATABASE_URL: 'postgres://scrm:scrm@127.0.0.1:5432/scrm',
+  JWT_SECRET: SECRET,
+  ...overrides,
+});
+
+/** The ConfigError thrown for `env` (fails the test if loadConfig succeeds). */
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('fills defaults from a minimal environment', () => {
+    const config = loadConfig(minimalEnv());
+    expect(config).toEqual({
+      NODE_ENV: 'development',
+      DATABASE_URL: 'postgres://scrm:scrm@127.0.0.1:5432/scrm',
+      TEMPORAL_ADDRESS: '127.0.0.1:7233',
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: 'scrm-main',
+      API_HOST: '127.0.0.1',
+      API_PORT: 8080,
+      JWT_SECRET: SECRET,
+      JWT_TTL_SECONDS: 7200,
+      LOG_LEVEL: 'info',
+      DISPATCH_SWEEP_MS: 2000,
+      PARTNER_RATE_LIMIT_PER_MINUTE: 6000,
+      DISTRIBUTION_RECHECK_SECONDS: 300,
+      PG_POOL_MAX: 10,
+    });
+    expect(typeof config.API_PORT).toBe('number');
+  });
+
+  it('converts integer variables from strings to numbers', () => {
+    const config = loadConfig(
+      minimalEnv({
+        API_PORT: '3000',
+        PG_POOL_MAX: '25',
+        NODE_ENV: 'production',
+      }),
+    );
+    expect(config.API_PORT).toBe(3000);
+    expect(config.PG_POOL_MAX).toBe(25);
+    expect(config.NODE_ENV).toBe('production');
+  });
+
+  it('treats empty strings as unset (defaults apply)', () => {
+    expect(loadConfig(minimalEnv({ API_PORT: '', LOG_LEVEL: '' }))).toMatchObject({
+      API_PORT: 8080,
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('ignores unrelated environment variables', () => {
+    const config = loadConfig(minimalEnv({ HOME: '/root', PATH: '/usr/bin' }));
+    expect(config).not.toHaveProperty('HOME');
+    expect(config).not.toHaveProperty('PATH');
+  });
+
+  it('throws ConfigError naming JWT_SECRET when it is missing', () => {
+    const error = configError(minimalEnv({ JWT_SECRET: undefined }));
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toContain('JWT_SECRET');
+  });
+
+  it('throws ConfigError naming JWT_SECRET when it is shorter than 32 characters', () => {
+    const error = configError(minimalEnv({ JWT_SECRET: 'x'.repeat(31) }));
+    expect(error.message).toContain('JWT_SECRET');
+    expect(error.message).not.toContain(SECRET.slice(0, 31)); // the secret itself is not echoed
+  });
+
+  it('throws naming DATABASE_URL when it is missing', () => {
+    expect(configError(minimalEnv({ DATABASE_URL: undefined })).message).toContain('DATABASE_URL');
+  });
+
+  it.each(['abc', '80.5', '70000', '-1'])('throws naming API_PORT for %p', (port) => {
+    const error = configError(minimalEnv({ API_PORT: port }));
+    expect(error.message).toContain('API_PORT');
+    expect(error.message).not.toContain('JWT_SECRET');
+  });
+
+  it('rejects an unknown NODE_ENV or LOG_LEVEL', () => {
+    expect(configError(minimalEnv({ NODE_ENV: 'staging' })).message).toContain('NODE_ENV');
+    expect(configError(minimalEnv({ LOG_LEVEL: 'verbose' })).message).toContain('LOG_LEVEL');
+  });
+
+  it('names every bad variable in one error', () => {
+    const error = configError({ API_PORT: 'abc', JWT_SECRET: 'short' });
+    for (const key of ['API_PORT', 'JWT_SECRET', 'DATABASE_URL']) expect(error.message).toContain(key);
+  });
+});
