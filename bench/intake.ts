@@ -213,8 +213,7 @@ async function cannon(
     timeout: 10,
     // With overallRate autocannon "corrects" latencies with an expected interval of 1 ms, which
     // floods the histogram with invented low values; report what was measured instead.
-    ignoreCoordinatedOmission: true,
-    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+    ...(options.overallRate ? { overallRate: options.overallRate, ignoreCoordinatedOmission: true } : {}),
     requests: [
       {
         method: 'POST',

@@ -46,7 +46,12 @@ function mount(router: Router, route: RouteDefinition, deps: AppDeps): void {
   }
   if (route.auth === 'admin') {
     middleware.push(
-      requireAdmin(deps.db, deps.config.JWT_SECRET, route.permission, deps.permissionCheck ?? everyAdminMayDoEverything),
+      requireAdmin(
+        deps.db,
+        deps.config.JWT_SECRET,
+        route.permission,
+        deps.permissionCheck ?? everyAdminMayDoEverything,
+      ),
     );
   }
   middleware.push(async (ctx) => {

@@ -53,7 +53,10 @@ export function buildOpenApiDocument(routes: RouteDefinition[]) {
       tags: [route.tag],
       parameters: [...parametersOf(route.params, 'path'), ...parametersOf(route.query, 'query')],
       responses: {
-        '200': { description: 'success', content: { 'application/json': { schema: envelopeOf(plain(route.response)) } } },
+        '200': {
+          description: 'success',
+          content: { 'application/json': { schema: envelopeOf(plain(route.response)) } },
+        },
         default: { description: 'error', content: { 'application/json': { schema: ERROR_ENVELOPE } } },
       },
     };

@@ -40,7 +40,8 @@ ajv.addFormat('iana-zone', {
 });
 
 const FORMAT_MESSAGES: Record<string, string> = {
-  'cn-phone': 'must be a phone number used in China: a mobile like 13812345678 (optionally +86) or a landline like 010-12345678',
+  'cn-phone':
+    'must be a phone number used in China: a mobile like 13812345678 (optionally +86) or a landline like 010-12345678',
   'http-url': 'must be an http(s) URL',
   'hh-mm-range': 'must be a time range like 09:00-18:00',
   'iana-zone': 'must be an IANA time zone such as Asia/Shanghai',

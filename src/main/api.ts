@@ -28,7 +28,9 @@ export async function startApi(config: Config): Promise<RunningApi> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     recheckSeconds: config.DISTRIBUTION_RECHECK_SECONDS,
   });
-  const dispatcher = new DistributionDispatcher(db, distribution, logger, { sweepIntervalMs: config.DISPATCH_SWEEP_MS });
+  const dispatcher = new DistributionDispatcher(db, distribution, logger, {
+    sweepIntervalMs: config.DISPATCH_SWEEP_MS,
+  });
   const partnerAuth = new PartnerAuthenticator(db, { defaultRateLimitPerMinute: config.PARTNER_RATE_LIMIT_PER_MINUTE });
   const app = createApp({ config, db, logger, temporal, distribution, dispatcher, partnerAuth });
 

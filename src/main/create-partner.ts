@@ -9,11 +9,7 @@ async function main(): Promise<void> {
   if (!name?.trim()) throw new Error('usage: npm run partner:create -- "Partner name" [ratePerMinute]');
   const db = createDb(url, 1);
   try {
-    const created = await createPartnerWithKey(
-      db,
-      { name, rateLimitPerMinute: rate ? Number(rate) : null },
-      'cli',
-    );
+    const created = await createPartnerWithKey(db, { name, rateLimitPerMinute: rate ? Number(rate) : null }, 'cli');
     console.log(JSON.stringify(created, null, 2));
   } finally {
     await db.destroy();

@@ -24,21 +24,34 @@ async function main(): Promise<void> {
   const file = process.env['DEMO_CREDENTIALS_FILE'] ?? path.resolve('.data/demo-credentials.json');
   const db = createDb(url, 2);
   try {
-    let creds: Partial<DemoCredentials> = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials) : {};
+    let creds: Partial<DemoCredentials> = existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials)
+      : {};
     const username = 'admin';
     if (!(await findUserByUsername(db, username))) {
       const password = randomBytes(9).toString('base64url');
-      await insertUser(db, { username, passwordHash: await hashPassword(password), realName: 'Administrator', empNo: '888888', cuser: 'seed' });
+      await insertUser(db, {
+        username,
+        passwordHash: await hashPassword(password),
+        realName: 'Administrator',
+        empNo: '888888',
+        cuser: 'seed',
+      });
       creds = { ...creds, adminUsername: username, adminPassword: password };
     }
     const keyKnown = creds.partnerSecretKey
-      ? await db('partner_key').where({ key_id: creds.partnerSecretKey.split('_')[1] }).whereNull('revoked_at').first('id')
+      ? await db('partner_key')
+          .where({ key_id: creds.partnerSecretKey.split('_')[1] })
+          .whereNull('revoked_at')
+          .first('id')
       : undefined;
     if (!keyKnown) {
       const partner = await createPartnerWithKey(db, { name: 'Demo landing page', rateLimitPerMinute: 60000 }, 'seed');
       creds.partnerSecretKey = partner.secretKey;
     }
-    const policyKnown = creds.policyId ? await db('distribution_policy').where({ id: creds.policyId, is_del: 0 }).first('id') : undefined;
+    const policyKnown = creds.policyId
+      ? await db('distribution_policy').where({ id: creds.policyId, is_del: 0 }).first('id')
+      : undefined;
     if (!policyKnown) {
       const { policy } = await savePolicy(
         db,

@@ -25,7 +25,15 @@ export async function isTemporalServing(client: Client, timeoutMs = 2000): Promi
 
 const GRPC_ALREADY_EXISTS = 6;
 
-const TYPE_TO_INDEXED: Record<string, number> = { KEYWORD: 2, TEXT: 1, INT: 3, DOUBLE: 4, BOOL: 5, DATETIME: 6, KEYWORD_LIST: 7 };
+const TYPE_TO_INDEXED: Record<string, number> = {
+  KEYWORD: 2,
+  TEXT: 1,
+  INT: 3,
+  DOUBLE: 4,
+  BOOL: 5,
+  DATETIME: 6,
+  KEYWORD_LIST: 7,
+};
 
 /** Registers the custom search attributes that are missing (idempotent; the dev server flag only covers new databases). */
 export async function ensureSearchAttributes(

@@ -69,10 +69,11 @@ export class DistributionClient {
         { key: SEARCH_ATTRIBUTES.businessId, value: clue.businessId ?? '' },
       ],
     });
-    return this.client.workflow.executeUpdateWithStart<typeof distributeClue, ManualAssignResult, [ManualAssignRequest]>(
-      'assignManually',
-      { args: [request], startWorkflowOperation: startOperation },
-    );
+    return this.client.workflow.executeUpdateWithStart<
+      typeof distributeClue,
+      ManualAssignResult,
+      [ManualAssignRequest]
+    >('assignManually', { args: [request], startWorkflowOperation: startOperation });
   }
 
   /** Best effort: the workflow re-reads the database anyway when its own timer fires. */
@@ -87,7 +88,9 @@ export class DistributionClient {
   async state(clueId: string): Promise<DistributionState | null> {
     try {
       return await this.withDeadline(() =>
-        this.client.workflow.getHandle(clueDistributionWorkflowId(clueId)).query<DistributionState>('distributionState'),
+        this.client.workflow
+          .getHandle(clueDistributionWorkflowId(clueId))
+          .query<DistributionState>('distributionState'),
       );
     } catch {
       return null;

@@ -73,19 +73,27 @@ describe('POST /api-scrm/openapi/clue/collect', () => {
     ['missing secretKey', { secretKey: undefined }, 'secretKey', /required/],
   ];
 
-  it.each(invalid)('rejects %s with a message naming the field, writing nothing', async (_, overrides, field, message) => {
-    const body = clueBody(partner.secretKey, overrides);
-    for (const [k, v] of Object.entries(overrides)) if (v === undefined) delete body[k];
-    const before = await cluesOfPartner(partner.partnerId).count({ n: '*' }).first();
-    const response = await call<{ errors: Array<{ field: string; message: string }> }>(sharedApiUrl, 'POST', COLLECT, { body });
-    expect(response.status).toBe(400);
-    expect(response.body.code).toBe('400');
-    expect(response.body.msg).toContain(field);
-    const problem = response.body.data.errors.find((e) => e.field === field);
-    expect(problem?.message).toMatch(message);
-    const after = await cluesOfPartner(partner.partnerId).count({ n: '*' }).first();
-    expect(after).toEqual(before);
-  });
+  it.each(invalid)(
+    'rejects %s with a message naming the field, writing nothing',
+    async (_, overrides, field, message) => {
+      const body = clueBody(partner.secretKey, overrides);
+      for (const [k, v] of Object.entries(overrides)) if (v === undefined) delete body[k];
+      const before = await cluesOfPartner(partner.partnerId).count({ n: '*' }).first();
+      const response = await call<{ errors: Array<{ field: string; message: string }> }>(
+        sharedApiUrl,
+        'POST',
+        COLLECT,
+        { body },
+      );
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('400');
+      expect(response.body.msg).toContain(field);
+      const problem = response.body.data.errors.find((e) => e.field === field);
+      expect(problem?.message).toMatch(message);
+      const after = await cluesOfPartner(partner.partnerId).count({ n: '*' }).first();
+      expect(after).toEqual(before);
+    },
+  );
 
   it('accepts optional fields left empty and a long chat transcript', async () => {
     const chat = '访客: 你好。'.repeat(20_000);
@@ -122,10 +130,14 @@ describe('POST /api-scrm/openapi/clue/collect', () => {
     const admin = await db('partner_key').where({ key_id: keyId }).update({ revoked_at: db.fn.now() });
     expect(admin).toBe(1);
     // Revocation applies within the credential cache TTL (5 s).
-    await waitFor('revoked key to be refused', async () => {
-      const r = await call(sharedApiUrl, 'POST', COLLECT, { body: clueBody(other.secretKey) });
-      return r.status === 401 ? r : undefined;
-    }, { timeoutMs: 8000, intervalMs: 500 });
+    await waitFor(
+      'revoked key to be refused',
+      async () => {
+        const r = await call(sharedApiUrl, 'POST', COLLECT, { body: clueBody(other.secretKey) });
+        return r.status === 401 ? r : undefined;
+      },
+      { timeoutMs: 8000, intervalMs: 500 },
+    );
     const stored = await db('clue').where({ partner_id: other.partnerId }).count({ n: '*' }).first();
     // Requests sent during the cache window may have been accepted; none after the refusal.
     const afterRefusal = stored;

@@ -29,15 +29,23 @@ describe('clue distribution', () => {
 
   const statusCounts = async (partnerId: string) =>
     Object.fromEntries(
-      ((await db('clue').where({ partner_id: partnerId }).groupBy('status').select('status').count({ n: '*' })) as Array<{
-        status: string;
-        n: string;
-      }>).map((r) => [r.status, Number(r.n)]),
+      (
+        (await db('clue')
+          .where({ partner_id: partnerId })
+          .groupBy('status')
+          .select('status')
+          .count({ n: '*' })) as Array<{
+          status: string;
+          n: string;
+        }>
+      ).map((r) => [r.status, Number(r.n)]),
     ) as Record<string, number>;
 
   it('shares a few thousand clues by weight within a tight tolerance', async () => {
     const partner = await createPartner(db);
-    const a = uid('wa'), b = uid('wb'), c = uid('wc');
+    const a = uid('wa'),
+      b = uid('wb'),
+      c = uid('wc');
     await createPolicy(sharedApiUrl, token, partner.partnerId, [
       { employeeUserid: a, weight: 1 },
       { employeeUserid: b, weight: 2 },
@@ -78,10 +86,14 @@ describe('clue distribution', () => {
     ];
     const policy = await createPolicy(sharedApiUrl, token, partner.partnerId, members);
     await postClues(partner.secretKey, 64, 64);
-    await waitFor('45 assigned and 19 waiting', async () => {
-      const counts = await statusCounts(partner.partnerId);
-      return counts['assigned'] === 45 && counts['waiting'] === 19 ? counts : undefined;
-    }, { timeoutMs: 60_000 });
+    await waitFor(
+      '45 assigned and 19 waiting',
+      async () => {
+        const counts = await statusCounts(partner.partnerId);
+        return counts['assigned'] === 45 && counts['waiting'] === 19 ? counts : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
 
     const perOwner: Array<{ owner_userid: string; n: string }> = await db('clue')
       .where({ partner_id: partner.partnerId, status: 'assigned' })
@@ -99,7 +111,10 @@ describe('clue distribution', () => {
       .orderBy('id')
       .select('employee_userid');
     const limitOf = Object.fromEntries(members.map((m) => [m.employeeUserid, m]));
-    const counters = await db('distribution_counter').whereIn('member_id', policy.members.map((m) => m.id));
+    const counters = await db('distribution_counter').whereIn(
+      'member_id',
+      policy.members.map((m) => m.id),
+    );
     for (const counter of counters) {
       const member = policy.members.find((m) => m.id === counter.member_id)!;
       expect(counter.round_count).toBeLessThanOrEqual(limitOf[member.employeeUserid]!.roundLimit);
@@ -136,7 +151,9 @@ describe('clue distribution', () => {
     const closesAt = opensAt.plus({ hours: 1 });
     const hours = `${opensAt.toFormat('HH:mm:ss')}-${closesAt.toFormat('HH:mm:ss')}`;
     const member = uid('wh');
-    await createPolicy(sharedApiUrl, token, partner.partnerId, [{ employeeUserid: member, weight: 1, workingHours: hours }]);
+    await createPolicy(sharedApiUrl, token, partner.partnerId, [
+      { employeeUserid: member, weight: 1, workingHours: hours },
+    ]);
     const body = clueBody(partner.secretKey);
     expect((await call(sharedApiUrl, 'POST', COLLECT, { body })).status).toBe(200);
     const waiting = await waitFor('the clue to wait', async () => {
@@ -144,17 +161,22 @@ describe('clue distribution', () => {
       return row?.status === 'waiting' ? row : undefined;
     });
     expect(waiting.waiting_reason).toBe('OUTSIDE_WORKING_HOURS');
-    const assigned = await waitFor('assignment after the window opens', async () => {
-      const row = await db('clue').where({ partner_id: partner.partnerId }).first();
-      return row?.status === 'assigned' ? row : undefined;
-    }, { timeoutMs: 30_000 });
+    const assigned = await waitFor(
+      'assignment after the window opens',
+      async () => {
+        const row = await db('clue').where({ partner_id: partner.partnerId }).first();
+        return row?.status === 'assigned' ? row : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(assigned.owner_userid).toBe(member);
     expect(new Date(assigned.assigned_at).getTime()).toBeGreaterThanOrEqual(opensAt.toMillis() - 1000);
   });
 
   it('recycles to the next member when nobody follows up within the SLA, then to the pool', async () => {
     const partner = await createPartner(db);
-    const first = uid('sa'), second = uid('sb');
+    const first = uid('sa'),
+      second = uid('sb');
     await createPolicy(
       sharedApiUrl,
       token,
@@ -166,21 +188,28 @@ describe('clue distribution', () => {
       { followUpSlaSeconds: 3, recycleMode: 'next_member' },
     );
     expect((await call(sharedApiUrl, 'POST', COLLECT, { body: clueBody(partner.secretKey) })).status).toBe(200);
-    const pooled = await waitFor('the clue back in the pool', async () => {
-      const row = await db('clue').where({ partner_id: partner.partnerId }).first();
-      return row?.status === 'pool' ? row : undefined;
-    }, { timeoutMs: 40_000 });
+    const pooled = await waitFor(
+      'the clue back in the pool',
+      async () => {
+        const row = await db('clue').where({ partner_id: partner.partnerId }).first();
+        return row?.status === 'pool' ? row : undefined;
+      },
+      { timeoutMs: 40_000 },
+    );
     const history = await db('clue_assignment').where({ clue_id: pooled.id }).orderBy('seq');
-    expect(history.map((h: { employee_userid: string; end_reason: string }) => [h.employee_userid, h.end_reason])).toEqual([
+    expect(
+      history.map((h: { employee_userid: string; end_reason: string }) => [h.employee_userid, h.end_reason]),
+    ).toEqual([
       [first, 'sla_expired'],
       [second, 'sla_expired'],
     ]);
     expect(pooled.owner_userid).toBeNull();
 
     // The detail API shows the same history.
-    const detail = await call<{ assignments: Array<{ employeeUserid: string; endReason: string }>; timeline: Array<{ kind: string }> }>(
-      sharedApiUrl, 'GET', `/admin/clue/detail?clueId=${pooled.id}`, { token },
-    );
+    const detail = await call<{
+      assignments: Array<{ employeeUserid: string; endReason: string }>;
+      timeline: Array<{ kind: string }>;
+    }>(sharedApiUrl, 'GET', `/admin/clue/detail?clueId=${pooled.id}`, { token });
     expect(detail.status).toBe(200);
     expect(detail.body.data.assignments.map((a) => a.employeeUserid)).toEqual([first, second]);
     expect(detail.body.data.timeline.map((e) => e.kind)).toEqual(
@@ -189,10 +218,15 @@ describe('clue distribution', () => {
 
     // Manual assignment from the pool goes through the same workflow id (a new run).
     const manual = uid('mx');
-    const assign = await call<{ results: Array<{ ok: boolean; seq: number }> }>(sharedApiUrl, 'POST', '/admin/clue/batchAssign', {
-      token,
-      body: { clueIds: [pooled.id], employeeUserid: manual, employeeName: '手动' },
-    });
+    const assign = await call<{ results: Array<{ ok: boolean; seq: number }> }>(
+      sharedApiUrl,
+      'POST',
+      '/admin/clue/batchAssign',
+      {
+        token,
+        body: { clueIds: [pooled.id], employeeUserid: manual, employeeName: '手动' },
+      },
+    );
     expect(assign.status).toBe(200);
     expect(assign.body.data.results[0]).toMatchObject({ ok: true, seq: 3 });
     const row = await db('clue').where({ id: pooled.id }).first();
@@ -226,7 +260,9 @@ describe('clue distribution', () => {
 
   it('reassigns a waiting clue by hand through its running workflow', async () => {
     const partner = await createPartner(db);
-    await createPolicy(sharedApiUrl, token, partner.partnerId, [{ employeeUserid: uid('z'), weight: 1, dailyLimit: 0 }]);
+    await createPolicy(sharedApiUrl, token, partner.partnerId, [
+      { employeeUserid: uid('z'), weight: 1, dailyLimit: 0 },
+    ]);
     expect((await call(sharedApiUrl, 'POST', COLLECT, { body: clueBody(partner.secretKey) })).status).toBe(200);
     const clue = await waitFor('waiting', async () => {
       const row = await db('clue').where({ partner_id: partner.partnerId }).first();
@@ -241,7 +277,10 @@ describe('clue distribution', () => {
     const row = await db('clue').where({ id: clue.id }).first();
     expect(row).toMatchObject({ status: 'assigned', owner_userid: target });
     const page = await call<{ list: Array<{ id: string; ownerUserid: string }>; total: number }>(
-      sharedApiUrl, 'POST', '/admin/clue/page', { token, body: { pageNum: 1, pageSize: 10, partnerId: partner.partnerId } },
+      sharedApiUrl,
+      'POST',
+      '/admin/clue/page',
+      { token, body: { pageNum: 1, pageSize: 10, partnerId: partner.partnerId } },
     );
     expect(page.status).toBe(200);
     expect(page.body.data.total).toBe(1);

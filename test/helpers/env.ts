@@ -6,7 +6,7 @@ export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const TEST_DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/scrm_test';
 export const TEST_JWT_SECRET = 'test-secret-for-jwt-signing-0123456789abcdef';
 export const SHARED_TEMPORAL_PORT = 7633;
-export const SHARED_API_PORT = 18080;
+export const SHARED_API_PORT = 18471;
 export const SHARED_TASK_QUEUE = 'test-main';
 export const LOG_DIR = path.join(REPO_ROOT, '.data', 'test-logs');
 

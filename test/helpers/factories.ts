@@ -13,10 +13,18 @@ export function testDb(): Db {
   return createDb(TEST_DATABASE_URL, 4);
 }
 
-export async function createAdmin(db: Db, baseUrl: string): Promise<{ username: string; password: string; token: string; id: string }> {
+export async function createAdmin(
+  db: Db,
+  baseUrl: string,
+): Promise<{ username: string; password: string; token: string; id: string }> {
   const username = uid('admin_');
   const password = uid('pw-');
-  const user = await insertUser(db, { username, passwordHash: await hashPassword(password), realName: 'Test Admin', cuser: 'test' });
+  const user = await insertUser(db, {
+    username,
+    passwordHash: await hashPassword(password),
+    realName: 'Test Admin',
+    cuser: 'test',
+  });
   const login = await call<{ token: string }>(baseUrl, 'POST', '/admin/auth/login', { body: { username, password } });
   if (login.status !== 200) throw new Error(`login failed: ${JSON.stringify(login.body)}`);
   return { username, password, token: login.body.data.token, id: user.id };

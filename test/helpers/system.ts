@@ -53,6 +53,16 @@ export class TestSystem {
 
   /** Starts the API; resolves once it answers HTTP (healthy or not: Temporal may be down on purpose). */
   async startApi(): Promise<void> {
+    if (
+      await fetch(`${this.baseUrl}/health`).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      throw new Error(
+        `port ${this.options.apiPort} is already taken by another server; stop it before running the tests`,
+      );
+    }
     this.api = this.spawnEntry('src/main/api.ts', 'api');
     this.api.stdout?.resume();
     await waitFor('API to listen', async () => {

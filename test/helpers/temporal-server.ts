@@ -26,10 +26,24 @@ export async function isServing(address: string): Promise<boolean> {
 }
 
 /** Starts a headless Temporal dev server (the real server, built from the CLI); persistent when dbFile is given. */
-export async function startTemporalDevServer(options: { port: number; dbFile?: string; name: string }): Promise<TemporalServer> {
+export async function startTemporalDevServer(options: {
+  port: number;
+  dbFile?: string;
+  name: string;
+}): Promise<TemporalServer> {
   mkdirSync(LOG_DIR, { recursive: true });
   const log = openSync(path.join(LOG_DIR, `temporal-${options.name}.log`), 'a');
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--headless', '--log-level', 'error'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--headless',
+    '--log-level',
+    'error',
+  ];
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
   const child = spawn(temporalBinary(), args, { stdio: ['ignore', log, log] });

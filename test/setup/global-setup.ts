@@ -22,7 +22,12 @@ export default async function globalSetup(): Promise<void> {
   if (!(await isServing(address))) {
     globalThis.__scrmTemporal = await startTemporalDevServer({ port: SHARED_TEMPORAL_PORT, name: 'shared' });
   }
-  const system = new TestSystem({ name: 'shared', temporalAddress: address, apiPort: SHARED_API_PORT, taskQueue: SHARED_TASK_QUEUE });
+  const system = new TestSystem({
+    name: 'shared',
+    temporalAddress: address,
+    apiPort: SHARED_API_PORT,
+    taskQueue: SHARED_TASK_QUEUE,
+  });
   await system.start();
   globalThis.__scrmSystem = system;
 }

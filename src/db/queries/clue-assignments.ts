@@ -15,7 +15,11 @@ export interface ClueAssignmentRow {
   end_reason: string | null;
 }
 
-export async function findAssignment(db: Executor, clueId: string, seq: number): Promise<ClueAssignmentRow | undefined> {
+export async function findAssignment(
+  db: Executor,
+  clueId: string,
+  seq: number,
+): Promise<ClueAssignmentRow | undefined> {
   return db<ClueAssignmentRow>('clue_assignment').where({ clue_id: clueId, seq }).first();
 }
 

@@ -69,7 +69,11 @@ export async function findMatchingPolicyId(db: Executor, clueId: string): Promis
   return result.rows[0]?.id;
 }
 
-export async function listMembersWithCounters(db: Executor, policyId: string, day: string): Promise<MemberWithCounters[]> {
+export async function listMembersWithCounters(
+  db: Executor,
+  policyId: string,
+  day: string,
+): Promise<MemberWithCounters[]> {
   return db('distribution_member as m')
     .leftJoin('distribution_counter as c', function joinCounter() {
       this.on('c.member_id', 'm.id').andOn('c.day', db.raw('?::date', [day]));

@@ -28,18 +28,15 @@ export interface PartnerCredential {
 }
 
 export async function findPartnerCredential(db: Executor, keyId: string): Promise<PartnerCredential | undefined> {
-  const row = await db('partner_key as k')
-    .join('partner as p', 'p.id', 'k.partner_id')
-    .where('k.key_id', keyId)
-    .first<{
-      partner_id: string;
-      name: string;
-      key_id: string;
-      secret_sha256: Buffer;
-      rate_limit_per_minute: number | null;
-      revoked_at: Date | null;
-      is_del: number;
-    }>('k.partner_id', 'p.name', 'k.key_id', 'k.secret_sha256', 'p.rate_limit_per_minute', 'k.revoked_at', 'p.is_del');
+  const row = await db('partner_key as k').join('partner as p', 'p.id', 'k.partner_id').where('k.key_id', keyId).first<{
+    partner_id: string;
+    name: string;
+    key_id: string;
+    secret_sha256: Buffer;
+    rate_limit_per_minute: number | null;
+    revoked_at: Date | null;
+    is_del: number;
+  }>('k.partner_id', 'p.name', 'k.key_id', 'k.secret_sha256', 'p.rate_limit_per_minute', 'k.revoked_at', 'p.is_del');
   if (!row) return undefined;
   return {
     partnerId: row.partner_id,
@@ -78,7 +75,10 @@ export async function insertPartnerKey(
 }
 
 export async function revokePartnerKey(db: Executor, keyId: string): Promise<boolean> {
-  const count = await db('partner_key').where({ key_id: keyId }).whereNull('revoked_at').update({ revoked_at: db.fn.now() });
+  const count = await db('partner_key')
+    .where({ key_id: keyId })
+    .whereNull('revoked_at')
+    .update({ revoked_at: db.fn.now() });
   return count > 0;
 }
 

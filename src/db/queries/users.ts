@@ -23,7 +23,14 @@ export async function findUserByUsername(db: Executor, username: string): Promis
 
 export async function insertUser(
   db: Executor,
-  user: { username: string; passwordHash: string; realName?: string; empNo?: string; phoneNum?: string; cuser?: string },
+  user: {
+    username: string;
+    passwordHash: string;
+    realName?: string;
+    empNo?: string;
+    phoneNum?: string;
+    cuser?: string;
+  },
 ): Promise<SysUserRow> {
   const [row] = await db<SysUserRow>('sys_user')
     .insert({

@@ -24,10 +24,37 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, '\\$&');
 
 // The list never carries the chat transcript: it can be long and the detail view has it.
 const LIST_COLUMNS = [
-  'id', 'partner_id', 'business_id', 'link_man_name', 'link_man_tel', 'email', 'address', 'wechat', 'remark', 'source',
-  'from_page', 'land_page', 'submit_page', 'device', 'tag', 'se', 'status', 'distribution_state', 'policy_id',
-  'owner_userid', 'owner_name', 'assigned_at', 'assignment_seq', 'first_follow_up_at', 'waiting_reason',
-  'duplicate_of_clue_id', 'receive_count', 'ctime', 'cuser', 'mtime', 'muser',
+  'id',
+  'partner_id',
+  'business_id',
+  'link_man_name',
+  'link_man_tel',
+  'email',
+  'address',
+  'wechat',
+  'remark',
+  'source',
+  'from_page',
+  'land_page',
+  'submit_page',
+  'device',
+  'tag',
+  'se',
+  'status',
+  'distribution_state',
+  'policy_id',
+  'owner_userid',
+  'owner_name',
+  'assigned_at',
+  'assignment_seq',
+  'first_follow_up_at',
+  'waiting_reason',
+  'duplicate_of_clue_id',
+  'receive_count',
+  'ctime',
+  'cuser',
+  'mtime',
+  'muser',
 ];
 
 export async function pageClues(db: Db, f: ClueFilter): Promise<{ list: ClueRow[]; total: number }> {
@@ -58,7 +85,14 @@ export async function pageClues(db: Db, f: ClueFilter): Promise<{ list: ClueRow[
 export interface ClueDetail {
   clue: ClueRow;
   assignments: ClueAssignmentRow[];
-  followUps: Array<{ id: string; content: string; method: string | null; employee_userid: string | null; ctime: Date; cuser: string | null }>;
+  followUps: Array<{
+    id: string;
+    content: string;
+    method: string | null;
+    employee_userid: string | null;
+    ctime: Date;
+    cuser: string | null;
+  }>;
   events: Array<{ id: string; kind: string; detail: unknown; ctime: Date; cuser: string | null }>;
 }
 

@@ -21,7 +21,8 @@ export interface PartnerClueInput {
   chat: string;
 }
 
-const emptyToNull = (value: string | undefined): string | null => (value === undefined || value.trim() === '' ? null : value.trim());
+const emptyToNull = (value: string | undefined): string | null =>
+  value === undefined || value.trim() === '' ? null : value.trim();
 
 /**
  * Stores a partner's clue (insert, or update in place for a businessId the partner sent before).

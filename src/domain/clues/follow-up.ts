@@ -50,7 +50,9 @@ export async function updateClueAndFollowUp(
     }
     const now = new Date();
     if (Object.keys(changes).length > 0) {
-      await trx('clue').where({ id: clue.id }).update({ ...changes, mtime: now, muser: actor.username });
+      await trx('clue')
+        .where({ id: clue.id })
+        .update({ ...changes, mtime: now, muser: actor.username });
       await insertClueEvent(trx, clue.id, 'edited', { fields: Object.keys(changes) }, actor.username);
     }
     let followUpRecorded = false;
@@ -66,7 +68,12 @@ export async function updateClueAndFollowUp(
       const statusChange = clue.status === 'assigned' ? { status: 'followed' } : {};
       await trx('clue')
         .where({ id: clue.id })
-        .update({ ...statusChange, first_follow_up_at: clue.first_follow_up_at ?? now, mtime: now, muser: actor.username });
+        .update({
+          ...statusChange,
+          first_follow_up_at: clue.first_follow_up_at ?? now,
+          mtime: now,
+          muser: actor.username,
+        });
       await insertClueEvent(trx, clue.id, 'follow_up', { method: input.followUp.method ?? null }, actor.username);
       followUpRecorded = true;
     }

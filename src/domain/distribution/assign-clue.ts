@@ -62,7 +62,9 @@ function view(row: ClueAssignmentRow, slaSeconds: number): AssignmentView {
 
 async function slaFor(trx: Executor, policyId: string | null, defaults: DistributionDefaults): Promise<number> {
   if (!policyId) return defaults.defaultFollowUpSlaSeconds;
-  const row = await trx<DistributionPolicyRow>('distribution_policy').where({ id: policyId }).first('follow_up_sla_seconds');
+  const row = await trx<DistributionPolicyRow>('distribution_policy')
+    .where({ id: policyId })
+    .first('follow_up_sla_seconds');
   return row?.follow_up_sla_seconds ?? defaults.defaultFollowUpSlaSeconds;
 }
 
@@ -174,17 +176,19 @@ async function recordAssignment(
     kind: a.kind,
     operator: a.operator,
   });
-  await trx('clue').where({ id: clue.id }).update({
-    status: 'assigned',
-    owner_userid: a.employeeUserid,
-    owner_name: a.employeeName,
-    assigned_at: row.assigned_at,
-    assignment_seq: seq,
-    policy_id: a.policyId ?? clue.policy_id,
-    waiting_reason: null,
-    mtime: trx.fn.now(),
-    muser: a.operator,
-  });
+  await trx('clue')
+    .where({ id: clue.id })
+    .update({
+      status: 'assigned',
+      owner_userid: a.employeeUserid,
+      owner_name: a.employeeName,
+      assigned_at: row.assigned_at,
+      assignment_seq: seq,
+      policy_id: a.policyId ?? clue.policy_id,
+      waiting_reason: null,
+      mtime: trx.fn.now(),
+      muser: a.operator,
+    });
   await insertClueEvent(
     trx,
     clue.id,
@@ -201,7 +205,13 @@ async function recordAssignment(
  */
 export async function assignClueManually(
   db: Db,
-  input: { clueId: string; expectedSeq: number; employeeUserid: string; employeeName?: string | null; operator: string },
+  input: {
+    clueId: string;
+    expectedSeq: number;
+    employeeUserid: string;
+    employeeName?: string | null;
+    operator: string;
+  },
   defaults: DistributionDefaults,
 ): Promise<AssignmentView> {
   if (!input.employeeUserid.trim()) throw ValidationError.field('employeeUserid', 'must not be blank');
@@ -289,13 +299,15 @@ export async function checkFollowUpOrRecycle(
         .first('id');
       if (remaining) next = 'reassign';
     }
-    await trx('clue').where({ id: clue.id }).update({
-      status: next === 'pool' ? 'pool' : 'pending',
-      owner_userid: null,
-      owner_name: null,
-      assigned_at: null,
-      mtime: trx.fn.now(),
-    });
+    await trx('clue')
+      .where({ id: clue.id })
+      .update({
+        status: next === 'pool' ? 'pool' : 'pending',
+        owner_userid: null,
+        owner_name: null,
+        assigned_at: null,
+        mtime: trx.fn.now(),
+      });
     await insertClueEvent(trx, clue.id, 'recycled', { seq: input.seq, previousOwner: clue.owner_userid, next }, null);
     return { kind: 'recycled', next };
   });

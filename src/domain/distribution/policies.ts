@@ -81,7 +81,9 @@ export async function savePolicy(db: Db, input: PolicyInput, actor: string): Pro
       await trx('distribution_policy').where({ id: input.id }).update(values);
       policyId = input.id;
     } else {
-      const [row] = await trx('distribution_policy').insert({ ...values, cuser: actor }).returning('id');
+      const [row] = await trx('distribution_policy')
+        .insert({ ...values, cuser: actor })
+        .returning('id');
       policyId = (row as { id: string }).id;
     }
     await replaceMembers(trx, policyId, input.members, actor);
@@ -89,7 +91,12 @@ export async function savePolicy(db: Db, input: PolicyInput, actor: string): Pro
   });
 }
 
-async function replaceMembers(trx: Executor, policyId: string, members: PolicyMemberInput[], actor: string): Promise<void> {
+async function replaceMembers(
+  trx: Executor,
+  policyId: string,
+  members: PolicyMemberInput[],
+  actor: string,
+): Promise<void> {
   const existing = await trx<DistributionMemberRow>('distribution_member').where({ policy_id: policyId, is_del: 0 });
   const byUserid = new Map(existing.map((m) => [m.employee_userid.toLowerCase(), m]));
   for (const m of members) {
@@ -114,7 +121,9 @@ async function replaceMembers(trx: Executor, policyId: string, members: PolicyMe
   }
   const removed = [...byUserid.values()].map((m) => m.id);
   if (removed.length > 0) {
-    await trx('distribution_member').whereIn('id', removed).update({ is_del: 1, active: false, muser: actor, mtime: trx.fn.now() });
+    await trx('distribution_member')
+      .whereIn('id', removed)
+      .update({ is_del: 1, active: false, muser: actor, mtime: trx.fn.now() });
   }
 }
 
@@ -135,7 +144,14 @@ const SORT_COLUMNS: Record<string, string> = { id: 'id', priority: 'priority', n
 
 export async function pagePolicies(
   db: Db,
-  q: { pageNum: number; pageSize: number; name?: string; enabled?: boolean; sortField?: string; sortOrder?: 'asc' | 'desc' },
+  q: {
+    pageNum: number;
+    pageSize: number;
+    name?: string;
+    enabled?: boolean;
+    sortField?: string;
+    sortOrder?: 'asc' | 'desc';
+  },
 ): Promise<{ list: PolicyWithMembers[]; total: number }> {
   const base = db('distribution_policy').where({ is_del: 0 });
   if (q.name) base.andWhereILike('name', `%${q.name.replace(/[\\%_]/g, '\\$&')}%`);
@@ -148,7 +164,10 @@ export async function pagePolicies(
     .orderBy('id', 'asc')
     .limit(q.pageSize)
     .offset((q.pageNum - 1) * q.pageSize);
-  const members = await listMembers(db, rows.map((r) => r.id));
+  const members = await listMembers(
+    db,
+    rows.map((r) => r.id),
+  );
   return {
     list: rows.map((policy) => ({ policy, members: members.filter((m) => m.policy_id === policy.id) })),
     total: Number(count),

@@ -19,7 +19,12 @@ export async function createPartnerWithKey(
   return db.transaction(async (trx) => {
     const partner = await insertPartner(trx, { ...input, cuser: actor });
     const key = generatePartnerKey();
-    await insertPartnerKey(trx, { partnerId: partner.id, keyId: key.keyId, secretSha256: key.secretSha256, cuser: actor });
+    await insertPartnerKey(trx, {
+      partnerId: partner.id,
+      keyId: key.keyId,
+      secretSha256: key.secretSha256,
+      cuser: actor,
+    });
     return { partnerId: partner.id, name: partner.name, keyId: key.keyId, secretKey: key.plaintext };
   });
 }
@@ -34,5 +39,6 @@ export async function issuePartnerKey(db: Db, partnerId: string, actor: string):
 }
 
 export async function revokeKey(db: Db, keyId: string): Promise<void> {
-  if (!(await revokePartnerKey(db, keyId))) throw new NotFoundError('active partner key', keyId, 'PARTNER_KEY_NOT_FOUND');
+  if (!(await revokePartnerKey(db, keyId)))
+    throw new NotFoundError('active partner key', keyId, 'PARTNER_KEY_NOT_FOUND');
 }

@@ -29,5 +29,9 @@ export async function login(
     token.secret,
     token.ttlSeconds,
   );
-  return { token: jwt, expiresIn: token.ttlSeconds, user: { id: user.id, username: user.username, realName: user.real_name } };
+  return {
+    token: jwt,
+    expiresIn: token.ttlSeconds,
+    user: { id: user.id, username: user.username, realName: user.real_name },
+  };
 }

@@ -116,7 +116,12 @@ export function clueRoutes(deps: AppDeps): RouteDefinition[] {
       body: Type.Object(
         {
           clueIds: Type.Array(IdString, { minItems: 1, maxItems: 200, uniqueItems: true }),
-          employeeUserid: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.@-]+$', 'x-message': 'must be a WeCom userid' }),
+          employeeUserid: Type.String({
+            minLength: 1,
+            maxLength: 64,
+            pattern: '^[A-Za-z0-9_.@-]+$',
+            'x-message': 'must be a WeCom userid',
+          }),
           employeeName: Type.Optional(Type.String({ maxLength: 64 })),
         },
         { additionalProperties: false },

@@ -105,7 +105,14 @@ export const ClueDetailView = Type.Object({
   clue: Type.Intersect([ClueView, Type.Object({ chat: NStr })]),
   assignments: Type.Array(AssignmentView),
   followUps: Type.Array(
-    Type.Object({ id: Type.String(), content: Type.String(), method: NStr, employeeUserid: NStr, ctime: Type.String(), cuser: NStr }),
+    Type.Object({
+      id: Type.String(),
+      content: Type.String(),
+      method: NStr,
+      employeeUserid: NStr,
+      ctime: Type.String(),
+      cuser: NStr,
+    }),
   ),
   timeline: Type.Array(Type.Object({ kind: Type.String(), detail: Type.Unknown(), ctime: Type.String(), cuser: NStr })),
   workflow: Type.Union([Type.Object({ workflowId: Type.String(), state: Type.Unknown() }), Type.Null()]),
@@ -123,7 +130,12 @@ export function presentClueDetail(d: ClueDetail, workflow: { workflowId: string;
       ctime: iso(f.ctime) as string,
       cuser: f.cuser,
     })),
-    timeline: d.events.map((e) => ({ kind: e.kind, detail: e.detail ?? null, ctime: iso(e.ctime) as string, cuser: e.cuser })),
+    timeline: d.events.map((e) => ({
+      kind: e.kind,
+      detail: e.detail ?? null,
+      ctime: iso(e.ctime) as string,
+      cuser: e.cuser,
+    })),
     workflow,
   };
 }

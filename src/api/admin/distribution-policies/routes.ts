@@ -1,5 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import { deletePolicies, listWaitingClueIds, loadPolicy, pagePolicies, savePolicy } from '../../../domain/distribution/policies';
+import {
+  deletePolicies,
+  listWaitingClueIds,
+  loadPolicy,
+  pagePolicies,
+  savePolicy,
+} from '../../../domain/distribution/policies';
 import type { AppDeps } from '../../app';
 import { PageOf, PageRequest } from '../../paging';
 import { defineRoute, type RouteDefinition } from '../../route';
@@ -47,7 +53,12 @@ export function distributionPolicyRoutes(deps: AppDeps): RouteDefinition[] {
       response: PageOf(PolicyView),
       handle: async ({ body }) => {
         const page = await pagePolicies(deps.db, body);
-        return { list: page.list.map(presentPolicy), total: page.total, pageNum: body.pageNum, pageSize: body.pageSize };
+        return {
+          list: page.list.map(presentPolicy),
+          total: page.total,
+          pageNum: body.pageNum,
+          pageSize: body.pageSize,
+        };
       },
     }),
     defineRoute({
@@ -72,7 +83,9 @@ export function distributionPolicyRoutes(deps: AppDeps): RouteDefinition[] {
       permission: 'distribution:write',
       body: Type.Object({ ids: Type.Array(IdString, { minItems: 1, maxItems: 100 }) }, { additionalProperties: false }),
       response: Type.Object({ deleted: Type.Integer() }),
-      handle: async ({ body }, ctx) => ({ deleted: await deletePolicies(deps.db, body.ids, ctx.user?.username ?? 'system') }),
+      handle: async ({ body }, ctx) => ({
+        deleted: await deletePolicies(deps.db, body.ids, ctx.user?.username ?? 'system'),
+      }),
     }),
   ];
 }

@@ -4,11 +4,20 @@ import { IdString, StringEnum } from '../../validation';
 
 const Member = Type.Object(
   {
-    employeeUserid: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.@-]+$', 'x-message': 'must be a WeCom userid' }),
+    employeeUserid: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9_.@-]+$',
+      'x-message': 'must be a WeCom userid',
+    }),
     employeeName: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
     weight: Type.Integer({ minimum: 0, maximum: 10_000, description: 'relative share; 0 pauses the member' }),
-    dailyLimit: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'null: no limit' })),
-    roundLimit: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'null: no limit' })),
+    dailyLimit: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'null: no limit' }),
+    ),
+    roundLimit: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'null: no limit' }),
+    ),
     workingHours: Type.Optional(
       Type.Union([Type.String({ maxLength: 0 }), Type.String({ format: 'hh-mm-range' }), Type.Null()], {
         description: '09:00-18:00 in the policy time zone; empty: always',
@@ -27,7 +36,9 @@ export const SavePolicyBody = Type.Object(
     priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'lower is tried first' })),
     enabled: Type.Optional(Type.Boolean()),
     matchSources: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 100, uniqueItems: true })),
-    matchTags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100, uniqueItems: true })),
+    matchTags: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100, uniqueItems: true }),
+    ),
     matchLandPages: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 2048, format: 'http-url' }), {
         maxItems: 100,
@@ -36,7 +47,11 @@ export const SavePolicyBody = Type.Object(
     ),
     matchPartnerIds: Type.Optional(Type.Array(IdString, { maxItems: 100, uniqueItems: true })),
     timezone: Type.Optional(Type.String({ format: 'iana-zone', description: 'default Asia/Shanghai' })),
-    followUpSlaSeconds: Type.Integer({ minimum: 1, maximum: 90 * 86400, description: 'time allowed for the first follow-up' }),
+    followUpSlaSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 90 * 86400,
+      description: 'time allowed for the first follow-up',
+    }),
     recycleMode: Type.Optional(StringEnum(['pool', 'next_member'] as const, 'where a clue goes when the SLA passes')),
     members: Type.Array(Member, { maxItems: 500 }),
   },

@@ -18,7 +18,12 @@ export const CollectClueBody = Type.Object(
       description: '线索唯一索引 — the partner’s unique clue id; sending it again updates the clue',
     }),
     linkManName: text(64, '联系人名称 — contact name'),
-    linkManTel: Type.String({ minLength: 1, maxLength: 32, format: 'cn-phone', description: '联系人电话 — contact phone' }),
+    linkManTel: Type.String({
+      minLength: 1,
+      maxLength: 32,
+      format: 'cn-phone',
+      description: '联系人电话 — contact phone',
+    }),
     email: Type.Optional(
       Type.String({
         maxLength: 254,

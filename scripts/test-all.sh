@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every check and test against real services: installs dependencies, builds the Temporal
+# CLI when missing, makes sure PostgreSQL runs, recreates the test database, then typecheck, lint
+# and Jest (whose global setup starts a Temporal dev server and the API + worker processes).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$(repo_root)"
+
+ensure_node_modules
+TEMPORAL_BIN=$(ensure_temporal_cli); export TEMPORAL_BIN
+ensure_postgres
+
+export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/scrm_test}"
+log "recreating the test database"
+psql "${TEST_DATABASE_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS ${TEST_DATABASE_URL##*/} WITH (FORCE)"
+
+log "typecheck"; npx tsc --noEmit -p tsconfig.json
+log "lint"; npx eslint .
+log "format"; npx prettier --check . >/dev/null
+log "tests"; npx jest --runInBand "$@"
