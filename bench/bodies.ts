@@ -18,8 +18,60 @@ function prng(seed: number): () => number {
   };
 }
 
-const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '林', '罗', '欧阳', '司马', '诸葛'];
-const GIVEN = ['伟', '芳', '娜', '秀英', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛', '明', '超', '秀兰', '霞', '平', '刚', '桂英', '建华', '子涵', '雨桐', '浩然', '欣怡'];
+const SURNAMES = [
+  '王',
+  '李',
+  '张',
+  '刘',
+  '陈',
+  '杨',
+  '黄',
+  '赵',
+  '吴',
+  '周',
+  '徐',
+  '孙',
+  '马',
+  '朱',
+  '胡',
+  '郭',
+  '何',
+  '林',
+  '罗',
+  '欧阳',
+  '司马',
+  '诸葛',
+];
+const GIVEN = [
+  '伟',
+  '芳',
+  '娜',
+  '秀英',
+  '敏',
+  '静',
+  '丽',
+  '强',
+  '磊',
+  '军',
+  '洋',
+  '勇',
+  '艳',
+  '杰',
+  '娟',
+  '涛',
+  '明',
+  '超',
+  '秀兰',
+  '霞',
+  '平',
+  '刚',
+  '桂英',
+  '建华',
+  '子涵',
+  '雨桐',
+  '浩然',
+  '欣怡',
+];
 const CITIES = [
   '上海市浦东新区张江高科技园区碧波路690号',
   '北京市海淀区中关村大街27号中关村大厦12层',
@@ -109,7 +161,7 @@ function chatTranscript(rnd: () => number, minBytes: number, maxBytes: number): 
   let visitorTurn = true;
   while (bytes < target) {
     minute += 1 + Math.floor(rnd() * 2);
-    const hh = String(9 + Math.floor(minute / 60) % 12).padStart(2, '0');
+    const hh = String(9 + (Math.floor(minute / 60) % 12)).padStart(2, '0');
     const mm = String(minute % 60).padStart(2, '0');
     const ss = String(Math.floor(rnd() * 60)).padStart(2, '0');
     const line = `[${day} ${hh}:${mm}:${ss}] ${
@@ -164,7 +216,10 @@ function clueFields(rnd: () => number): ClueBodyFields {
   return {
     linkManName: name,
     linkManTel: phone(rnd),
-    email: rnd() < 0.5 ? '' : `${digits(rnd, 5 + Math.floor(rnd() * 5))}@${pick(rnd, ['qq.com', '163.com', '126.com', 'foxmail.com'])}`,
+    email:
+      rnd() < 0.5
+        ? ''
+        : `${digits(rnd, 5 + Math.floor(rnd() * 5))}@${pick(rnd, ['qq.com', '163.com', '126.com', 'foxmail.com'])}`,
     address: pick(rnd, CITIES),
     wechat: rnd() < 0.5 ? '' : `wxid_${Buffer.from(digits(rnd, 9)).toString('base64url').toLowerCase()}`,
     remark: pick(rnd, REMARKS),

@@ -47,7 +47,8 @@ function intEnv(name: string, fallback: number, min = 1): number {
 }
 
 const settings = {
-  databaseUrl: process.env['BENCH_DATABASE_URL'] || process.env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/scrm_bench',
+  databaseUrl:
+    process.env['BENCH_DATABASE_URL'] || process.env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/scrm_bench',
   seconds: intEnv('BENCH_SECONDS', 15),
   warmupSeconds: intEnv('BENCH_WARMUP_SECONDS', 3, 0),
   connections: intEnv('BENCH_CONNECTIONS', 32),
@@ -142,7 +143,8 @@ async function waitForTemporal(bin: string, address: string, server: Child, time
       ),
     );
     if (serving) return;
-    if (Date.now() > deadline) throw new Error(`Temporal at ${address} not serving after ${timeoutMs / 1000} s:\n${logTail(server)}`);
+    if (Date.now() > deadline)
+      throw new Error(`Temporal at ${address} not serving after ${timeoutMs / 1000} s:\n${logTail(server)}`);
     await sleep(300);
   }
 }
@@ -246,7 +248,17 @@ function rowFromCannon(label: string, r: autocannon.Result): Row {
 
 function rowFromPaced(label: string, r: PacedResult): Row {
   const [p50, p90, p99, max] = percentiles(r.latencies, [50, 90, 99, 100]) as [number, number, number, number];
-  const row: Row = { label, okPerSecond: r.ok / r.durationS, p50, p90, p99, max, ok: r.ok, non2xx: r.non2xx, errors: r.errors };
+  const row: Row = {
+    label,
+    okPerSecond: r.ok / r.durationS,
+    p50,
+    p90,
+    p99,
+    max,
+    ok: r.ok,
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
   if (r.firstProblem) row.note = `first problem: ${r.firstProblem}`;
   return row;
 }
@@ -281,6 +293,13 @@ async function main(): Promise<void> {
       `${settings.connections} connections, pg pool ${settings.poolMax}; logs in ${logDir}`,
   );
 
+  // How busy the machine is before anything starts: other work here makes every figure noisier.
+  const idleGroups: CpuGroups = [{ label: 'bench', pids: () => [process.pid] }];
+  const idleBefore = cpuSnapshot(idleGroups);
+  await sleep(1000);
+  const preflight = cpuUsage(idleBefore, cpuSnapshot(idleGroups), idleGroups, cores);
+  say(`machine busy before start: ${fmt(preflight.machine)}% of ${cores * 100}% (other processes)`);
+
   // 1. Database
   await ensureDatabase(settings.databaseUrl);
   const database = createDb(settings.databaseUrl, 4);
@@ -300,7 +319,19 @@ async function main(): Promise<void> {
     temporal = spawnChild(
       'temporal',
       bin,
-      ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--headless', '--log-level', 'warn'],
+      [
+        'server',
+        'start-dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--ui-port',
+        String(uiPort),
+        '--headless',
+        '--log-level',
+        'warn',
+      ],
       { cwd: ROOT, env: process.env, logFile: path.join(logDir, 'temporal.log') },
     );
     children.push(temporal);
@@ -353,16 +384,62 @@ async function main(): Promise<void> {
   const probeStart = Date.now();
   for (;;) {
     const row = (await database('clue').where({ partner_id: partnerId, business_id: probeId }).first('status')) as
-      | { status: string }
-      | undefined;
+      { status: string } | undefined;
     if (row?.status === 'assigned') break;
     if (worker.hasExited()) throw new Error(`worker exited (${await worker.exited}):\n${logTail(worker)}`);
     if (Date.now() - probeStart > 120_000) {
-      throw new Error(`the probe clue was not assigned within 120 s (status ${row?.status ?? 'missing'}); worker log:\n${logTail(worker)}`);
+      throw new Error(
+        `the probe clue was not assigned within 120 s (status ${row?.status ?? 'missing'}); worker log:\n${logTail(worker)}`,
+      );
     }
     await sleep(200);
   }
-  say(`pipeline ready: probe clue assigned ${((Date.now() - probeStart) / 1000).toFixed(1)} s after intake (includes worker start-up)`);
+  say(
+    `pipeline ready: probe clue assigned ${((Date.now() - probeStart) / 1000).toFixed(1)} s after intake (includes worker start-up)`,
+  );
+
+  // 5b. End-to-end latency, measured on the quiet system before the load: after the load the
+  // backlog of thousands of clues would dominate it (see the drain figure for that).
+  say(
+    `end-to-end sample: ${settings.e2eCount} clues at ${settings.e2eRate}/s, each timed from its HTTP 200 to its assignment`,
+  );
+  const receivedAt = new Map<string, number>();
+  const e2e = await runPaced({
+    url: `${apiBase}${COLLECT_PATH}`,
+    rate: settings.e2eRate,
+    count: settings.e2eCount,
+    maxSockets: 4,
+    makeBody: () => bodies.e2e.nextBody(),
+    onResponse: (businessId, status, at) => {
+      if (status === 200) receivedAt.set(businessId, at);
+    },
+  });
+  const e2eIds = [...receivedAt.keys()];
+  const e2eWaitStart = Date.now();
+  let assignedRows: Array<{ business_id: string; ctime_ms: string; assigned_ms: string }> = [];
+  for (;;) {
+    assignedRows = (await database('clue as c')
+      .join('clue_assignment as a', function joinFirst() {
+        this.on('a.clue_id', 'c.id').andOn('a.seq', database.raw('1'));
+      })
+      .where('c.partner_id', partnerId)
+      .whereIn('c.business_id', e2eIds)
+      .select(
+        'c.business_id',
+        database.raw('extract(epoch FROM c.ctime) * 1000 AS ctime_ms'),
+        database.raw('extract(epoch FROM a.assigned_at) * 1000 AS assigned_ms'),
+      )) as typeof assignedRows;
+    if (assignedRows.length >= e2eIds.length || Date.now() - e2eWaitStart > 60_000) break;
+    await sleep(250);
+  }
+  const fromResponse = assignedRows.map((r) => Number(r.assigned_ms) - (receivedAt.get(r.business_id) as number));
+  const fromCtime = assignedRows.map((r) => Number(r.assigned_ms) - Number(r.ctime_ms));
+  {
+    const [p50, p99] = percentiles(fromResponse, [50, 99]);
+    say(
+      `    ${assignedRows.length}/${e2e.sent} assigned; HTTP 200 → assigned p50 ${fmt(p50 ?? NaN)} ms, p99 ${fmt(p99 ?? NaN)} ms`,
+    );
+  }
 
   // 3/4. Load phases
   const watched: CpuGroups = [
@@ -383,10 +460,15 @@ async function main(): Promise<void> {
 
   if (settings.warmupSeconds > 0) {
     say(`baseline warm-up ${settings.warmupSeconds} s`);
-    await cannon('warm-up', baselineBase, '/collect', bodies.baseline, { seconds: settings.warmupSeconds, connections });
+    await cannon('warm-up', baselineBase, '/collect', bodies.baseline, {
+      seconds: settings.warmupSeconds,
+      connections,
+    });
   }
   say(`(a) baseline peak: ${seconds} s, ${connections} connections`);
-  const a = await measured(() => cannon('baseline', baselineBase, '/collect', bodies.baseline, { seconds, connections }));
+  const a = await measured(() =>
+    cannon('baseline', baselineBase, '/collect', bodies.baseline, { seconds, connections }),
+  );
   rows.push({ ...rowFromCannon(`(a) baseline peak, ${connections} conn`, a.value), cpu: a.cpu });
   say(`    ${fmt(rows[0]?.okPerSecond ?? NaN)} req/s`);
 
@@ -429,23 +511,28 @@ async function main(): Promise<void> {
 
   // 5a. Backlog drain of the clues accepted under load.
   const atEnd = await openClues(database, partnerId);
-  const [{ accepted }] = (await database('clue').where({ partner_id: partnerId }).select(database.raw('count(*)::int AS accepted'))) as [
-    { accepted: number },
-  ];
-  say(`load over: ${atEnd.open} of ${accepted} accepted clues not assigned yet (${atEnd.unstarted} not started in Temporal); draining`);
+  const [{ accepted }] = (await database('clue')
+    .where({ partner_id: partnerId })
+    .select(database.raw('count(*)::int AS accepted'))) as [{ accepted: number }];
+  say(
+    `load over: ${atEnd.open} of ${accepted} accepted clues not assigned yet (${atEnd.unstarted} not started in Temporal); draining`,
+  );
   let drainSeconds: number | undefined;
   let lastOpen = atEnd.open;
+  let drainElapsed = 0;
   let lastReport = Date.now();
   const drain = await measured(async () => {
     for (;;) {
       const { open } = await openClues(database, partnerId);
       lastOpen = open;
+      drainElapsed = (Date.now() - loadEndedAt) / 1000;
       if (open === 0) {
         drainSeconds = (Date.now() - loadEndedAt) / 1000;
         return;
       }
       if (Date.now() - loadEndedAt > settings.drainCapSeconds * 1000) return;
-      if (worker.hasExited()) throw new Error(`worker exited during the drain (${await worker.exited}):\n${logTail(worker)}`);
+      if (worker.hasExited())
+        throw new Error(`worker exited during the drain (${await worker.exited}):\n${logTail(worker)}`);
       if (Date.now() - lastReport > 15_000) {
         say(`    ${open} still open after ${((Date.now() - loadEndedAt) / 1000).toFixed(0)} s`);
         lastReport = Date.now();
@@ -453,40 +540,6 @@ async function main(): Promise<void> {
       await sleep(500);
     }
   });
-
-  // 5b. End-to-end latency on a quiet system.
-  say(`end-to-end sample: ${settings.e2eCount} clues at ${settings.e2eRate}/s`);
-  const receivedAt = new Map<string, number>();
-  const e2e = await runPaced({
-    url: `${apiBase}${COLLECT_PATH}`,
-    rate: settings.e2eRate,
-    count: settings.e2eCount,
-    maxSockets: 4,
-    makeBody: () => bodies.e2e.nextBody(),
-    onResponse: (businessId, status, at) => {
-      if (status === 200) receivedAt.set(businessId, at);
-    },
-  });
-  const e2eIds = [...receivedAt.keys()];
-  const e2eWaitStart = Date.now();
-  let assignedRows: Array<{ business_id: string; ctime_ms: string; assigned_ms: string }> = [];
-  for (;;) {
-    assignedRows = (await database('clue as c')
-      .join('clue_assignment as a', function joinFirst() {
-        this.on('a.clue_id', 'c.id').andOn('a.seq', database.raw('1'));
-      })
-      .where('c.partner_id', partnerId)
-      .whereIn('c.business_id', e2eIds)
-      .select(
-        'c.business_id',
-        database.raw('extract(epoch FROM c.ctime) * 1000 AS ctime_ms'),
-        database.raw('extract(epoch FROM a.assigned_at) * 1000 AS assigned_ms'),
-      )) as typeof assignedRows;
-    if (assignedRows.length >= e2eIds.length || Date.now() - e2eWaitStart > 60_000) break;
-    await sleep(250);
-  }
-  const fromResponse = assignedRows.map((r) => Number(r.assigned_ms) - (receivedAt.get(r.business_id) as number));
-  const fromCtime = assignedRows.map((r) => Number(r.assigned_ms) - Number(r.ctime_ms));
 
   // 6. Report
   const rss = {
@@ -496,7 +549,24 @@ async function main(): Promise<void> {
     temporal: temporal ? peakRssMiB(temporal.pid) : undefined,
   };
   const totalSeconds = (Date.now() - startedAt) / 1000;
-  printReport({ rows, halfRow, pacedRow, e2e, fromResponse, fromCtime, atEnd, accepted, drainSeconds, lastOpen, drainCpu: drain.cpu, rss, totalSeconds, cores });
+  printReport({
+    rows,
+    halfRow,
+    pacedRow,
+    e2e,
+    fromResponse,
+    fromCtime,
+    atEnd,
+    accepted,
+    drainSeconds,
+    drainElapsed,
+    lastOpen,
+    drainCpu: drain.cpu,
+    preflight,
+    rss,
+    totalSeconds,
+    cores,
+  });
 }
 
 function printReport(r: {
@@ -509,8 +579,10 @@ function printReport(r: {
   atEnd: { open: number; unstarted: number };
   accepted: number;
   drainSeconds: number | undefined;
+  drainElapsed: number;
   lastOpen: number;
   drainCpu: CpuUsage;
+  preflight: CpuUsage;
   rss: Record<string, number | undefined>;
   totalSeconds: number;
   cores: number;
@@ -551,33 +623,43 @@ function printReport(r: {
     `p99 at half peak (autocannon overallRate): ${fmt(r.halfRow.p99, 1)} ms  (target < ${TARGET_P99_MS} ms)  ${p99Met ? 'MET' : 'NOT MET'}` +
       (r.pacedRow ? `;  evenly paced: ${fmt(r.pacedRow.p99, 1)} ms` : ''),
   );
-  line(`target (≥ ${TARGET_RATIO}× baseline and p99 < ${TARGET_P99_MS} ms at half peak): ${ratioMet && p99Met ? 'MET' : 'NOT MET'}`);
+  line(
+    `target (≥ ${TARGET_RATIO}× baseline and p99 < ${TARGET_P99_MS} ms at half peak): ${ratioMet && p99Met ? 'MET' : 'NOT MET'}`,
+  );
   line();
 
   const [e50, e90, e99, emax] = percentiles(r.fromResponse, [50, 90, 99, 100]);
   const [c50, c90, c99, cmax] = percentiles(r.fromCtime, [50, 90, 99, 100]);
   line(
-    `accept→assigned, ${r.fromResponse.length}/${r.e2e.sent} clues at ${settings.e2eRate}/s` +
+    `accept→assigned (quiet system, before the load), ${r.fromResponse.length}/${r.e2e.sent} clues at ${settings.e2eRate}/s` +
       (r.e2e.non2xx + r.e2e.errors > 0 ? ` (${r.e2e.non2xx} non-2xx, ${r.e2e.errors} errors)` : '') +
       ':',
   );
-  line(`  from HTTP 200 received:  p50 ${fmt(e50 ?? NaN)}  p90 ${fmt(e90 ?? NaN)}  p99 ${fmt(e99 ?? NaN)}  max ${fmt(emax ?? NaN)} ms`);
-  line(`  from clue.ctime (DB):    p50 ${fmt(c50 ?? NaN)}  p90 ${fmt(c90 ?? NaN)}  p99 ${fmt(c99 ?? NaN)}  max ${fmt(cmax ?? NaN)} ms`);
-  if (r.fromResponse.length < r.e2e.sent) line(`  ${r.e2e.sent - r.fromResponse.length} clues not assigned within 60 s`);
+  line(
+    `  from HTTP 200 received:  p50 ${fmt(e50 ?? NaN)}  p90 ${fmt(e90 ?? NaN)}  p99 ${fmt(e99 ?? NaN)}  max ${fmt(emax ?? NaN)} ms`,
+  );
+  line(
+    `  from clue.ctime (DB):    p50 ${fmt(c50 ?? NaN)}  p90 ${fmt(c90 ?? NaN)}  p99 ${fmt(c99 ?? NaN)}  max ${fmt(cmax ?? NaN)} ms`,
+  );
+  if (r.fromResponse.length < r.e2e.sent)
+    line(`  ${r.e2e.sent - r.fromResponse.length} clues not assigned within 60 s`);
   const drained = r.atEnd.open - r.lastOpen;
+  const drainRate = r.drainElapsed > 0 ? drained / r.drainElapsed : NaN;
   line(
     r.drainSeconds !== undefined
       ? `backlog drain: ${r.atEnd.open} of ${r.accepted} clues open when the load ended; all assigned ${fmt(r.drainSeconds, 1)} s later` +
-          (r.drainSeconds > 0 ? ` (~${fmt(r.atEnd.open / r.drainSeconds)} assignments/s)` : '')
-      : `backlog drain: ${r.atEnd.open} of ${r.accepted} clues open when the load ended; ${r.lastOpen} still open after the ${settings.drainCapSeconds} s cap (${drained} assigned meanwhile)`,
+          (r.drainSeconds > 0 ? ` (~${fmt(drainRate)} assignments/s)` : '')
+      : `backlog drain: ${r.atEnd.open} of ${r.accepted} clues open when the load ended; ${r.lastOpen} still open at the ` +
+          `${settings.drainCapSeconds} s cap (~${fmt(drainRate)} assignments/s; full drain ≈ ${fmt(r.atEnd.open / drainRate)} s)`,
   );
   const mib = (v: number | undefined) => (v === undefined ? 'n/a' : `${fmt(v)} MiB`);
   line(
     `peak RSS (VmHWM): API ${mib(r.rss['api'])}, worker ${mib(r.rss['worker'])}, baseline ${mib(r.rss['baseline'])}` +
       (r.rss['temporal'] !== undefined ? `, Temporal dev server ${mib(r.rss['temporal'])}` : ''),
   );
-  const noisy = r.rows.some((row) => (row.cpu?.other ?? 0) > 20);
-  if (noisy) line('note: more than 20% of a core went to processes outside the benchmark during a phase — figures may be noisy');
+  const noisy = r.preflight.machine > 20 || r.rows.some((row) => (row.cpu?.other ?? 0) > 20);
+  line(`machine busy before start: ${fmt(r.preflight.machine)}% of ${r.cores * 100}%`);
+  if (noisy) line('note: more than 20% of a core went to processes outside the benchmark — figures may be noisy');
   line(`total run time ${fmt(r.totalSeconds)} s`);
   console.log(out.join('\n'));
 }

@@ -119,5 +119,7 @@ export async function runPaced(options: PacedOptions): Promise<PacedResult> {
 export function percentiles(values: number[], ps: number[]): number[] {
   if (values.length === 0) return ps.map(() => NaN);
   const sorted = [...values].sort((a, b) => a - b);
-  return ps.map((p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number);
+  return ps.map(
+    (p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number,
+  );
 }

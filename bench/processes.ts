@@ -74,7 +74,10 @@ export async function stopChild(child: Child, graceMs = 8000): Promise<void> {
 export function logTail(child: Child, lines = 15): string {
   try {
     const text = readFileSync(child.logFile, 'utf8').trimEnd().split('\n');
-    return text.slice(-lines).map((l) => `    | ${l}`).join('\n');
+    return text
+      .slice(-lines)
+      .map((l) => `    | ${l}`)
+      .join('\n');
   } catch {
     return '    | (no log)';
   }
@@ -124,7 +127,9 @@ export async function waitForHttp200(url: string, timeoutMs: number, children: C
   for (;;) {
     for (const child of children) {
       if (child.hasExited()) {
-        throw new Error(`${child.name} exited (${await child.exited}) before ${url} answered 200; its log:\n${logTail(child)}`);
+        throw new Error(
+          `${child.name} exited (${await child.exited}) before ${url} answered 200; its log:\n${logTail(child)}`,
+        );
       }
     }
     try {
@@ -135,7 +140,8 @@ export async function waitForHttp200(url: string, timeoutMs: number, children: C
     } catch (error) {
       last = (error as Error).message;
     }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s (last: ${last})`);
+    if (Date.now() > deadline)
+      throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s (last: ${last})`);
     await sleep(300);
   }
 }
