@@ -56,7 +56,7 @@ describe('clue distribution', () => {
     await waitFor(
       `all ${total} clues assigned`,
       async () => ((await statusCounts(partner.partnerId))['assigned'] ?? 0) === total,
-      { timeoutMs: 300_000, intervalMs: 1000 },
+      { timeoutMs: 400_000, intervalMs: 1000 },
     );
     const rows: Array<{ owner_userid: string; n: string }> = await db('clue')
       .where({ partner_id: partner.partnerId })
@@ -75,7 +75,7 @@ describe('clue distribution', () => {
       .havingRaw('count(*) > 1')
       .select('a.clue_id');
     expect(perClue).toHaveLength(0);
-  });
+  }, 420_000);
 
   it('never exceeds daily or round limits under 64 concurrent clues, and assigns the rest when limits rise', async () => {
     const partner = await createPartner(db);
@@ -285,5 +285,26 @@ describe('clue distribution', () => {
     expect(page.status).toBe(200);
     expect(page.body.data.total).toBe(1);
     expect(page.body.data.list[0]).toMatchObject({ id: clue.id, ownerUserid: target });
+  });
+
+  it('links a clue to the earlier clue with the same phone number, however it was written', async () => {
+    const partner = await createPartner(db);
+    await createPolicy(sharedApiUrl, token, partner.partnerId, [{ employeeUserid: uid('d'), weight: 1 }]);
+    const digits = `139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    const first = clueBody(partner.secretKey, { linkManTel: digits });
+    const second = clueBody(partner.secretKey, {
+      linkManTel: `+86 ${digits.slice(0, 3)}-${digits.slice(3, 7)}-${digits.slice(7)}`,
+    });
+    expect((await call(sharedApiUrl, 'POST', COLLECT, { body: first })).status).toBe(200);
+    expect((await call(sharedApiUrl, 'POST', COLLECT, { body: second })).status).toBe(200);
+    const firstRow = await db('clue')
+      .where({ partner_id: partner.partnerId, business_id: first['businessId'] })
+      .first();
+    const secondRow = await waitFor('the duplicate link', async () => {
+      const row = await db('clue').where({ partner_id: partner.partnerId, business_id: second['businessId'] }).first();
+      return row?.status === 'assigned' ? row : undefined;
+    });
+    expect(secondRow.duplicate_of_clue_id).toBe(firstRow.id);
+    expect(firstRow.duplicate_of_clue_id).toBeNull();
   });
 });

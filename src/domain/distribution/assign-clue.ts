@@ -92,6 +92,7 @@ export async function autoAssignClue(
       return { kind: 'settled', status: clue.status, seq: clue.assignment_seq };
     }
 
+    if (clue.status === 'pending' && !clue.duplicate_of_clue_id) await linkEarlierClueWithSamePhone(trx, clue);
     const now = input.now ?? new Date();
     const policyId = await findMatchingPolicyId(trx, clue.id);
     if (!policyId) return markWaiting(trx, clue, null, 'NO_MATCHING_POLICY', null);
@@ -134,6 +135,18 @@ export async function autoAssignClue(
     });
     return { kind: 'assigned', assignment: view(assignment, policy.follow_up_sla_seconds) };
   });
+}
+
+/** Links the clue to the earliest clue with the same phone number, so a returning customer is not silently duplicated. */
+async function linkEarlierClueWithSamePhone(trx: Executor, clue: ClueRow): Promise<void> {
+  const earlier = await trx('clue')
+    .where({ phone_normalized: clue.phone_normalized, is_del: 0 })
+    .andWhere('id', '<', clue.id)
+    .orderBy('id')
+    .first<{ id: string } | undefined>('id');
+  if (!earlier) return;
+  await trx('clue').where({ id: clue.id }).update({ duplicate_of_clue_id: earlier.id });
+  await insertClueEvent(trx, clue.id, 'duplicate_detected', { duplicateOfClueId: earlier.id }, null);
 }
 
 async function markWaiting(
