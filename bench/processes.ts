@@ -233,6 +233,8 @@ export function cpuSnapshot(groupsToWatch: CpuGroups): CpuSnapshot {
 }
 
 export interface CpuUsage {
+  /** Wall-clock length of the measured interval. */
+  seconds: number;
   /** Busy share of the whole machine, in % of one core (2 cores busy = 200). */
   machine: number;
   cores: number;
@@ -258,7 +260,13 @@ export function cpuUsage(before: CpuSnapshot, after: CpuSnapshot, groupsToWatch:
     return { label: group.label, percent: percentOfOneCore(ticks) };
   });
   const machine = percentOfOneCore(machineBusy);
-  return { machine, cores, byGroup, other: Math.max(0, machine - byGroup.reduce((a, g) => a + g.percent, 0)) };
+  return {
+    seconds: (after.at - before.at) / 1000,
+    machine,
+    cores,
+    byGroup,
+    other: Math.max(0, machine - byGroup.reduce((a, g) => a + g.percent, 0)),
+  };
 }
 
 /** Peak resident set size (VmHWM) of a process in MiB, undefined when unknown. */
