@@ -9,8 +9,10 @@ log() { printf '\033[1;34m[scrm]\033[0m %s\n' "$*" >&2; }
 
 ensure_node_modules() {
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    log "installing npm dependencies (npm ci)"
-    npm ci --no-audit --no-fund --loglevel=error
+    # npm install (which follows package-lock.json) rather than npm ci: the registry reachable here
+    # lacks some other platforms' optional binaries (@swc/core-darwin-*, -win32-*), which npm ci refuses.
+    log "installing npm dependencies"
+    npm install --no-audit --no-fund --loglevel=error
   fi
 }
 
