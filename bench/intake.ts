@@ -629,7 +629,7 @@ function printReport(r: {
   const perUnit = (cpu: CpuUsage, units: number, what: string) =>
     `  ${''.padEnd(labelWidth)}  CPU ms per ${what}: ` +
     cpu.byGroup
-      .filter((g) => g.percent >= 0.5 && g.label !== 'bench')
+      .filter((g) => g.percent >= 2 && g.label !== 'bench')
       .map((g) => `${g.label} ${fmt(((g.percent / 100) * cpu.seconds * 1000) / Math.max(1, units), 2)}`)
       .join(', ');
   for (const row of r.rows) {
@@ -638,7 +638,7 @@ function printReport(r: {
     line(perUnit(row.cpu, row.ok, 'accepted request'));
   }
   line(cpuLine('backlog drain', r.drainCpu));
-  line(perUnit(r.drainCpu, r.drain.openAtEnd - r.drain.stillOpen, 'clue assigned'));
+  line(perUnit(r.drainCpu, r.drain.openAtEnd - r.drain.stillOpen, 'clue assigned (incl. outbox starts)'));
   line();
 
   const [base, peak] = r.rows;
