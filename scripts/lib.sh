@@ -57,3 +57,12 @@ start_temporal_dev_server() {
   for _ in $(seq 1 120); do temporal_serving "127.0.0.1:$port" && return; sleep 0.5; done
   log "Temporal did not become healthy; see $log_file"; return 1
 }
+
+# prepare_machine — everything both entry scripts need before they start: npm packages, the
+# Temporal CLI (exported as TEMPORAL_BIN) and a running PostgreSQL.
+prepare_machine() {
+  ensure_node_modules
+  TEMPORAL_BIN=$(ensure_temporal_cli)
+  export TEMPORAL_BIN
+  ensure_postgres
+}

@@ -5,9 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$(repo_root)"
 
-ensure_node_modules
-TEMPORAL_BIN=$(ensure_temporal_cli); export TEMPORAL_BIN
-ensure_postgres
+prepare_machine
 
 mkdir -p .data
 if [ ! -f .data/secrets.env ]; then

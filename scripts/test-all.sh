@@ -6,9 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$(repo_root)"
 
-ensure_node_modules
-TEMPORAL_BIN=$(ensure_temporal_cli); export TEMPORAL_BIN
-ensure_postgres
+prepare_machine
 
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/scrm_test}"
 log "recreating the test database"

@@ -90,5 +90,3 @@ export function createApp(deps: AppDeps): Koa {
   app.use(router.allowedMethods());
   return app;
 }
-
-export { success };

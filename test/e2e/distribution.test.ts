@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Db } from '../../src/db/knex';
+import type { ClueRow } from '../../src/db/queries/clues';
 import { sharedApiUrl } from '../helpers/env';
 import { clueBody, createAdmin, createPartner, createPolicy, testDb, uid } from '../helpers/factories';
 import { call, inParallel } from '../helpers/http';
@@ -40,6 +41,23 @@ describe('clue distribution', () => {
         }>
       ).map((r) => [r.status, Number(r.n)]),
     ) as Record<string, number>;
+
+  /** Waits until the partner's clue (or the one with `businessId`) reaches `status`, and returns its row. */
+  const clueReaching = (
+    status: string,
+    partnerId: string,
+    options: { businessId?: string; timeoutMs?: number } = {},
+  ): Promise<ClueRow> =>
+    waitFor(
+      `clue to be ${status}`,
+      async () => {
+        const where: Record<string, string> = { partner_id: partnerId };
+        if (options.businessId) where['business_id'] = options.businessId;
+        const row = await db<ClueRow>('clue').where(where).first();
+        return row?.status === status ? row : undefined;
+      },
+      { timeoutMs: options.timeoutMs ?? 30_000 },
+    );
 
   it('shares a few thousand clues by weight within a tight tolerance', async () => {
     const partner = await createPartner(db);
@@ -156,21 +174,11 @@ describe('clue distribution', () => {
     ]);
     const body = clueBody(partner.secretKey);
     expect((await call(sharedApiUrl, 'POST', COLLECT, { body })).status).toBe(200);
-    const waiting = await waitFor('the clue to wait', async () => {
-      const row = await db('clue').where({ partner_id: partner.partnerId }).first();
-      return row?.status === 'waiting' ? row : undefined;
-    });
+    const waiting = await clueReaching('waiting', partner.partnerId);
     expect(waiting.waiting_reason).toBe('OUTSIDE_WORKING_HOURS');
-    const assigned = await waitFor(
-      'assignment after the window opens',
-      async () => {
-        const row = await db('clue').where({ partner_id: partner.partnerId }).first();
-        return row?.status === 'assigned' ? row : undefined;
-      },
-      { timeoutMs: 30_000 },
-    );
+    const assigned = await clueReaching('assigned', partner.partnerId, { timeoutMs: 30_000 });
     expect(assigned.owner_userid).toBe(member);
-    expect(new Date(assigned.assigned_at).getTime()).toBeGreaterThanOrEqual(opensAt.toMillis() - 1000);
+    expect(new Date(assigned.assigned_at as Date).getTime()).toBeGreaterThanOrEqual(opensAt.toMillis() - 1000);
   });
 
   it('recycles to the next member when nobody follows up within the SLA, then to the pool', async () => {
@@ -188,14 +196,7 @@ describe('clue distribution', () => {
       { followUpSlaSeconds: 3, recycleMode: 'next_member' },
     );
     expect((await call(sharedApiUrl, 'POST', COLLECT, { body: clueBody(partner.secretKey) })).status).toBe(200);
-    const pooled = await waitFor(
-      'the clue back in the pool',
-      async () => {
-        const row = await db('clue').where({ partner_id: partner.partnerId }).first();
-        return row?.status === 'pool' ? row : undefined;
-      },
-      { timeoutMs: 40_000 },
-    );
+    const pooled = await clueReaching('pool', partner.partnerId, { timeoutMs: 40_000 });
     const history = await db('clue_assignment').where({ clue_id: pooled.id }).orderBy('seq');
     expect(
       history.map((h: { employee_userid: string; end_reason: string }) => [h.employee_userid, h.end_reason]),
@@ -240,10 +241,7 @@ describe('clue distribution', () => {
       recycleMode: 'pool',
     });
     expect((await call(sharedApiUrl, 'POST', COLLECT, { body: clueBody(partner.secretKey) })).status).toBe(200);
-    const clue = await waitFor('assignment', async () => {
-      const row = await db('clue').where({ partner_id: partner.partnerId }).first();
-      return row?.status === 'assigned' ? row : undefined;
-    });
+    const clue = await clueReaching('assigned', partner.partnerId);
     const update = await call<{ status: string; remark: string }>(sharedApiUrl, 'POST', '/admin/clue/update', {
       token,
       body: { id: clue.id, remark: '已电话沟通', followUp: { content: '电话沟通, 客户要试用', method: 'phone' } },
@@ -264,10 +262,7 @@ describe('clue distribution', () => {
       { employeeUserid: uid('z'), weight: 1, dailyLimit: 0 },
     ]);
     expect((await call(sharedApiUrl, 'POST', COLLECT, { body: clueBody(partner.secretKey) })).status).toBe(200);
-    const clue = await waitFor('waiting', async () => {
-      const row = await db('clue').where({ partner_id: partner.partnerId }).first();
-      return row?.status === 'waiting' ? row : undefined;
-    });
+    const clue = await clueReaching('waiting', partner.partnerId);
     const target = uid('manual');
     const response = await call<{ results: Array<{ ok: boolean }> }>(sharedApiUrl, 'POST', '/admin/clue/batchAssign', {
       token,
@@ -300,10 +295,7 @@ describe('clue distribution', () => {
     const firstRow = await db('clue')
       .where({ partner_id: partner.partnerId, business_id: first['businessId'] })
       .first();
-    const secondRow = await waitFor('the duplicate link', async () => {
-      const row = await db('clue').where({ partner_id: partner.partnerId, business_id: second['businessId'] }).first();
-      return row?.status === 'assigned' ? row : undefined;
-    });
+    const secondRow = await clueReaching('assigned', partner.partnerId, { businessId: second['businessId'] as string });
     expect(secondRow.duplicate_of_clue_id).toBe(firstRow.id);
     expect(firstRow.duplicate_of_clue_id).toBeNull();
   });

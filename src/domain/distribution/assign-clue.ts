@@ -304,11 +304,11 @@ export async function checkFollowUpOrRecycle(
     await endOpenAssignments(trx, clue.id, 'sla_expired');
     let next: 'pool' | 'reassign' = 'pool';
     if (policy?.recycle_mode === 'next_member') {
-      const expired = new Set([...(await listExpiredOwners(trx, clue.id))]);
+      const expired = await listExpiredOwners(trx, clue.id);
       const remaining = await trx('distribution_member')
         .where({ policy_id: policy.id, is_del: 0, active: true })
         .andWhere('weight', '>', 0)
-        .whereNotIn('employee_userid', [...expired])
+        .whereNotIn('employee_userid', expired)
         .first('id');
       if (remaining) next = 'reassign';
     }

@@ -1,9 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { StringEnum } from '../../validation';
+import { OptionalText, RequiredText, StringEnum } from '../../validation';
 
-const text = (maxLength: number, description: string) =>
-  Type.String({ minLength: 1, maxLength, pattern: '\\S', description });
-const optionalText = (maxLength: number, description: string) => Type.Optional(Type.String({ maxLength, description }));
 const url = (description: string) => Type.String({ minLength: 1, maxLength: 2048, format: 'http-url', description });
 
 /** Seed 000 "收集线索": every field, its required-ness and type as the partner document gives them. */
@@ -17,7 +14,7 @@ export const CollectClueBody = Type.Object(
       'x-message': 'must be 1-64 printable ASCII characters without spaces',
       description: '线索唯一索引 — the partner’s unique clue id; sending it again updates the clue',
     }),
-    linkManName: text(64, '联系人名称 — contact name'),
+    linkManName: RequiredText(64, '联系人名称 — contact name'),
     linkManTel: Type.String({
       minLength: 1,
       maxLength: 32,
@@ -32,16 +29,16 @@ export const CollectClueBody = Type.Object(
         description: '联系人邮箱 — contact email',
       }),
     ),
-    address: optionalText(256, '联系人地址 — contact address'),
-    wechat: optionalText(64, '联系人微信 — contact WeChat id'),
-    remark: text(2000, '客户需求 — what the customer needs'),
+    address: OptionalText(256, '联系人地址 — contact address'),
+    wechat: OptionalText(64, '联系人微信 — contact WeChat id'),
+    remark: RequiredText(2000, '客户需求 — what the customer needs'),
     source: Type.Integer({ minimum: 1, maximum: 2147483647, description: '来源 — source; partners send 1' }),
     fromPage: url('来源 URL — referring page'),
     landPage: url('落地 URL — landing page'),
     submitPage: url('表单提交 URL — page the form was submitted on'),
     device: StringEnum(['pc', 'mobile'] as const, 'pc | mobile'),
-    tag: optionalText(64, '标签 — tag'),
-    se: optionalText(64, '搜索引擎 — search engine'),
+    tag: OptionalText(64, '标签 — tag'),
+    se: OptionalText(64, '搜索引擎 — search engine'),
     chat: Type.String({ minLength: 1, maxLength: 200_000, pattern: '\\S', description: '聊天内容 — chat transcript' }),
   },
   { additionalProperties: false },
