@@ -29,9 +29,31 @@ const ConfigSchema = Type.Object({
   /** Upper bound for a distribution's re-check when nothing else wakes it (policy edits do). */
   DISTRIBUTION_RECHECK_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
   PG_POOL_MAX: Type.Integer({ minimum: 1, default: 10 }),
+
+  /** WeCom server API root: the real one, or the local simulator's. */
+  WECOM_API_BASE_URL: Type.String({ format: 'uri', default: 'https://qyapi.weixin.qq.com/cgi-bin/' }),
+  /** The corp this installation serves by default; all five are set together or not at all. */
+  WECOM_CORP_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  WECOM_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  WECOM_AGENT_ID: Type.Optional(Type.Integer()),
+  WECOM_CALLBACK_TOKEN: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  WECOM_ENCODING_AES_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]{43}$' })),
+  /** A callback whose signed timestamp is older (or newer) than this is a replay and is refused. */
+  WECOM_CALLBACK_MAX_AGE_SECONDS: Type.Integer({ minimum: 10, default: 300 }),
+  /** Cron of the nightly full sync, in WECOM_SYNC_TIME_ZONE. */
+  WECOM_SYNC_CRON: Type.String({ minLength: 9, default: '30 2 * * *' }),
+  WECOM_SYNC_TIME_ZONE: Type.String({ minLength: 1, default: 'Asia/Shanghai' }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
+
+const WECOM_CORP_KEYS = [
+  'WECOM_CORP_ID',
+  'WECOM_SECRET',
+  'WECOM_AGENT_ID',
+  'WECOM_CALLBACK_TOKEN',
+  'WECOM_ENCODING_AES_KEY',
+] as const;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -52,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     raw[key] = INTEGER_KEYS.has(key) && /^-?\d+$/.test(value) ? Number(value) : value;
   }
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+  ajv.addFormat('uri', (value: string) => URL.canParse(value));
   const validate = ajv.compile<Config>(ConfigSchema);
   if (!validate(raw)) {
     const problems = (validate.errors ?? []).map((e) => {
@@ -59,6 +82,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       return `  ${key}: ${e.message ?? 'invalid'}`;
     });
     throw new ConfigError(`Invalid configuration (environment variables):\n${[...new Set(problems)].join('\n')}`);
+  }
+  const corpKeys = WECOM_CORP_KEYS.filter((key) => raw[key] !== undefined);
+  if (corpKeys.length > 0 && corpKeys.length < WECOM_CORP_KEYS.length) {
+    const missing = WECOM_CORP_KEYS.filter((key) => raw[key] === undefined);
+    throw new ConfigError(
+      `Invalid configuration (environment variables):\n  ${missing.join(', ')}: required when ${corpKeys.join(', ')} set`,
+    );
   }
   return raw as Config;
 }

@@ -36,6 +36,10 @@ describe('loadConfig', () => {
       PARTNER_RATE_LIMIT_PER_MINUTE: 6000,
       DISTRIBUTION_RECHECK_SECONDS: 300,
       PG_POOL_MAX: 10,
+      WECOM_API_BASE_URL: 'https://qyapi.weixin.qq.com/cgi-bin/',
+      WECOM_CALLBACK_MAX_AGE_SECONDS: 300,
+      WECOM_SYNC_CRON: '30 2 * * *',
+      WECOM_SYNC_TIME_ZONE: 'Asia/Shanghai',
     });
     expect(typeof config.API_PORT).toBe('number');
   });
@@ -96,5 +100,24 @@ describe('loadConfig', () => {
   it('names every bad variable in one error', () => {
     const error = configError({ API_PORT: 'abc', JWT_SECRET: 'short' });
     for (const key of ['API_PORT', 'JWT_SECRET', 'DATABASE_URL']) expect(error.message).toContain(key);
+  });
+
+  it('requires the WeCom corp settings together', () => {
+    const error = configError(minimalEnv({ WECOM_CORP_ID: 'ww1', WECOM_SECRET: 's' }));
+    expect(error.message).toContain('WECOM_AGENT_ID, WECOM_CALLBACK_TOKEN, WECOM_ENCODING_AES_KEY: required');
+  });
+
+  it('accepts a complete WeCom corp and checks the EncodingAESKey shape', () => {
+    const corp = {
+      WECOM_CORP_ID: 'ww1',
+      WECOM_SECRET: 's',
+      WECOM_AGENT_ID: '1000002',
+      WECOM_CALLBACK_TOKEN: 't',
+      WECOM_ENCODING_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
+    };
+    expect(loadConfig(minimalEnv(corp)).WECOM_AGENT_ID).toBe(1000002);
+    expect(configError(minimalEnv({ ...corp, WECOM_ENCODING_AES_KEY: 'short' })).message).toContain(
+      'WECOM_ENCODING_AES_KEY',
+    );
   });
 });

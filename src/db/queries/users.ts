@@ -8,6 +8,7 @@ export interface SysUserRow {
   real_name: string | null;
   phone_num: string | null;
   dept_id: string | null;
+  corp_id: string | null;
   account_status: number;
   token_version: number;
   is_del: number;
@@ -29,6 +30,7 @@ export async function insertUser(
     realName?: string;
     empNo?: string;
     phoneNum?: string;
+    corpId?: string;
     cuser?: string;
   },
 ): Promise<SysUserRow> {
@@ -38,6 +40,7 @@ export async function insertUser(
       password_hash: user.passwordHash,
       real_name: user.realName ?? null,
       emp_no: user.empNo ?? null,
+      corp_id: user.corpId ?? null,
       phone_num: user.phoneNum ?? null,
       cuser: user.cuser ?? null,
       muser: user.cuser ?? null,

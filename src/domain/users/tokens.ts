@@ -18,6 +18,8 @@ export interface AuthUser {
   username: string;
   empNo: string;
   deptId: string;
+  /** The WeCom corp the user works on; null means the installation's default corp. */
+  corpId: string | null;
 }
 
 const ALGORITHM = 'HS256';
