@@ -9,6 +9,8 @@ import type { PartnerAuthenticator } from '../domain/partners/partner-auth';
 import type { DistributionClient } from '../temporal/distribution-client';
 import type { DistributionDispatcher } from '../temporal/distribution-dispatcher';
 import type { Client } from '@temporalio/client';
+import type { WecomSyncStarter } from '../temporal/wecom-sync-client';
+import type { WecomApiFactory } from '../wecom/api';
 import { everyAdminMayDoEverything, requireAdmin, type PermissionCheck } from './auth/middleware';
 import { success } from './envelope';
 import { errorHandler } from './middleware/errors';
@@ -27,6 +29,9 @@ export interface AppDeps {
   distribution: DistributionClient;
   dispatcher: DistributionDispatcher;
   partnerAuth: PartnerAuthenticator;
+  /** Typed WeCom client of a corp, for operations that push to WeCom or read it live. */
+  wecom: WecomApiFactory;
+  wecomSync: WecomSyncStarter;
   permissionCheck?: PermissionCheck;
 }
 

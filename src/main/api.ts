@@ -8,6 +8,8 @@ import { createLogger } from '../logger';
 import { createTemporalClient, ensureSearchAttributes } from '../temporal/connection';
 import { DistributionClient } from '../temporal/distribution-client';
 import { DistributionDispatcher } from '../temporal/distribution-dispatcher';
+import { WecomSyncClient } from '../temporal/wecom-sync-client';
+import { createWecomApiFactory } from '../wecom/client-factory';
 
 export interface RunningApi {
   server: Server;
@@ -32,7 +34,9 @@ export async function startApi(config: Config): Promise<RunningApi> {
     sweepIntervalMs: config.DISPATCH_SWEEP_MS,
   });
   const partnerAuth = new PartnerAuthenticator(db, { defaultRateLimitPerMinute: config.PARTNER_RATE_LIMIT_PER_MINUTE });
-  const app = createApp({ config, db, logger, temporal, distribution, dispatcher, partnerAuth });
+  const wecom = createWecomApiFactory(db, { baseUrl: config.WECOM_API_BASE_URL, logger });
+  const wecomSync = new WecomSyncClient(temporal, config.TEMPORAL_TASK_QUEUE);
+  const app = createApp({ config, db, logger, temporal, distribution, dispatcher, partnerAuth, wecom, wecomSync });
 
   const server = app.listen(config.API_PORT, config.API_HOST);
   await new Promise<void>((resolve, reject) => {

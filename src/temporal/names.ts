@@ -10,3 +10,12 @@ export const SEARCH_ATTRIBUTES = {
   clueStatus: defineSearchAttributeKey('ClueStatus', SearchAttributeType.KEYWORD),
   ownerUserid: defineSearchAttributeKey('OwnerUserid', SearchAttributeType.KEYWORD),
 } as const;
+
+/** What a WeCom full sync covers; 'all' runs the others in dependency order. */
+export const WECOM_SYNC_KINDS = ['departments', 'employees', 'corpTags', 'customers', 'groups', 'all'] as const;
+export type WecomSyncKind = (typeof WECOM_SYNC_KINDS)[number];
+
+/** One running sync per (corp, kind): asking again while it runs returns the same workflow. */
+export const wecomSyncWorkflowId = (corpId: string, kind: WecomSyncKind): string => `wecom-sync-${kind}-${corpId}`;
+export const wecomEventWorkflowId = (eventId: string): string => `wecom-event-${eventId}`;
+export const wecomNightlyScheduleId = (corpId: string): string => `wecom-nightly-sync-${corpId}`;

@@ -7,9 +7,10 @@ import { call, inParallel } from '../helpers/http';
 import { TestSystem } from '../helpers/system';
 import { startTemporalDevServer, type TemporalServer } from '../helpers/temporal-server';
 import { waitFor } from '../helpers/wait';
+import { RESILIENCE_API_PORT, RESILIENCE_TEMPORAL_PORT } from '../helpers/env';
 
 const COLLECT = '/api-scrm/openapi/clue/collect';
-const PORT = 7733;
+const PORT = RESILIENCE_TEMPORAL_PORT;
 
 /**
  * Failure drills on a system of its own: a Temporal dev server with a database file (so it can be
@@ -33,7 +34,7 @@ describe('durability when Temporal or the worker goes away', () => {
     system = new TestSystem({
       name: 'resilience',
       temporalAddress: `127.0.0.1:${PORT}`,
-      apiPort: 18472,
+      apiPort: RESILIENCE_API_PORT,
       taskQueue: uid('resilience-'),
     });
     await system.start();

@@ -5,8 +5,14 @@ import path from 'node:path';
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const TEST_DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/scrm_test';
 export const TEST_JWT_SECRET = 'test-secret-for-jwt-signing-0123456789abcdef';
-export const SHARED_TEMPORAL_PORT = 7633;
-export const SHARED_API_PORT = 18471;
+/** Shifts every port of the test run, so two checkouts can run their suites side by side. */
+export const PORT_OFFSET = Number(process.env['SCRM_TEST_PORT_OFFSET'] ?? 0);
+export const SHARED_TEMPORAL_PORT = 7633 + PORT_OFFSET;
+export const SHARED_API_PORT = 18471 + PORT_OFFSET;
+export const SHARED_SIMULATOR_PORT = 18490 + PORT_OFFSET;
+/** Ports of the suites that run their own Temporal server and API. */
+export const RESILIENCE_TEMPORAL_PORT = 7733 + PORT_OFFSET;
+export const RESILIENCE_API_PORT = 18472 + PORT_OFFSET;
 export const SHARED_TASK_QUEUE = 'test-main';
 export const LOG_DIR = path.join(REPO_ROOT, '.data', 'test-logs');
 
