@@ -70,6 +70,7 @@ function mount(router: Router, route: RouteDefinition, deps: AppDeps): void {
       koa: ctx,
     };
     const data = await route.handle({ body, query, params }, requestContext);
+    if (route.rawResponse) return;
     ctx.status = 200;
     ctx.body = success(data, route.successMessage);
   });

@@ -53,10 +53,15 @@ export function buildOpenApiDocument(routes: RouteDefinition[]) {
       tags: [route.tag],
       parameters: [...parametersOf(route.params, 'path'), ...parametersOf(route.query, 'query')],
       responses: {
-        '200': {
-          description: 'success',
-          content: { 'application/json': { schema: envelopeOf(plain(route.response)) } },
-        },
+        '200': route.rawResponse
+          ? {
+              description: route.rawResponse.description,
+              content: { [route.rawResponse.contentType]: { schema: { type: 'string', format: 'binary' } } },
+            }
+          : {
+              description: 'success',
+              content: { 'application/json': { schema: envelopeOf(plain(route.response)) } },
+            },
         default: { description: 'error', content: { 'application/json': { schema: ERROR_ENVELOPE } } },
       },
     };

@@ -45,6 +45,11 @@ export interface RouteDefinition<
   response: R;
   /** JSON body limit for this route (bytes syntax of raw-body, e.g. '1mb'). */
   bodyLimit?: string;
+  /**
+   * Set when the route answers with something other than the JSON envelope (a spreadsheet, a
+   * plain-text echo): the handler then writes ctx.koa.body and headers itself; `response` is unused.
+   */
+  rawResponse?: { contentType: string; description: string };
   /** Success message of the envelope; the seed's partner API answers 'success'. */
   successMessage?: string;
   handle(input: RouteInput<B, Q, P>, ctx: RequestContext): Promise<Static<R>>;

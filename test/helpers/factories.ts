@@ -13,9 +13,11 @@ export function testDb(): Db {
   return createDb(TEST_DATABASE_URL, 4);
 }
 
+/** An admin that can log in; `corpId` binds it to a WeCom corp (each test its own corp). */
 export async function createAdmin(
   db: Db,
   baseUrl: string,
+  options: { corpId?: string } = {},
 ): Promise<{ username: string; password: string; token: string; id: string }> {
   const username = uid('admin_');
   const password = uid('pw-');
@@ -23,6 +25,7 @@ export async function createAdmin(
     username,
     passwordHash: await hashPassword(password),
     realName: 'Test Admin',
+    corpId: options.corpId,
     cuser: 'test',
   });
   const login = await call<{ token: string }>(baseUrl, 'POST', '/admin/auth/login', { body: { username, password } });

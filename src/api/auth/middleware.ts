@@ -29,7 +29,13 @@ export function requireAdmin(
     if (!row) throw new UnauthorizedError('user no longer exists', 'TOKEN_INVALID');
     if (row.account_status !== 0) throw new UnauthorizedError('account disabled', 'ACCOUNT_DISABLED');
     if (row.token_version !== claims.tv) throw new UnauthorizedError('token revoked, log in again', 'TOKEN_REVOKED');
-    const user: AuthUser = { id: row.id, username: row.username, empNo: row.emp_no ?? '', deptId: row.dept_id ?? '', corpId: row.corp_id };
+    const user: AuthUser = {
+      id: row.id,
+      username: row.username,
+      empNo: row.emp_no ?? '',
+      deptId: row.dept_id ?? '',
+      corpId: row.corp_id,
+    };
     if (permission && !(await check(user, permission))) {
       throw new ForbiddenError(`permission ${permission} required`);
     }
