@@ -1,16 +1,22 @@
 import type { Db } from '../db/knex';
 import type { DistributionDefaults } from '../domain/distribution/assign-clue';
+import type { WecomApiFactory } from '../wecom/api';
 import { createDistributionActivities } from './distribution';
+import { createWecomEventActivities } from './wecom-events';
+import { createWecomSyncActivities } from './wecom-sync';
 
 export interface ActivityDeps {
   db: Db;
   distributionDefaults: DistributionDefaults;
+  wecom: WecomApiFactory;
 }
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createDistributionActivities({ db: deps.db, defaults: deps.distributionDefaults }),
+    ...createWecomSyncActivities(deps),
+    ...createWecomEventActivities(deps),
   };
 }
 

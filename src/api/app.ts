@@ -10,6 +10,7 @@ import type { DistributionClient } from '../temporal/distribution-client';
 import type { DistributionDispatcher } from '../temporal/distribution-dispatcher';
 import type { Client } from '@temporalio/client';
 import type { WecomSyncStarter } from '../temporal/wecom-sync-client';
+import type { WecomEventDispatcher } from '../temporal/wecom-event-dispatcher';
 import type { WecomApiFactory } from '../wecom/api';
 import { everyAdminMayDoEverything, requireAdmin, type PermissionCheck } from './auth/middleware';
 import { success } from './envelope';
@@ -32,6 +33,8 @@ export interface AppDeps {
   /** Typed WeCom client of a corp, for operations that push to WeCom or read it live. */
   wecom: WecomApiFactory;
   wecomSync: WecomSyncStarter;
+  /** Outbox that starts the processing workflow of each stored WeCom callback. */
+  wecomEvents: WecomEventDispatcher;
   permissionCheck?: PermissionCheck;
 }
 
@@ -44,7 +47,10 @@ function koaPath(openApiPath: string): string {
 
 function mount(router: Router, route: RouteDefinition, deps: AppDeps): void {
   const middleware: Koa.Middleware[] = [];
-  if (route.method === 'POST') {
+  if (route.textBody) {
+    const limit = route.textBody.limit;
+    middleware.push(bodyParser({ enableTypes: ['xml', 'text'], xmlLimit: limit, textLimit: limit, encoding: 'utf-8' }));
+  } else if (route.method === 'POST') {
     middleware.push(
       bodyParser({ enableTypes: ['json'], jsonLimit: route.bodyLimit ?? DEFAULT_BODY_LIMIT, encoding: 'utf-8' }),
     );

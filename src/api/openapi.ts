@@ -69,6 +69,12 @@ export function buildOpenApiDocument(routes: RouteDefinition[]) {
     if (route.auth === 'admin') operation.security = [{ token: [] }];
     if (route.body) {
       operation.requestBody = { required: true, content: { 'application/json': { schema: plain(route.body) } } };
+    } else if (route.textBody) {
+      operation.requestBody = {
+        required: true,
+        description: route.textBody.description,
+        content: { 'text/xml': { schema: { type: 'string' } } },
+      };
     }
     paths[route.path] ??= {};
     (paths[route.path] as Record<string, OperationObject>)[route.method.toLowerCase()] = operation;

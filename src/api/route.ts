@@ -43,6 +43,11 @@ export interface RouteDefinition<
   params?: P;
   /** Schema of `data` in the success envelope. */
   response: R;
+  /**
+   * The route takes an XML or plain-text body (WeCom callbacks) up to `limit`, read as a string
+   * from ctx.koa.request.body instead of a validated JSON body.
+   */
+  textBody?: { limit: string; description: string };
   /** JSON body limit for this route (bytes syntax of raw-body, e.g. '1mb'). */
   bodyLimit?: string;
   /**

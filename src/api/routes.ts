@@ -6,6 +6,7 @@ import type { AppDeps } from './app';
 import { openClueRoutes } from './open/clues/routes';
 import type { RouteDefinition } from './route';
 import { systemRoutes } from './system/routes';
+import { wecomRoutes } from './wecom/routes';
 
 /** The route table: every operation the API serves, and the source of the OpenAPI document. */
 export function allRoutes(deps: AppDeps): RouteDefinition[] {
@@ -16,5 +17,6 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...partnerRoutes(deps),
     ...distributionPolicyRoutes(deps),
     ...clueRoutes(deps),
+    ...wecomRoutes(deps),
   ];
 }

@@ -7,8 +7,10 @@ import { PartnerAuthenticator } from '../domain/partners/partner-auth';
 import { createLogger } from '../logger';
 import { createTemporalClient, ensureSearchAttributes } from '../temporal/connection';
 import { DistributionClient } from '../temporal/distribution-client';
-import { DistributionDispatcher } from '../temporal/distribution-dispatcher';
+import { createDistributionDispatcher } from '../temporal/distribution-dispatcher';
 import { WecomSyncClient } from '../temporal/wecom-sync-client';
+import { createWecomEventDispatcher } from '../temporal/wecom-event-dispatcher';
+import { registerConfiguredCorp } from '../domain/wecom-corps';
 import { createWecomApiFactory } from '../wecom/client-factory';
 
 export interface RunningApi {
@@ -30,13 +32,28 @@ export async function startApi(config: Config): Promise<RunningApi> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     recheckSeconds: config.DISTRIBUTION_RECHECK_SECONDS,
   });
-  const dispatcher = new DistributionDispatcher(db, distribution, logger, {
+  const dispatcher = createDistributionDispatcher(db, distribution, logger, {
     sweepIntervalMs: config.DISPATCH_SWEEP_MS,
   });
   const partnerAuth = new PartnerAuthenticator(db, { defaultRateLimitPerMinute: config.PARTNER_RATE_LIMIT_PER_MINUTE });
   const wecom = createWecomApiFactory(db, { baseUrl: config.WECOM_API_BASE_URL, logger });
   const wecomSync = new WecomSyncClient(temporal, config.TEMPORAL_TASK_QUEUE);
-  const app = createApp({ config, db, logger, temporal, distribution, dispatcher, partnerAuth, wecom, wecomSync });
+  const wecomEvents = createWecomEventDispatcher(db, temporal, config.TEMPORAL_TASK_QUEUE, logger, {
+    sweepIntervalMs: config.DISPATCH_SWEEP_MS,
+  });
+  await registerConfiguredCorp(db, config);
+  const app = createApp({
+    config,
+    db,
+    logger,
+    temporal,
+    distribution,
+    dispatcher,
+    partnerAuth,
+    wecom,
+    wecomSync,
+    wecomEvents,
+  });
 
   const server = app.listen(config.API_PORT, config.API_HOST);
   await new Promise<void>((resolve, reject) => {
@@ -47,6 +64,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.API_PORT;
   dispatcher.startSweeping();
+  wecomEvents.startSweeping();
   logger.info({ port }, `API listening on http://${config.API_HOST}:${port} (docs at /docs)`);
 
   return {
@@ -57,6 +75,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await dispatcher.stop();
+      await wecomEvents.stop();
       await temporal.connection.close();
       await db.destroy();
     },

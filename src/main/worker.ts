@@ -4,6 +4,11 @@ import { loadConfig, type Config } from '../config';
 import { createDb } from '../db/knex';
 import { createLogger } from '../logger';
 import { ensureSearchAttributes } from '../temporal/connection';
+import { ensureNightlySyncSchedules } from '../temporal/wecom-schedules';
+import { listCorpIds, registerConfiguredCorp } from '../domain/wecom-corps';
+import { createWecomApiFactory } from '../wecom/client-factory';
+import { Client } from '@temporalio/client';
+import type { Db } from '../db/knex';
 
 async function connectWithRetry(address: string, logger: ReturnType<typeof createLogger>): Promise<NativeConnection> {
   for (let attempt = 1; ; attempt++) {
@@ -14,6 +19,31 @@ async function connectWithRetry(address: string, logger: ReturnType<typeof creat
       await new Promise((r) => setTimeout(r, Math.min(5000, 500 * attempt)));
     }
   }
+}
+
+/** Gives every registered corp its nightly full-sync schedule, now and whenever a corp is added later. */
+function keepNightlySchedules(
+  db: Db,
+  client: Client,
+  config: Config,
+  logger: ReturnType<typeof createLogger>,
+): NodeJS.Timeout {
+  const settings = {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    cron: config.WECOM_SYNC_CRON,
+    timeZone: config.WECOM_SYNC_TIME_ZONE,
+  };
+  const check = () =>
+    listCorpIds(db)
+      .then((corpIds) => ensureNightlySyncSchedules(client, corpIds, settings))
+      .then((created) => {
+        if (created.length > 0) logger.info({ created }, 'nightly WeCom sync schedules created');
+      })
+      .catch((err: unknown) => logger.warn({ err }, 'could not check nightly sync schedules'));
+  void check();
+  const timer = setInterval(check, config.WECOM_SCHEDULE_CHECK_SECONDS * 1000);
+  timer.unref();
+  return timer;
 }
 
 /** Runs the Temporal worker for the task queue until a shutdown signal. */
@@ -32,13 +62,22 @@ export async function runWorker(config: Config): Promise<void> {
     activities: createActivities({
       db,
       distributionDefaults: { defaultFollowUpSlaSeconds: 86400, defaultTimeZone: 'Asia/Shanghai' },
+      wecom: createWecomApiFactory(db, { baseUrl: config.WECOM_API_BASE_URL, logger }),
     }),
     shutdownGraceTime: '10 seconds',
   });
+  await registerConfiguredCorp(db, config);
+  const schedules = keepNightlySchedules(
+    db,
+    new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+    config,
+    logger,
+  );
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   try {
     await worker.run();
   } finally {
+    clearInterval(schedules);
     await connection.close();
     await db.destroy();
   }

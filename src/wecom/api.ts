@@ -3,6 +3,10 @@ import type { EndpointBody, EndpointName, EndpointQuery, EndpointResponse } from
 /** What callers need of WeCom: one typed call per endpoint of the table (errcode ≠ 0 throws WecomApiError). */
 export interface WecomApi {
   readonly corpId: string;
+  readonly agentId: number | undefined;
+  /** Cached JS-SDK tickets: the corp's (wx.config) and the app's (wx.agentConfig). */
+  getJsapiTicket(): Promise<string>;
+  getAgentTicket(): Promise<string>;
   call<N extends EndpointName>(
     name: N,
     input: { query?: EndpointQuery<N>; body?: EndpointBody<N> },

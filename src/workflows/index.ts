@@ -1,2 +1,4 @@
 // The worker's workflow bundle entry: every workflow type the task queue serves.
 export { distributeClue } from './distribute-clue';
+export { processWecomEvent } from './process-wecom-event';
+export { wecomFullSync } from './wecom-full-sync';

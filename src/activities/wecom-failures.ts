@@ -1,0 +1,36 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { DomainError } from '../domain/errors';
+import { WecomApiError } from '../wecom/errors';
+
+/**
+ * Maps errors to Temporal's retry decision: WeCom errors that retrying cannot fix (no privilege,
+ * unknown id...) and domain errors fail at once with a recorded reason; a frequency-limit answer
+ * retries after the window WeCom named; everything else (network, database) retries with backoff.
+ */
+export async function withWecomFailures<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof WecomApiError) {
+      if (!error.retryable) {
+        throw ApplicationFailure.create({
+          message: error.message,
+          type: `WECOM_${error.errcode}`,
+          nonRetryable: true,
+          details: [{ errcode: error.errcode, errmsg: error.errmsg }],
+        });
+      }
+      if (error.retryAfterMs !== undefined) {
+        throw ApplicationFailure.create({
+          message: error.message,
+          type: `WECOM_${error.errcode}`,
+          nextRetryDelay: error.retryAfterMs,
+        });
+      }
+    }
+    if (error instanceof DomainError && ['not_found', 'validation', 'conflict'].includes(error.kind)) {
+      throw ApplicationFailure.nonRetryable(error.message, error.code);
+    }
+    throw error;
+  }
+}

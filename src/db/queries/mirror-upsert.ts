@@ -1,0 +1,82 @@
+import type { Executor } from '../knex';
+
+/** What one batch of mirrored rows did to the table. */
+export interface UpsertCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+export const noCounts = (): UpsertCounts => ({ created: 0, updated: 0, unchanged: 0 });
+
+export function addCounts(a: UpsertCounts, b: UpsertCounts): UpsertCounts {
+  return { created: a.created + b.created, updated: a.updated + b.updated, unchanged: a.unchanged + b.unchanged };
+}
+
+export interface MirrorUpsertOptions {
+  /** Full-sync run that saw these rows (reconciliation marks the rows it did not see). */
+  syncRunId?: string;
+  /** Bump mtime even when nothing changed: a callback's fresh read, which a running sync must not reconcile away. */
+  touch?: boolean;
+  actor?: string;
+}
+
+/**
+ * Inserts or updates rows mirrored from WeCom, keyed by `conflict`. A row whose mirrored fields
+ * are unchanged keeps its mtime (a second identical sync changes nothing); a row that was
+ * soft-deleted comes back. Every row must carry the same keys.
+ */
+export async function upsertMirrorRows(
+  db: Executor,
+  table: string,
+  conflict: readonly string[],
+  rows: ReadonlyArray<Record<string, unknown>>,
+  options: MirrorUpsertOptions = {},
+): Promise<UpsertCounts> {
+  const counts = noCounts();
+  // One statement may not touch a row twice: the last occurrence of a key wins.
+  const byKey = new Map<string, Record<string, unknown>>();
+  for (const row of rows) byKey.set(JSON.stringify(conflict.map((column) => row[column])), row);
+  rows = [...byKey.values()];
+  if (rows.length === 0) return counts;
+  const first = rows[0] as Record<string, unknown>;
+  const fields = Object.keys(first).filter((key) => !conflict.includes(key));
+  const actor = options.actor ?? 'wecom-sync';
+  const values = rows.map((row) => ({
+    ...row,
+    seen_sync_run: options.syncRunId ?? null,
+    is_del: 0,
+    del_time: null,
+    cuser: actor,
+    muser: actor,
+  }));
+  const existing = (column: string) => `"${table}"."${column}"`;
+  const changedTest = `(${[...fields.map(existing), existing('is_del')].join(', ')}) IS DISTINCT FROM (${[
+    ...fields.map((f) => `EXCLUDED."${f}"`),
+    '0',
+  ].join(', ')})`;
+  const merge: Record<string, unknown> = {};
+  for (const field of fields) merge[field] = db.raw('??', [`excluded.${field}`]);
+  merge['is_del'] = 0;
+  merge['del_time'] = null;
+  merge['seen_sync_run'] = db.raw(`COALESCE(EXCLUDED.seen_sync_run, ${existing('seen_sync_run')})`);
+  merge['muser'] = db.raw(`CASE WHEN ${changedTest} THEN EXCLUDED.muser ELSE ${existing('muser')} END`);
+  merge['mtime'] = options.touch
+    ? db.raw('now()')
+    : db.raw(`CASE WHEN ${changedTest} THEN now() ELSE ${existing('mtime')} END`);
+
+  const result = (await db(table)
+    .insert(values)
+    .onConflict([...conflict])
+    .merge(merge)
+    .returning([db.raw('(xmax = 0) AS inserted'), db.raw('(mtime = now()) AS changed')])) as Array<{
+    inserted: boolean;
+    changed: boolean;
+  }>;
+  for (const row of result) {
+    if (row.inserted) counts.created++;
+    else if (row.changed) counts.updated++;
+    else counts.unchanged++;
+  }
+  return counts;
+}

@@ -1,0 +1,194 @@
+import type { Db } from '../../db/knex';
+import type { WecomApi } from '../../wecom/api';
+import type { EndpointResponse } from '../../wecom/endpoints';
+import { WecomApiError } from '../../wecom/errors';
+import { markCorpTagGroupsDeleted, markCorpTagsDeleted, upsertCorpTagGroups } from '../wecom-mirror/corp-tags';
+import { endRelation, endRelationsMissingFromRead, RelationStatus, upsertCustomerPairs } from '../wecom-mirror/customers';
+import { markGroupChatDismissed, upsertGroupChat } from '../wecom-mirror/group-chats';
+import {
+  markDepartmentDeleted,
+  markEmployeeDeleted,
+  renameEmployee,
+  upsertDepartments,
+  upsertEmployees,
+} from '../wecom-mirror/org';
+import type { EventFields } from './event-store';
+
+/** What applying an event did, recorded on the event row. */
+export type ApplyOutcome = { applied: true; note?: string } | { applied: false; note: string };
+
+const CALLBACK = { touch: true, actor: 'wecom-callback' } as const;
+
+/** Errcodes meaning the object is gone in WeCom by the time the event is processed. */
+const GONE_ERRCODES = new Set([84061, 40096, 46004, 60111, 60123, 40068, 90500, 60011]);
+
+function text(fields: EventFields, key: string): string {
+  const value = fields[key];
+  return typeof value === 'string' ? value : '';
+}
+
+function eventTime(fields: EventFields): Date {
+  const seconds = Number(text(fields, 'CreateTime'));
+  return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : new Date();
+}
+
+/**
+ * Applies one WeCom callback to the mirror. Handlers re-read the object from WeCom instead of
+ * trusting the event's order: events may be processed out of order or twice, and a fresh read
+ * always converges on WeCom's current state.
+ */
+export async function applyCallbackEvent(db: Db, api: WecomApi, fields: EventFields): Promise<ApplyOutcome> {
+  const event = text(fields, 'Event');
+  const change = text(fields, 'ChangeType');
+  try {
+    switch (event) {
+      case 'change_external_contact':
+        return await applyExternalContactChange(db, api, change, fields);
+      case 'change_external_chat':
+        return await applyGroupChatChange(db, api, change, fields);
+      case 'change_external_tag':
+        return await applyTagChange(db, api, change, fields);
+      case 'change_contact':
+        return await applyContactChange(db, api, change, fields);
+      default:
+        return { applied: false, note: `event ${event || text(fields, 'MsgType')} is recorded but not mirrored` };
+    }
+  } catch (error) {
+    if (error instanceof WecomApiError && GONE_ERRCODES.has(error.errcode)) {
+      return { applied: false, note: `object no longer readable in WeCom (${error.errcode}); nothing to mirror` };
+    }
+    throw error;
+  }
+}
+
+/** Reads a customer with all its follow users (paged past 500) and mirrors it as the truth. */
+async function refreshCustomer(db: Db, api: WecomApi, externalUserid: string): Promise<void> {
+  const pairs: Array<{
+    external_contact: EndpointResponse<'getExternalContact'>['external_contact'];
+    follow_info: EndpointResponse<'getExternalContact'>['follow_user'][number];
+  }> = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api.call('getExternalContact', {
+      query: cursor ? { external_userid: externalUserid, cursor } : { external_userid: externalUserid },
+    });
+    for (const follow of page.follow_user) pairs.push({ external_contact: page.external_contact, follow_info: follow });
+    cursor = page.next_cursor || undefined;
+  } while (cursor);
+  await db.transaction(async (trx) => {
+    await upsertCustomerPairs(trx, api.corpId, pairs, CALLBACK);
+    await endRelationsMissingFromRead(
+      trx,
+      api.corpId,
+      externalUserid,
+      pairs.map((p) => p.follow_info.userid),
+      new Date(),
+    );
+  });
+}
+
+async function applyExternalContactChange(
+  db: Db,
+  api: WecomApi,
+  change: string,
+  fields: EventFields,
+): Promise<ApplyOutcome> {
+  const pair = { externalUserid: text(fields, 'ExternalUserID'), userid: text(fields, 'UserID') };
+  const at = eventTime(fields);
+  switch (change) {
+    case 'add_external_contact':
+    case 'add_half_external_contact':
+    case 'edit_external_contact':
+      try {
+        await refreshCustomer(db, api, pair.externalUserid);
+      } catch (error) {
+        // 84061: no relation left with anyone (deleted again before we read it).
+        if (error instanceof WecomApiError && error.errcode === 84061) {
+          await endRelation(db, api.corpId, pair, RelationStatus.goneFromWecom, at, 'wecom-read');
+          return { applied: true, note: 'relation already gone in WeCom' };
+        }
+        throw error;
+      }
+      return { applied: true };
+    case 'del_external_contact': {
+      const transferred = text(fields, 'Source') === 'DELETE_BY_TRANSFER';
+      const status = transferred ? RelationStatus.transferred : RelationStatus.deletedByEmployee;
+      const ended = await endRelation(db, api.corpId, pair, status, at, text(fields, 'Source') || 'employee');
+      return ended ? { applied: true } : { applied: false, note: 'no valid relation older than the event' };
+    }
+    case 'del_follow_user': {
+      const ended = await endRelation(db, api.corpId, pair, RelationStatus.deletedByCustomer, at, 'customer');
+      return ended ? { applied: true } : { applied: false, note: 'no valid relation older than the event' };
+    }
+    case 'transfer_fail':
+      return { applied: false, note: `transfer failed: ${text(fields, 'FailReason')}` };
+    default:
+      return { applied: false, note: `change_external_contact/${change} is recorded but not mirrored` };
+  }
+}
+
+async function applyGroupChatChange(db: Db, api: WecomApi, change: string, fields: EventFields): Promise<ApplyOutcome> {
+  const chatId = text(fields, 'ChatId');
+  const at = eventTime(fields);
+  if (change === 'dismiss') {
+    await markGroupChatDismissed(db, api.corpId, chatId, at);
+    return { applied: true };
+  }
+  const { group_chat } = await api.call('getGroupChat', { body: { chat_id: chatId, need_name: 1 } });
+  const quitScene = text(fields, 'QuitScene');
+  await db.transaction((trx) =>
+    upsertGroupChat(trx, api.corpId, group_chat, undefined, {
+      ...CALLBACK,
+      quitAt: at,
+      ...(text(fields, 'UpdateDetail') === 'del_member' && quitScene !== '' ? { quitScene: Number(quitScene) } : {}),
+    }),
+  );
+  return { applied: true };
+}
+
+async function applyTagChange(db: Db, api: WecomApi, change: string, fields: EventFields): Promise<ApplyOutcome> {
+  const id = text(fields, 'Id');
+  const isGroup = text(fields, 'TagType') === 'tag_group';
+  const at = eventTime(fields);
+  if (change === 'delete') {
+    if (isGroup) await markCorpTagGroupsDeleted(db, api.corpId, [id], at);
+    else await markCorpTagsDeleted(db, api.corpId, [id], at);
+    return { applied: true };
+  }
+  // create / update / shuffle: read the affected group(s) back (an empty shuffle Id means every group).
+  const body = change === 'shuffle' ? (id ? { group_id: [id] } : {}) : isGroup ? { group_id: [id] } : { tag_id: [id] };
+  const { tag_group } = await api.call('getCorpTagList', { body });
+  await db.transaction((trx) => upsertCorpTagGroups(trx, api.corpId, tag_group, CALLBACK));
+  return { applied: true };
+}
+
+async function applyContactChange(db: Db, api: WecomApi, change: string, fields: EventFields): Promise<ApplyOutcome> {
+  const at = eventTime(fields);
+  switch (change) {
+    case 'create_user':
+    case 'update_user': {
+      const from = text(fields, 'UserID');
+      const to = text(fields, 'NewUserID');
+      if (to && to !== from) await renameEmployee(db, api.corpId, from, to);
+      const user = await api.call('getUser', { query: { userid: to || from } });
+      const { follow_user } = await api.call('getFollowUserList', { query: {} });
+      await upsertEmployees(db, api.corpId, [user], new Set(follow_user), CALLBACK);
+      return { applied: true };
+    }
+    case 'delete_user':
+      await markEmployeeDeleted(db, api.corpId, text(fields, 'UserID'), at);
+      return { applied: true };
+    case 'create_party':
+    case 'update_party': {
+      const { department } = await api.call('listDepartments', { query: { id: text(fields, 'Id') } });
+      const self = department.filter((d) => String(d.id) === text(fields, 'Id'));
+      await upsertDepartments(db, api.corpId, self, CALLBACK);
+      return { applied: true };
+    }
+    case 'delete_party':
+      await markDepartmentDeleted(db, api.corpId, text(fields, 'Id'), at);
+      return { applied: true };
+    default:
+      return { applied: false, note: `change_contact/${change} is recorded but not mirrored` };
+  }
+}

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import type { Executor } from '../../db/knex';
+import type { XmlElement } from '../../wecom/callback-xml';
+
+/** Event fields as WeCom names them (Event, ChangeType, UserID...), as parsed from the XML. */
+export type EventFields = XmlElement;
+
+export interface StoredEvent {
+  id: string;
+  corp_id: string;
+  event: string | null;
+  change_type: string | null;
+  payload: EventFields;
+  status: string;
+  received_at: Date;
+}
+
+/**
+ * Stores a decrypted callback once. WeCom's redeliveries are byte-identical plaintexts, so the
+ * digest of the whole plaintext is the dedupe key; two different events (even with the same
+ * sender and second) never collide. A redelivery only bumps receive_count.
+ */
+export async function storeCallbackEvent(
+  db: Executor,
+  corpId: string,
+  plaintext: string,
+  fields: EventFields,
+): Promise<{ id: string; duplicate: boolean }> {
+  const dedupeKey = createHash('sha256').update(plaintext, 'utf8').digest('hex');
+  const str = (key: string) => {
+    const value = fields[key];
+    return typeof value === 'string' ? value.slice(0, 64) : null;
+  };
+  const [row] = (await db('wecom_callback_event')
+    .insert({
+      corp_id: corpId,
+      dedupe_key: dedupeKey,
+      msg_type: str('MsgType'),
+      event: str('Event'),
+      change_type: str('ChangeType'),
+      payload: JSON.stringify(fields),
+      plaintext,
+    })
+    .onConflict(['corp_id', 'dedupe_key'])
+    .merge({ receive_count: db.raw('wecom_callback_event.receive_count + 1') })
+    .returning(['id', db.raw('(xmax = 0) AS inserted')])) as Array<{ id: string; inserted: boolean }>;
+  if (!row) throw new Error('callback event insert returned no row');
+  return { id: row.id, duplicate: !row.inserted };
+}
+
+export async function findCallbackEvent(db: Executor, id: string): Promise<StoredEvent | undefined> {
+  return db<StoredEvent>('wecom_callback_event')
+    .where({ id })
+    .first('id', 'corp_id', 'event', 'change_type', 'payload', 'status', 'received_at');
+}
+
+/** Events whose processing workflow has not been started yet (for the outbox sweep). */
+export async function findUnstartedEvents(db: Executor, limit: number, olderThanMs: number) {
+  return db('wecom_callback_event')
+    .where({ status: 'pending' })
+    .andWhere('received_at', '<', db.raw(`now() - make_interval(secs => ?)`, [olderThanMs / 1000]))
+    .orderBy('received_at')
+    .limit(limit)
+    .select<Array<{ id: string }>>('id');
+}
+
+export async function markEventsStarted(db: Executor, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db('wecom_callback_event').whereIn('id', ids).andWhere({ status: 'pending' }).update({ status: 'started' });
+}
+
+export async function recordEventStartFailure(db: Executor, ids: string[], message: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db('wecom_callback_event')
+    .whereIn('id', ids)
+    .andWhere({ status: 'pending' })
+    .update({ error: `workflow not started yet: ${message}`.slice(0, 2000) });
+}
+
+export async function finishEvent(
+  db: Executor,
+  id: string,
+  outcome: { status: 'done' | 'failed'; note?: string },
+): Promise<void> {
+  await db('wecom_callback_event')
+    .where({ id })
+    .update({ status: outcome.status, error: outcome.note ?? null, processed_at: db.fn.now() });
+}

@@ -1,0 +1,227 @@
+import type { Static } from '@sinclair/typebox';
+import type { Executor } from '../../db/knex';
+import {
+  addCounts,
+  noCounts,
+  upsertMirrorRows,
+  type MirrorUpsertOptions,
+  type UpsertCounts,
+} from '../../db/queries/mirror-upsert';
+import type { ExternalContactSchema, FollowInfoSchema, FollowUserSchema } from '../../wecom/endpoints';
+
+type ExternalContact = Static<typeof ExternalContactSchema>;
+type FollowInfo = Static<typeof FollowInfoSchema>;
+type FollowUser = Static<typeof FollowUserSchema>;
+
+/** Relation status values (wecom_relation.status). */
+export const RelationStatus = {
+  valid: 0,
+  deletedByEmployee: 1,
+  deletedByCustomer: 2,
+  transferred: 3,
+  goneFromWecom: 4,
+} as const;
+
+export interface CustomerCounts {
+  customers: UpsertCounts;
+  relations: UpsertCounts;
+  tags: UpsertCounts;
+}
+
+export const noCustomerCounts = (): CustomerCounts => ({ customers: noCounts(), relations: noCounts(), tags: noCounts() });
+
+export function addCustomerCounts(a: CustomerCounts, b: CustomerCounts): CustomerCounts {
+  return {
+    customers: addCounts(a.customers, b.customers),
+    relations: addCounts(a.relations, b.relations),
+    tags: addCounts(a.tags, b.tags),
+  };
+}
+
+function customerRow(corpId: string, c: ExternalContact) {
+  return {
+    corp_id: corpId,
+    external_userid: c.external_userid,
+    name: c.name,
+    type: c.type,
+    gender: c.gender,
+    avatar: c.avatar ?? null,
+    corp_name: c.corp_name ?? null,
+    corp_full_name: c.corp_full_name ?? null,
+    position: c.position ?? null,
+    unionid: c.unionid ?? null,
+    external_profile: c.external_profile ? JSON.stringify(c.external_profile) : null,
+  };
+}
+
+function relationRow(corpId: string, externalUserid: string, f: FollowInfo | FollowUser) {
+  return {
+    corp_id: corpId,
+    external_userid: externalUserid,
+    userid: f.userid,
+    remark: f.remark,
+    description: f.description,
+    add_time: new Date(f.createtime * 1000),
+    remark_corp_name: f.remark_corp_name ?? null,
+    remark_mobiles: f.remark_mobiles ?? [],
+    oper_userid: f.oper_userid ?? null,
+    add_way: f.add_way,
+    state: f.state ?? null,
+    wechat_channels_nickname: f.wechat_channels?.nickname ?? null,
+    status: RelationStatus.valid,
+    del_source: null,
+  };
+}
+
+function corpTagIds(f: FollowInfo | FollowUser): string[] {
+  if ('tag_id' in f && f.tag_id) return f.tag_id;
+  if ('tags' in f && f.tags) return f.tags.filter((t) => t.type === 1 && t.tag_id).map((t) => t.tag_id as string);
+  return [];
+}
+
+/**
+ * Mirrors (customer, follow user) pairs as WeCom lists them (batch/get_by_user items, or one
+ * customer's externalcontact/get), with each relation's corp tags: tags no longer on a relation
+ * are soft-deleted.
+ */
+export async function upsertCustomerPairs(
+  db: Executor,
+  corpId: string,
+  pairs: ReadonlyArray<{ external_contact: ExternalContact; follow_info: FollowInfo | FollowUser }>,
+  options: MirrorUpsertOptions = {},
+): Promise<CustomerCounts> {
+  if (pairs.length === 0) return noCustomerCounts();
+  const customers = await upsertMirrorRows(
+    db,
+    'wecom_customer',
+    ['corp_id', 'external_userid'],
+    pairs.map((p) => customerRow(corpId, p.external_contact)),
+    options,
+  );
+  const relations = await upsertMirrorRows(
+    db,
+    'wecom_relation',
+    ['corp_id', 'external_userid', 'userid'],
+    pairs.map((p) => relationRow(corpId, p.external_contact.external_userid, p.follow_info)),
+    options,
+  );
+  const tagRows = pairs.flatMap((p) =>
+    corpTagIds(p.follow_info).map((tagId) => ({
+      corp_id: corpId,
+      external_userid: p.external_contact.external_userid,
+      userid: p.follow_info.userid,
+      tag_source: 'corp',
+      tag_id: tagId,
+    })),
+  );
+  const tags = await upsertMirrorRows(
+    db,
+    'customer_tag',
+    ['corp_id', 'external_userid', 'userid', 'tag_source', 'tag_id'],
+    tagRows,
+    options,
+  );
+  await removeTagsMissingFromPairs(
+    db,
+    corpId,
+    pairs.map((p) => ({
+      externalUserid: p.external_contact.external_userid,
+      userid: p.follow_info.userid,
+      tagIds: corpTagIds(p.follow_info),
+    })),
+  );
+  await db('wecom_customer')
+    .where({ corp_id: corpId })
+    .whereIn(
+      'external_userid',
+      pairs.map((p) => p.external_contact.external_userid),
+    )
+    .whereNull('first_add_time')
+    .update({
+      first_add_time: db.raw(
+        '(SELECT min(add_time) FROM wecom_relation r WHERE r.corp_id = wecom_customer.corp_id AND r.external_userid = wecom_customer.external_userid)',
+      ),
+    });
+  return { customers, relations, tags };
+}
+
+async function removeTagsMissingFromPairs(
+  db: Executor,
+  corpId: string,
+  pairs: ReadonlyArray<{ externalUserid: string; userid: string; tagIds: string[] }>,
+): Promise<void> {
+  const keep = pairs.flatMap((p) => p.tagIds.map((t) => `${p.externalUserid}\u0000${p.userid}\u0000${t}`));
+  await db.raw(
+    `UPDATE customer_tag SET is_del = 1, del_time = now(), mtime = now(), muser = 'wecom-sync'
+      WHERE corp_id = ? AND tag_source = 'corp' AND is_del = 0
+        AND (external_userid, userid) IN (SELECT * FROM unnest(?::text[], ?::text[]))
+        AND NOT (external_userid || chr(0) || userid || chr(0) || tag_id = ANY(?::text[]))`,
+    [corpId, pairs.map((p) => p.externalUserid), pairs.map((p) => p.userid), keep],
+  );
+}
+
+/**
+ * Records that a relation ended (a deletion callback). An event older than the relation's own
+ * add time belongs to an earlier friendship and is ignored, so out-of-order processing cannot
+ * undo a re-add.
+ */
+export async function endRelation(
+  db: Executor,
+  corpId: string,
+  pair: { externalUserid: string; userid: string },
+  status: number,
+  at: Date,
+  source: string,
+): Promise<boolean> {
+  const updated = await db('wecom_relation')
+    .where({ corp_id: corpId, external_userid: pair.externalUserid, userid: pair.userid, status: RelationStatus.valid })
+    .andWhere((q) => q.whereNull('add_time').orWhere('add_time', '<=', at))
+    .update({ status, del_time: at, del_source: source, mtime: db.fn.now(), muser: 'wecom-callback' });
+  await db('customer_tag')
+    .where({ corp_id: corpId, external_userid: pair.externalUserid, userid: pair.userid, is_del: 0 })
+    .update({ is_del: 1, del_time: at, mtime: db.fn.now() });
+  await markCustomersWithoutRelationsDeleted(db, corpId, [pair.externalUserid], at);
+  return updated > 0;
+}
+
+/** A customer no employee of the corp follows any more is soft-deleted (with the time). */
+export async function markCustomersWithoutRelationsDeleted(
+  db: Executor,
+  corpId: string,
+  externalUserids: readonly string[],
+  at: Date,
+): Promise<number> {
+  return db('wecom_customer')
+    .where({ corp_id: corpId, is_del: 0 })
+    .whereIn('external_userid', externalUserids)
+    .whereNotExists(
+      db('wecom_relation as r')
+        .whereRaw('r.corp_id = wecom_customer.corp_id AND r.external_userid = wecom_customer.external_userid')
+        .andWhere('r.status', RelationStatus.valid),
+    )
+    .update({ is_del: 1, del_time: at, mtime: db.fn.now(), muser: 'wecom-callback' });
+}
+
+/**
+ * A customer's live WeCom state is authoritative: relations of this customer the read did not
+ * return are no longer there (ended without a callback we saw).
+ */
+export async function endRelationsMissingFromRead(
+  db: Executor,
+  corpId: string,
+  externalUserid: string,
+  liveUserids: readonly string[],
+  at: Date,
+): Promise<number> {
+  const ended = await db('wecom_relation')
+    .where({ corp_id: corpId, external_userid: externalUserid, status: RelationStatus.valid })
+    .whereNotIn('userid', [...liveUserids])
+    .update({
+      status: RelationStatus.goneFromWecom,
+      del_time: at,
+      del_source: 'wecom-read',
+      mtime: db.fn.now(),
+    });
+  await markCustomersWithoutRelationsDeleted(db, corpId, [externalUserid], at);
+  return ended;
+}

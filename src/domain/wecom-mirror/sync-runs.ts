@@ -1,0 +1,32 @@
+import type { Executor } from '../../db/knex';
+
+export interface SyncRun {
+  id: string;
+  startedAt: Date;
+}
+
+/** Opens the run of one sync phase; a retried call (same workflow run and kind) gets the same row. */
+export async function beginSyncRun(
+  db: Executor,
+  run: { corpId: string; kind: string; workflowId: string; runId: string },
+): Promise<SyncRun> {
+  await db('wecom_sync_run')
+    .insert({ corp_id: run.corpId, kind: run.kind, workflow_id: run.workflowId, run_id: run.runId })
+    .onConflict(['workflow_id', 'run_id', 'kind'])
+    .ignore();
+  const row = await db('wecom_sync_run')
+    .where({ workflow_id: run.workflowId, run_id: run.runId, kind: run.kind })
+    .first<{ id: string; started_at: Date }>('id', 'started_at');
+  if (!row) throw new Error(`sync run ${run.workflowId}/${run.runId}/${run.kind} vanished`);
+  return { id: row.id, startedAt: row.started_at };
+}
+
+export async function finishSyncRun(
+  db: Executor,
+  id: string,
+  outcome: { status: 'succeeded' | 'failed'; stats: unknown },
+): Promise<void> {
+  await db('wecom_sync_run')
+    .where({ id })
+    .update({ status: outcome.status, stats: JSON.stringify(outcome.stats), finished_at: db.fn.now() });
+}

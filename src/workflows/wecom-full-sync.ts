@@ -1,0 +1,174 @@
+import { defineQuery, proxyActivities, setHandler, workflowInfo, ApplicationFailure } from '@temporalio/workflow';
+import type { WecomSyncActivities } from '../activities/wecom-sync';
+import type { WecomSyncKind } from '../temporal/names';
+
+export interface WecomFullSyncInput {
+  corpId: string;
+  kind: WecomSyncKind;
+  startedBy: string;
+}
+
+export interface PhaseProgress {
+  kind: Exclude<WecomSyncKind, 'all'>;
+  status: 'waiting' | 'running' | 'succeeded' | 'failed';
+  /** For paged phases: employee batches or group pages done so far, out of the known total. */
+  batchesDone: number;
+  batchesTotal: number;
+  pages: number;
+  items: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  wecomCalls: number;
+  error?: string;
+}
+
+export interface WecomSyncProgress {
+  corpId: string;
+  kind: WecomSyncKind;
+  startedBy: string;
+  phases: PhaseProgress[];
+}
+
+export const wecomSyncProgressQuery = defineQuery<WecomSyncProgress>('progress');
+
+const ORDER: Array<Exclude<WecomSyncKind, 'all'>> = ['departments', 'employees', 'corpTags', 'customers', 'groups'];
+const EMPLOYEES_PER_BATCH = 100;
+
+const retry = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 30,
+} as const;
+
+const quick = proxyActivities<WecomSyncActivities>({ startToCloseTimeout: '2 minutes', retry });
+const paging = proxyActivities<WecomSyncActivities>({
+  startToCloseTimeout: '10 minutes',
+  // A crashed worker's paging is picked up elsewhere after this much silence.
+  heartbeatTimeout: '15 seconds',
+  retry,
+});
+
+/**
+ * A full sync of one corp from WeCom into the mirror: each phase pages through WeCom, upserts
+ * what it sees and then marks what it did not see as deleted. Progress is a query ("progress")
+ * visible in the Temporal UI; finished pages survive a worker crash (activities resume from their
+ * heartbeat, the workflow from its history).
+ */
+export async function wecomFullSync(input: WecomFullSyncInput): Promise<WecomSyncProgress> {
+  const kinds = input.kind === 'all' ? ORDER : [input.kind];
+  const progress: WecomSyncProgress = {
+    corpId: input.corpId,
+    kind: input.kind,
+    startedBy: input.startedBy,
+    phases: kinds.map((kind) => ({
+      kind,
+      status: 'waiting',
+      batchesDone: 0,
+      batchesTotal: 0,
+      pages: 0,
+      items: 0,
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      deleted: 0,
+      wecomCalls: 0,
+    })),
+  };
+  setHandler(wecomSyncProgressQuery, () => progress);
+  const { workflowId, runId } = workflowInfo();
+
+  for (const phase of progress.phases) {
+    phase.status = 'running';
+    const run = await quick.beginWecomSyncRun({ corpId: input.corpId, kind: phase.kind, workflowId, runId });
+    try {
+      await runPhase(phase, run);
+      phase.status = 'succeeded';
+      await quick.finishWecomSyncRun({ syncRunId: run.syncRunId, status: 'succeeded', stats: phase });
+    } catch (error) {
+      phase.status = 'failed';
+      phase.error = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
+      await quick.finishWecomSyncRun({ syncRunId: run.syncRunId, status: 'failed', stats: phase });
+      throw ApplicationFailure.nonRetryable(`${phase.kind} sync failed: ${phase.error}`, 'WECOM_SYNC_FAILED');
+    }
+  }
+  return progress;
+}
+
+type Run = Awaited<ReturnType<WecomSyncActivities['beginWecomSyncRun']>>;
+
+async function runPhase(phase: PhaseProgress, run: Run): Promise<void> {
+  switch (phase.kind) {
+    case 'departments':
+      record(phase, await quick.syncWecomDepartments(run));
+      return;
+    case 'employees':
+      record(phase, await quick.syncWecomEmployees(run));
+      return;
+    case 'corpTags':
+      record(phase, await quick.syncWecomCorpTags(run));
+      return;
+    case 'customers':
+      return syncCustomers(phase, run);
+    case 'groups':
+      return syncGroups(phase, run);
+  }
+}
+
+function record(
+  phase: PhaseProgress,
+  result: { created: number; updated: number; unchanged: number; deleted: number; wecomCalls: number },
+) {
+  phase.created += result.created;
+  phase.updated += result.updated;
+  phase.unchanged += result.unchanged;
+  phase.deleted += result.deleted;
+  phase.wecomCalls += result.wecomCalls;
+  phase.items += result.created + result.updated + result.unchanged;
+}
+
+async function syncCustomers(phase: PhaseProgress, run: Run): Promise<void> {
+  const userids = await quick.listWecomFollowUsers({ corpId: run.corpId });
+  phase.wecomCalls++;
+  const batches: string[][] = [];
+  for (let i = 0; i < userids.length; i += EMPLOYEES_PER_BATCH) batches.push(userids.slice(i, i + EMPLOYEES_PER_BATCH));
+  phase.batchesTotal = batches.length;
+  for (const batch of batches) {
+    let cursor = '';
+    do {
+      const result = await paging.syncWecomCustomerPages({ ...run, userids: batch, cursor });
+      cursor = result.nextCursor;
+      phase.pages += result.pages;
+      phase.wecomCalls += result.pages;
+      phase.items += result.pairs;
+      // Relations are what a customer sync mirrors: count their changes.
+      phase.created += result.counts.relations.created;
+      phase.updated += result.counts.relations.updated;
+      phase.unchanged += result.counts.relations.unchanged;
+    } while (cursor !== '');
+    phase.batchesDone++;
+  }
+  const gone = await quick.reconcileWecomCustomers(run);
+  phase.deleted += gone.relations;
+}
+
+async function syncGroups(phase: PhaseProgress, run: Run): Promise<void> {
+  let cursor = '';
+  do {
+    const page = await quick.listWecomGroupChatPage({ corpId: run.corpId, cursor });
+    phase.wecomCalls++;
+    phase.batchesTotal++;
+    const result = await paging.syncWecomGroupChats({ ...run, chats: page.chats });
+    phase.wecomCalls += result.groups;
+    phase.pages++;
+    phase.items += page.chats.length;
+    phase.created += result.created;
+    phase.updated += result.updated;
+    phase.unchanged += result.unchanged;
+    phase.batchesDone++;
+    cursor = page.nextCursor;
+  } while (cursor !== '');
+  phase.deleted += await quick.reconcileWecomGroupChats(run);
+}
