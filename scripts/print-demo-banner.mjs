@@ -1,5 +1,6 @@
-// Prints how to use the running demo system. Usage: node scripts/print-demo-banner.mjs '<seed json>' <apiPort> <uiPort>
-const [seedJson, port, uiPort] = process.argv.slice(2);
+// Prints how to use the running demo system.
+// Usage: node scripts/print-demo-banner.mjs '<seed json>' <apiPort> <uiPort> [<sync workflow id>] [<simulator url>]
+const [seedJson, port, uiPort, syncWorkflow, simulatorUrl] = process.argv.slice(2);
 const d = JSON.parse(seedJson);
 const body = {
   secretKey: d.partnerSecretKey,
@@ -32,3 +33,11 @@ workflow ids are clue-distribution-<clue id>. Log in for the admin API:
   curl -s -X POST http://127.0.0.1:${port}/admin/auth/login -H 'content-type: application/json' \\
     -d '{"username":"${d.adminUsername ?? 'admin'}","password":"<password above>"}'
 `);
+if (syncWorkflow) {
+  console.log(`WeCom: a full sync of the corp is running as workflow ${syncWorkflow} (Temporal UI, query "progress").`);
+}
+if (simulatorUrl) {
+  console.log(`WeCom simulator (demo corp): ${simulatorUrl}  — make a customer add an employee, with a real signed callback:
+  curl -s -X POST ${simulatorUrl}/control/corps/wwdemo00000001/actions/add-contact -H 'content-type: application/json' -d '{}'
+`);
+}

@@ -16,7 +16,3 @@ export async function registerConfiguredCorp(db: Db, config: Config): Promise<st
   });
   return config.WECOM_CORP_ID;
 }
-
-export async function listCorpIds(db: Db): Promise<string[]> {
-  return db('wecom_corp').orderBy('corp_id').pluck<string[]>('corp_id');
-}

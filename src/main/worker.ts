@@ -5,7 +5,8 @@ import { createDb } from '../db/knex';
 import { createLogger } from '../logger';
 import { ensureSearchAttributes } from '../temporal/connection';
 import { ensureNightlySyncSchedules } from '../temporal/wecom-schedules';
-import { listCorpIds, registerConfiguredCorp } from '../domain/wecom-corps';
+import { registerConfiguredCorp } from '../domain/wecom-corps';
+import { listWecomCorpIds } from '../db/queries/wecom-corps';
 import { createWecomApiFactory } from '../wecom/client-factory';
 import { Client } from '@temporalio/client';
 import type { Db } from '../db/knex';
@@ -34,7 +35,7 @@ function keepNightlySchedules(
     timeZone: config.WECOM_SYNC_TIME_ZONE,
   };
   const check = () =>
-    listCorpIds(db)
+    listWecomCorpIds(db)
       .then((corpIds) => ensureNightlySyncSchedules(client, corpIds, settings))
       .then((created) => {
         if (created.length > 0) logger.info({ created }, 'nightly WeCom sync schedules created');

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { LOG_DIR, REPO_ROOT, TEST_DATABASE_URL, TEST_JWT_SECRET } from './env';
+import { LOG_DIR, REPO_ROOT, SHARED_SIMULATOR_PORT, TEST_DATABASE_URL, TEST_JWT_SECRET } from './env';
 import { waitFor } from './wait';
 
 export interface SystemOptions {
@@ -37,6 +37,8 @@ export class TestSystem {
       LOG_LEVEL: 'info',
       DISPATCH_SWEEP_MS: '500',
       DISTRIBUTION_RECHECK_SECONDS: '3',
+      WECOM_API_BASE_URL: `http://127.0.0.1:${SHARED_SIMULATOR_PORT}/cgi-bin/`,
+      WECOM_SCHEDULE_CHECK_SECONDS: '2',
       ...this.options.env,
     };
   }

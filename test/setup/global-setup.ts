@@ -1,15 +1,23 @@
 import { createDb, migrateToLatest } from '../../src/db/knex';
 import { ensureDatabase } from '../../src/db/ensure-database';
-import { SHARED_API_PORT, SHARED_TASK_QUEUE, SHARED_TEMPORAL_PORT, TEST_DATABASE_URL } from '../helpers/env';
+import {
+  SHARED_API_PORT,
+  SHARED_SIMULATOR_PORT,
+  SHARED_TASK_QUEUE,
+  SHARED_TEMPORAL_PORT,
+  TEST_DATABASE_URL,
+} from '../helpers/env';
+import { startSimulator, type SimulatorProcess } from '../helpers/simulator-process';
 import { TestSystem } from '../helpers/system';
 import { isServing, startTemporalDevServer, type TemporalServer } from '../helpers/temporal-server';
 
 declare global {
   var __scrmTemporal: TemporalServer | undefined;
   var __scrmSystem: TestSystem | undefined;
+  var __scrmSimulator: SimulatorProcess | undefined;
 }
 
-/** One migrated test database, one Temporal dev server and one running API + worker shared by the suite. */
+/** One migrated test database, one Temporal dev server, one WeCom simulator and one running API + worker shared by the suite. */
 export default async function globalSetup(): Promise<void> {
   await ensureDatabase(TEST_DATABASE_URL);
   const db = createDb(TEST_DATABASE_URL, 2);
@@ -22,6 +30,7 @@ export default async function globalSetup(): Promise<void> {
   if (!(await isServing(address))) {
     globalThis.__scrmTemporal = await startTemporalDevServer({ port: SHARED_TEMPORAL_PORT, name: 'shared' });
   }
+  globalThis.__scrmSimulator = await startSimulator(SHARED_SIMULATOR_PORT);
   const system = new TestSystem({
     name: 'shared',
     temporalAddress: address,
