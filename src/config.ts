@@ -43,6 +43,8 @@ const ConfigSchema = Type.Object({
   /** Cron of the nightly full sync, in WECOM_SYNC_TIME_ZONE. */
   WECOM_SYNC_CRON: Type.String({ minLength: 9, default: '30 2 * * *' }),
   WECOM_SYNC_TIME_ZONE: Type.String({ minLength: 1, default: 'Asia/Shanghai' }),
+  /** Longest wait before retrying a WeCom call refused by a frequency limit (WeCom names the next minute). */
+  WECOM_MAX_RETRY_DELAY_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
   /** How often the worker looks for newly registered corps that still lack a nightly-sync schedule. */
   WECOM_SCHEDULE_CHECK_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
 });

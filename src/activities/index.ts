@@ -9,6 +9,8 @@ export interface ActivityDeps {
   db: Db;
   distributionDefaults: DistributionDefaults;
   wecom: WecomApiFactory;
+  /** Cap on the wait WeCom's frequency limit asks for before a retry. */
+  maxRetryDelayMs: number;
 }
 
 /** Every activity the worker registers, built from its dependencies. */

@@ -4,12 +4,13 @@ import { findCallbackEvent, finishEvent } from '../domain/wecom-events/event-sto
 import type { WecomApiFactory } from '../wecom/api';
 import { withWecomFailures } from './wecom-failures';
 
-export function createWecomEventActivities(deps: { db: Db; wecom: WecomApiFactory }) {
+export function createWecomEventActivities(deps: { db: Db; wecom: WecomApiFactory; maxRetryDelayMs: number }) {
   const { db, wecom } = deps;
+  const failures = <T>(fn: () => Promise<T>) => withWecomFailures(fn, deps.maxRetryDelayMs);
   return {
     /** Applies a stored callback to the mirror and marks it done; already-finished events are left as they are. */
     async applyWecomEvent(input: { eventId: string }) {
-      return withWecomFailures(async () => {
+      return failures(async () => {
         const event = await findCallbackEvent(db, input.eventId);
         if (!event) return { applied: false, note: 'event row not found' };
         if (event.status === 'done' || event.status === 'failed') return { applied: false, note: 'already processed' };

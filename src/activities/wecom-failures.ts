@@ -7,7 +7,7 @@ import { WecomApiError } from '../wecom/errors';
  * unknown id...) and domain errors fail at once with a recorded reason; a frequency-limit answer
  * retries after the window WeCom named; everything else (network, database) retries with backoff.
  */
-export async function withWecomFailures<T>(fn: () => Promise<T>): Promise<T> {
+export async function withWecomFailures<T>(fn: () => Promise<T>, maxRetryDelayMs = 60_000): Promise<T> {
   try {
     return await fn();
   } catch (error) {
@@ -24,7 +24,7 @@ export async function withWecomFailures<T>(fn: () => Promise<T>): Promise<T> {
         throw ApplicationFailure.create({
           message: error.message,
           type: `WECOM_${error.errcode}`,
-          nextRetryDelay: error.retryAfterMs,
+          nextRetryDelay: Math.min(error.retryAfterMs, maxRetryDelayMs),
         });
       }
     }

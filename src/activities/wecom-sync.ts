@@ -27,8 +27,9 @@ export interface SyncRunRef {
 const PAGE_BATCH_MS = 20_000;
 const CUSTOMER_PAGE_SIZE = 100;
 
-export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory }) {
+export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory; maxRetryDelayMs: number }) {
   const { db, wecom } = deps;
+  const failures = <T>(fn: () => Promise<T>) => withWecomFailures(fn, deps.maxRetryDelayMs);
   const options = (run: SyncRunRef) => ({ syncRunId: run.syncRunId });
 
   return {
@@ -42,7 +43,7 @@ export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory
     },
 
     async syncWecomDepartments(run: SyncRunRef) {
-      return withWecomFailures(async () => {
+      return failures(async () => {
         const api = await wecom(run.corpId);
         const { department } = await api.call('listDepartments', { query: {} });
         const counts = await upsertDepartments(db, run.corpId, department, options(run));
@@ -52,7 +53,7 @@ export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory
     },
 
     async syncWecomEmployees(run: SyncRunRef) {
-      return withWecomFailures(async () => {
+      return failures(async () => {
         const api = await wecom(run.corpId);
         const { follow_user } = await api.call('getFollowUserList', { query: {} });
         const { userlist } = await api.call('listUsers', { query: { department_id: '1', fetch_child: '1' } });
@@ -63,7 +64,7 @@ export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory
     },
 
     async syncWecomCorpTags(run: SyncRunRef) {
-      return withWecomFailures(async () => {
+      return failures(async () => {
         const api = await wecom(run.corpId);
         const { tag_group } = await api.call('getCorpTagList', { body: {} });
         const counts = await upsertCorpTagGroups(db, run.corpId, tag_group, options(run));
@@ -74,7 +75,7 @@ export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory
 
     /** Employees whose customers the customer sync pages through. */
     async listWecomFollowUsers(input: { corpId: string }): Promise<string[]> {
-      return withWecomFailures(async () => {
+      return failures(async () => {
         const api = await wecom(input.corpId);
         const { follow_user } = await api.call('getFollowUserList', { query: {} });
         return follow_user;
@@ -87,7 +88,7 @@ export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory
      * at the next unfinished page.
      */
     async syncWecomCustomerPages(input: SyncRunRef & { userids: string[]; cursor: string }) {
-      return withWecomFailures(async () => {
+      return failures(async () => {
         const context = Context.current();
         const resumed = context.info.heartbeatDetails as { cursor: string; pages: number } | undefined;
         let cursor = resumed?.cursor ?? input.cursor;
@@ -118,7 +119,7 @@ export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory
     },
 
     async listWecomGroupChatPage(input: { corpId: string; cursor: string }) {
-      return withWecomFailures(async () => {
+      return failures(async () => {
         const api = await wecom(input.corpId);
         const page = await api.call('listGroupChats', { body: { cursor: input.cursor, limit: 1000 } });
         return { chats: page.group_chat_list, nextCursor: page.next_cursor ?? '' };
@@ -127,7 +128,7 @@ export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory
 
     /** Reads and mirrors each listed group; resumes after the last heartbeated group on retry. */
     async syncWecomGroupChats(input: SyncRunRef & { chats: Array<{ chat_id: string; status: number }> }) {
-      return withWecomFailures(async () => {
+      return failures(async () => {
         const context = Context.current();
         const start = (context.info.heartbeatDetails as number | undefined) ?? 0;
         const api = await wecom(input.corpId);

@@ -64,6 +64,7 @@ export async function runWorker(config: Config): Promise<void> {
       db,
       distributionDefaults: { defaultFollowUpSlaSeconds: 86400, defaultTimeZone: 'Asia/Shanghai' },
       wecom: createWecomApiFactory(db, { baseUrl: config.WECOM_API_BASE_URL, logger }),
+      maxRetryDelayMs: config.WECOM_MAX_RETRY_DELAY_SECONDS * 1000,
     }),
     shutdownGraceTime: '10 seconds',
   });

@@ -39,6 +39,7 @@ export class TestSystem {
       DISTRIBUTION_RECHECK_SECONDS: '3',
       WECOM_API_BASE_URL: `http://127.0.0.1:${SHARED_SIMULATOR_PORT}/cgi-bin/`,
       WECOM_SCHEDULE_CHECK_SECONDS: '2',
+      WECOM_MAX_RETRY_DELAY_SECONDS: '2',
       ...this.options.env,
     };
   }

@@ -1,0 +1,144 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Db } from '../../src/db/knex';
+import type { WecomSyncProgress } from '../../src/workflows/wecom-full-sync';
+import { sharedApiUrl, sharedTemporalAddress } from '../helpers/env';
+import { createAdmin, testDb } from '../helpers/factories';
+import { call } from '../helpers/http';
+import { canonicalFromMirror, canonicalFromSimulator } from '../helpers/mirror-compare';
+import { control, createSimulatedCorp } from '../helpers/wecom';
+
+/** The admin sync endpoint of each phase, in the order a full sync runs them. */
+const SYNC_ROUTES = [
+  ['departments', '/admin/wecom/dept/sync'],
+  ['employees', '/admin/wecom/employee/sync'],
+  ['corpTags', '/admin/corpTag/sync'],
+  ['customers', '/admin/customer/sync'],
+  ['groups', '/admin/group/sync'],
+] as const;
+
+describe('WeCom full syncs against the simulator', () => {
+  let db: Db;
+  let temporal: Client;
+
+  beforeAll(async () => {
+    db = testDb();
+    temporal = new Client({ connection: await Connection.connect({ address: sharedTemporalAddress }) });
+  });
+  afterAll(async () => {
+    await temporal.connection.close();
+    await db.destroy();
+  });
+
+  /** Runs every phase through its admin endpoint and waits for each workflow's result. */
+  async function syncEverything(token: string, corpId: string): Promise<WecomSyncProgress['phases']> {
+    const phases: WecomSyncProgress['phases'] = [];
+    for (const [kind, path] of SYNC_ROUTES) {
+      const started = await call<{ workflowId: string }>(sharedApiUrl, 'POST', path, { token, body: {} });
+      expect(started.status).toBe(200);
+      expect(started.body.data.workflowId).toBe(`wecom-sync-${kind}-${corpId}`);
+      const result = await temporal.workflow
+        .getHandle<() => Promise<WecomSyncProgress>>(started.body.data.workflowId)
+        .result();
+      phases.push(...result.phases);
+    }
+    return phases;
+  }
+
+  async function simulatorCanonical(corpId: string) {
+    return canonicalFromSimulator(
+      await control('GET', `/corps/${corpId}/state?sections=departments,users,customers,tagGroups,groupChats`),
+    );
+  }
+
+  it('mirrors a generated corp of 10,000 customers field by field, and a second run changes nothing', async () => {
+    const corp = await createSimulatedCorp(db, { seed: 11, customers: 10_000 });
+    const admin = await createAdmin(db, sharedApiUrl, { corpId: corp.corpId });
+
+    const first = await syncEverything(admin.token, corp.corpId);
+    expect(first.every((p) => p.status === 'succeeded')).toBe(true);
+    const expected = await simulatorCanonical(corp.corpId);
+    expect(expected.customers.length).toBe(10_000);
+    const mirrored = await canonicalFromMirror(db, corp.corpId);
+    expect(mirrored).toEqual(expected);
+    expect(first.find((p) => p.kind === 'customers')?.created).toBe(expected.relations.length);
+
+    const mtimeBefore = await db('wecom_relation').where({ corp_id: corp.corpId }).max('mtime as m').first();
+    const second = await syncEverything(admin.token, corp.corpId);
+    for (const phase of second) {
+      expect({ kind: phase.kind, created: phase.created, updated: phase.updated, deleted: phase.deleted }).toEqual({
+        kind: phase.kind,
+        created: 0,
+        updated: 0,
+        deleted: 0,
+      });
+    }
+    const mtimeAfter = await db('wecom_relation').where({ corp_id: corp.corpId }).max('mtime as m').first();
+    expect(mtimeAfter).toEqual(mtimeBefore);
+    expect(await canonicalFromMirror(db, corp.corpId)).toEqual(expected);
+  });
+
+  it('reconciles what vanished in WeCom: marked deleted locally, with the time', async () => {
+    const corp = await createSimulatedCorp(db, { seed: 12, customers: 300 });
+    const admin = await createAdmin(db, sharedApiUrl, { corpId: corp.corpId });
+    await syncEverything(admin.token, corp.corpId);
+
+    // Silent changes (no callback reaches the app): only the next full sync can notice them.
+    const relation = await db('wecom_relation').where({ corp_id: corp.corpId, status: 0 }).first();
+    await control('POST', `/corps/${corp.corpId}/actions/customer-deletes-employee`, {
+      userid: relation.userid,
+      externalUserid: relation.external_userid,
+      silent: true,
+    });
+    const group = await db('wecom_group_chat').where({ corp_id: corp.corpId, is_del: 0 }).first();
+    await control('POST', `/corps/${corp.corpId}/actions/group-dismissed`, { chatId: group.chat_id, silent: true });
+
+    const before = new Date();
+    await syncEverything(admin.token, corp.corpId);
+    expect(await canonicalFromMirror(db, corp.corpId)).toEqual(await simulatorCanonical(corp.corpId));
+    const gone = await db('wecom_relation').where({ id: relation.id }).first();
+    expect(gone.status).toBe(4);
+    expect(new Date(gone.del_time).getTime()).toBeGreaterThanOrEqual(before.getTime() - 1000);
+    const dismissed = await db('wecom_group_chat').where({ id: group.id }).first();
+    expect(dismissed.is_del).toBe(1);
+    expect(dismissed.del_time).not.toBeNull();
+  });
+
+  it('ends with the same mirror when a fifth of the WeCom calls fail with -1, 45009 or 42001', async () => {
+    const corp = await createSimulatedCorp(db, { seed: 13, customers: 1500 });
+    const admin = await createAdmin(db, sharedApiUrl, { corpId: corp.corpId });
+    for (const [errcode, rate] of [
+      [-1, 0.1],
+      [45009, 0.05],
+      [42001, 0.05],
+    ] as const) {
+      await control('POST', `/corps/${corp.corpId}/faults`, { path: '*', errcode, rate });
+    }
+    const phases = await syncEverything(admin.token, corp.corpId);
+    expect(phases.every((p) => p.status === 'succeeded')).toBe(true);
+    const stats = await control<{ errors?: Record<string, number> }>('GET', `/corps/${corp.corpId}/stats`);
+    expect(JSON.stringify(stats)).toMatch(/45009|42001|-1/);
+    await control('DELETE', `/corps/${corp.corpId}/faults`);
+    expect(await canonicalFromMirror(db, corp.corpId)).toEqual(await simulatorCanonical(corp.corpId));
+  });
+
+  it('answers a sync request with the running workflow when one is already running', async () => {
+    const corp = await createSimulatedCorp(db, { seed: 14, customers: 3000 });
+    const admin = await createAdmin(db, sharedApiUrl, { corpId: corp.corpId });
+    await control('POST', `/corps/${corp.corpId}/faults`, {
+      path: 'externalcontact/batch/get_by_user',
+      latencyMs: 200,
+    });
+    const [a, b] = await Promise.all([
+      call<{ workflowId: string }>(sharedApiUrl, 'POST', '/admin/customer/sync', { token: admin.token, body: {} }),
+      call<{ workflowId: string }>(sharedApiUrl, 'POST', '/admin/customer/sync', { token: admin.token, body: {} }),
+    ]);
+    expect(a.body.data.workflowId).toBe(b.body.data.workflowId);
+    const handle = temporal.workflow.getHandle(a.body.data.workflowId);
+    const progress = await handle.query<WecomSyncProgress>('progress');
+    expect(progress.phases[0]?.kind).toBe('customers');
+    const description = await handle.describe();
+    expect(description.status.name).toBe('RUNNING');
+    await control('DELETE', `/corps/${corp.corpId}/faults`);
+    await handle.result();
+  });
+});
