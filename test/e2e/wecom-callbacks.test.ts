@@ -70,6 +70,7 @@ describe('WeCom callbacks', () => {
     const chat = await db('wecom_group_chat').where({ corp_id: corp.corpId, is_del: 0 }).first();
     const member = await db('wecom_group_member')
       .where({ corp_id: corp.corpId, chat_id: chat.chat_id, status: 0 })
+      .whereNot('member_id', chat.owner)
       .first();
     const tag = await db('wecom_corp_tag').where({ corp_id: corp.corpId, is_del: 0 }).first();
     const dept = await db('wecom_dept').where({ corp_id: corp.corpId, is_del: 0 }).whereNot('dept_id', '1').first();
@@ -119,19 +120,27 @@ describe('WeCom callbacks', () => {
       .where({ corp_id: corp.corpId, is_del: 0 })
       .whereNotExists(db('wecom_group_chat').whereRaw('owner = wecom_employee.userid'))
       .first();
-    const dept = await db('wecom_dept').where({ corp_id: corp.corpId, is_del: 0 }).orderBy('dept_id', 'desc').first();
+    // WeCom refuses to delete a department with members: make an empty one first.
+    const created = await act('department-created', { name: '待删除部门', parentId: 1 });
+    const deptId = Number(created.done['id']);
 
     await act('tags-deleted', { tagIds: [tag.tag_id] });
     await act('group-dismissed', { chatId: chat.chat_id });
     await act('employee-deleted', { userid: employee.userid });
-    await act('department-deleted', { id: Number(dept.dept_id) });
+    await act('department-deleted', { id: deptId });
     await allProcessed();
 
     expect((await db('wecom_corp_tag').where({ id: tag.id }).first()).is_del).toBe(1);
     expect(await db('customer_tag').where({ corp_id: corp.corpId, tag_id: tag.tag_id, is_del: 0 })).toEqual([]);
     expect((await db('wecom_group_chat').where({ id: chat.id }).first()).is_del).toBe(1);
     expect((await db('wecom_employee').where({ id: employee.id }).first()).del_time).not.toBeNull();
-    expect((await db('wecom_dept').where({ id: dept.id }).first()).is_del).toBe(1);
+    expect(
+      (
+        await db('wecom_dept')
+          .where({ corp_id: corp.corpId, dept_id: String(deptId) })
+          .first()
+      ).is_del,
+    ).toBe(1);
     expect(await canonicalFromMirror(db, corp.corpId)).toEqual(await simulatorCanonical());
   });
 

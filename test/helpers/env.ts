@@ -14,7 +14,7 @@ export const SHARED_SIMULATOR_PORT = 18490 + PORT_OFFSET;
 export const RESILIENCE_TEMPORAL_PORT = 7733 + PORT_OFFSET;
 export const RESILIENCE_API_PORT = 18472 + PORT_OFFSET;
 export const SHARED_TASK_QUEUE = 'test-main';
-export const LOG_DIR = path.join(REPO_ROOT, '.data', 'test-logs');
+export const LOG_DIR = path.join(REPO_ROOT, '.data', PORT_OFFSET ? `test-logs-${PORT_OFFSET}` : 'test-logs');
 
 export function temporalBinary(): string {
   if (process.env['TEMPORAL_BIN']) return process.env['TEMPORAL_BIN'];

@@ -150,13 +150,23 @@ async function removeTagsMissingFromPairs(
   corpId: string,
   pairs: ReadonlyArray<{ externalUserid: string; userid: string; tagIds: string[] }>,
 ): Promise<void> {
-  const keep = pairs.flatMap((p) => p.tagIds.map((t) => `${p.externalUserid}\u0000${p.userid}\u0000${t}`));
+  const keep = pairs.flatMap((p) => p.tagIds.map((tagId) => [p.externalUserid, p.userid, tagId] as const));
   await db.raw(
     `UPDATE customer_tag SET is_del = 1, del_time = now(), mtime = now(), muser = 'wecom-sync'
       WHERE corp_id = ? AND tag_source = 'corp' AND is_del = 0
         AND (external_userid, userid) IN (SELECT * FROM unnest(?::text[], ?::text[]))
-        AND NOT (external_userid || chr(0) || userid || chr(0) || tag_id = ANY(?::text[]))`,
-    [corpId, pairs.map((p) => p.externalUserid), pairs.map((p) => p.userid), keep],
+        AND NOT EXISTS (
+          SELECT 1 FROM unnest(?::text[], ?::text[], ?::text[]) AS k(external_userid, userid, tag_id)
+           WHERE k.external_userid = customer_tag.external_userid AND k.userid = customer_tag.userid
+             AND k.tag_id = customer_tag.tag_id)`,
+    [
+      corpId,
+      pairs.map((p) => p.externalUserid),
+      pairs.map((p) => p.userid),
+      keep.map((k) => k[0]),
+      keep.map((k) => k[1]),
+      keep.map((k) => k[2]),
+    ],
   );
 }
 
