@@ -38,6 +38,6 @@ if (syncWorkflow) {
 }
 if (simulatorUrl) {
   console.log(`WeCom simulator (demo corp): ${simulatorUrl}  — make a customer add an employee, with a real signed callback:
-  curl -s -X POST ${simulatorUrl}/control/corps/wwdemo00000001/actions/add-contact -H 'content-type: application/json' -d '{}'
+  curl -s -X POST ${simulatorUrl}/control/corps/wwdemo00000001/actions/customer-adds-employee -H 'content-type: application/json' -d '{}'
 `);
 }

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { DomainError } from '../domain/errors';
-import { WecomApiError } from '../wecom/errors';
+import { isTokenRejectedErrcode, WecomApiError } from '../wecom/errors';
 
 /**
  * Maps errors to Temporal's retry decision: WeCom errors that retrying cannot fix (no privilege,
@@ -12,7 +12,8 @@ export async function withWecomFailures<T>(fn: () => Promise<T>, maxRetryDelayMs
     return await fn();
   } catch (error) {
     if (error instanceof WecomApiError) {
-      if (!error.retryable) {
+      // A token rejected right after the client's one refresh is still worth another attempt.
+      if (!error.retryable && !isTokenRejectedErrcode(error.errcode)) {
         throw ApplicationFailure.create({
           message: error.message,
           type: `WECOM_${error.errcode}`,

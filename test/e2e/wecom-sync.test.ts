@@ -75,7 +75,7 @@ describe('WeCom full syncs against the simulator', () => {
     const mtimeAfter = await db('wecom_relation').where({ corp_id: corp.corpId }).max('mtime as m').first();
     expect(mtimeAfter).toEqual(mtimeBefore);
     expect(await canonicalFromMirror(db, corp.corpId)).toEqual(expected);
-  });
+  }, 420_000);
 
   it('reconciles what vanished in WeCom: marked deleted locally, with the time', async () => {
     const corp = await createSimulatedCorp(db, { seed: 12, customers: 300 });

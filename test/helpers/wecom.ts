@@ -14,7 +14,11 @@ export interface SimulatedCorp {
 }
 
 /** Calls the simulator's control API; throws on a non-2xx answer so a broken scenario fails loudly. */
-export async function control<T = unknown>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export async function control<T = unknown>(
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const response = await fetch(`${simulatorUrl}/control${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },

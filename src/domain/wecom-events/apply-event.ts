@@ -3,7 +3,12 @@ import type { WecomApi } from '../../wecom/api';
 import type { EndpointResponse } from '../../wecom/endpoints';
 import { WecomApiError } from '../../wecom/errors';
 import { markCorpTagGroupsDeleted, markCorpTagsDeleted, upsertCorpTagGroups } from '../wecom-mirror/corp-tags';
-import { endRelation, endRelationsMissingFromRead, RelationStatus, upsertCustomerPairs } from '../wecom-mirror/customers';
+import {
+  endRelation,
+  endRelationsMissingFromRead,
+  RelationStatus,
+  upsertCustomerPairs,
+} from '../wecom-mirror/customers';
 import { markGroupChatDismissed, upsertGroupChat } from '../wecom-mirror/group-chats';
 import {
   markDepartmentDeleted,

@@ -29,7 +29,10 @@ export async function loadCallbackCorp(db: Db, corpId: string): Promise<WecomCor
 function assertFresh(timestamp: string, maxAgeSeconds: number, now: Date): void {
   const seconds = Number(timestamp);
   if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now.getTime() / 1000 - seconds) > maxAgeSeconds) {
-    throw new UnauthorizedError(`callback timestamp outside the accepted ${maxAgeSeconds} s window`, 'WECOM_CALLBACK_STALE');
+    throw new UnauthorizedError(
+      `callback timestamp outside the accepted ${maxAgeSeconds} s window`,
+      'WECOM_CALLBACK_STALE',
+    );
   }
 }
 

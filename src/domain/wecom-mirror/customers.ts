@@ -28,7 +28,11 @@ export interface CustomerCounts {
   tags: UpsertCounts;
 }
 
-export const noCustomerCounts = (): CustomerCounts => ({ customers: noCounts(), relations: noCounts(), tags: noCounts() });
+export const noCustomerCounts = (): CustomerCounts => ({
+  customers: noCounts(),
+  relations: noCounts(),
+  tags: noCounts(),
+});
 
 export function addCustomerCounts(a: CustomerCounts, b: CustomerCounts): CustomerCounts {
   return {

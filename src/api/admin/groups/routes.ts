@@ -1,0 +1,256 @@
+import { PassThrough } from 'node:stream';
+import { Type } from '@sinclair/typebox';
+import { DateTime } from 'luxon';
+import { groupMemberDetail, listLiveGroups, pageGroups } from '../../../domain/groups/group-chats';
+import {
+  channelStats,
+  CORP_TIME_ZONE,
+  corpStats,
+  getMember,
+  memberStatsOfGroup,
+  pageMembers,
+} from '../../../domain/groups/group-members';
+import { writeGroupMemberWorkbook } from '../../../domain/groups/member-export';
+import { startWecomSync } from '../../../domain/wecom-org/sync';
+import type { AppDeps } from '../../app';
+import { PageOf, PageRequest } from '../../paging';
+import { defineRoute, type RequestContext, type RouteDefinition } from '../../route';
+import { IdString } from '../../validation';
+import { corpOf } from '../corp';
+import {
+  GroupMemberView,
+  GroupView,
+  MemberFilters,
+  presentGroup,
+  presentGroupMember,
+  TodayStatsFields,
+  WecomId,
+} from './schemas';
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const actorOf = (ctx: RequestContext) => ctx.user?.username ?? 'system';
+
+export function groupRoutes(deps: AppDeps): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/admin/group/listAll',
+      seedOp: 'group.listAll',
+      operationId: 'listGroups',
+      summary: 'Every live customer group (WeCom customer group chat) of the corp, newest first',
+      tag: 'customer groups',
+      auth: 'admin',
+      permission: 'group:read',
+      response: Type.Array(GroupView),
+      handle: async (_input, ctx) => (await listLiveGroups(deps.db, corpOf(ctx, deps))).map(presentGroup),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/admin/group/memberDetail',
+      seedOp: 'group.memberDetail',
+      operationId: 'getGroupMembers',
+      summary: 'A customer group with the members it has now, named from the customer and employee mirror',
+      tag: 'customer groups',
+      auth: 'admin',
+      permission: 'group:read',
+      query: Type.Object({ chatId: WecomId }),
+      response: Type.Object({ group: GroupView, members: Type.Array(GroupMemberView) }),
+      handle: async ({ query }, ctx) => {
+        const detail = await groupMemberDetail(deps.db, corpOf(ctx, deps), query.chatId);
+        return { group: presentGroup(detail.group), members: detail.members.map(presentGroupMember) };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/admin/group/page',
+      seedOp: 'group.page',
+      operationId: 'pageGroups',
+      summary: 'Page through customer groups by name, owner and WeCom status',
+      description: 'Dismissed groups are left out unless includeDismissed is true.',
+      tag: 'customer groups',
+      auth: 'admin',
+      permission: 'group:read',
+      body: PageRequest(
+        {
+          name: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'part of the group name' })),
+          owner: Type.Optional(WecomId),
+          status: Type.Optional(Type.Integer({ minimum: 0, maximum: 3 })),
+          includeDismissed: Type.Optional(Type.Boolean()),
+        },
+        ['id', 'name', 'createTime', 'memberCount'],
+      ),
+      response: PageOf(GroupView),
+      handle: async ({ body }, ctx) => {
+        const page = await pageGroups(deps.db, corpOf(ctx, deps), body);
+        return { list: page.list.map(presentGroup), total: page.total, pageNum: body.pageNum, pageSize: body.pageSize };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/admin/group/sync',
+      seedOp: 'group.sync',
+      operationId: 'syncGroups',
+      summary: 'Start a full sync of the customer groups and their members from WeCom (a workflow)',
+      description: 'A second request while a sync runs joins the running one.',
+      tag: 'customer groups',
+      auth: 'admin',
+      permission: 'group:sync',
+      response: Type.Object({ workflowId: Type.String() }),
+      handle: async (_input, ctx) => {
+        const { workflowId } = await startWecomSync(deps.wecomSync, corpOf(ctx, deps), 'groups', actorOf(ctx));
+        return { workflowId };
+      },
+    }),
+
+    defineRoute({
+      method: 'POST',
+      path: '/admin/groupMember/page',
+      seedOp: 'groupMember.page',
+      operationId: 'pageGroupMembers',
+      summary: 'Page through group members by channel (state) or group, member type, in/quit and join time',
+      tag: 'customer groups',
+      auth: 'admin',
+      permission: 'group:read',
+      body: PageRequest(MemberFilters, ['id', 'joinTime', 'quitTime']),
+      response: PageOf(GroupMemberView),
+      handle: async ({ body }, ctx) => {
+        const page = await pageMembers(deps.db, corpOf(ctx, deps), body);
+        return {
+          list: page.list.map(presentGroupMember),
+          total: page.total,
+          pageNum: body.pageNum,
+          pageSize: body.pageSize,
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/admin/groupMember/groupStats',
+      seedOp: 'groupMember.groupStats',
+      operationId: 'getGroupMemberStats',
+      summary: 'One group: members now, joined today and left today (days in Asia/Shanghai)',
+      tag: 'customer groups',
+      auth: 'admin',
+      permission: 'group:read',
+      query: Type.Object({ chatId: WecomId }),
+      response: Type.Object({ chatId: Type.String(), size: Type.Integer(), ...TodayStatsFields }),
+      handle: async ({ query }, ctx) => {
+        const stats = await memberStatsOfGroup(deps.db, corpOf(ctx, deps), query.chatId);
+        return {
+          chatId: query.chatId,
+          size: stats.size,
+          joinedToday: stats.joined_today,
+          quitToday: stats.quit_today,
+          timeZone: CORP_TIME_ZONE,
+        };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/admin/groupMember/export',
+      seedOp: 'groupMember.export',
+      operationId: 'exportGroupMembers',
+      summary: 'Export the group members matching the filters as an .xlsx spreadsheet (streamed)',
+      description: 'Same filters as groupMember/page. Rows are read in chunks and streamed, so any size works.',
+      tag: 'customer groups',
+      auth: 'admin',
+      permission: 'group:export',
+      body: Type.Object(MemberFilters, { additionalProperties: false }),
+      response: Type.Null(),
+      rawResponse: { contentType: XLSX, description: 'the group members as an Excel workbook' },
+      handle: async ({ body }, ctx) => {
+        const corpId = corpOf(ctx, deps);
+        const out = new PassThrough();
+        const stamp = DateTime.now().setZone(CORP_TIME_ZONE).toFormat('yyyyLLdd-HHmmss');
+        ctx.koa.set('Content-Disposition', `attachment; filename="group-members-${stamp}.xlsx"`);
+        ctx.koa.type = XLSX;
+        ctx.koa.body = out;
+        writeGroupMemberWorkbook(deps.db, corpId, body, out).catch((err: unknown) => {
+          deps.logger.error({ err, requestId: ctx.requestId }, 'group member export failed');
+          out.destroy(err instanceof Error ? err : new Error(String(err)));
+        });
+        return null;
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/admin/groupMember/corpStats',
+      seedOp: 'groupMember.corpStats',
+      operationId: 'getCorpGroupStats',
+      summary: 'Corp-wide figures of the group list: groups, members, customers in groups, joined and left today',
+      tag: 'customer groups',
+      auth: 'admin',
+      permission: 'group:read',
+      response: Type.Object({
+        groupCount: Type.Integer(),
+        memberCount: Type.Integer({ description: 'members in live groups now' }),
+        customerCount: Type.Integer({ description: 'distinct customers in live groups now' }),
+        ...TodayStatsFields,
+      }),
+      handle: async (_input, ctx) => {
+        const stats = await corpStats(deps.db, corpOf(ctx, deps));
+        return {
+          groupCount: stats.group_count,
+          memberCount: stats.size,
+          customerCount: stats.customer_count,
+          joinedToday: stats.joined_today,
+          quitToday: stats.quit_today,
+          timeZone: CORP_TIME_ZONE,
+        };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/admin/groupMember/channelStats',
+      seedOp: 'groupMember.channelStats',
+      operationId: 'getGroupChannelStats',
+      summary: 'Per channel (member state) over whole days: members who joined, who left, and who are still in',
+      description:
+        'from and to are calendar days in Asia/Shanghai, both included (at most 366 days). stillIn counts the ' +
+        'members who joined in the range and are still in their group.',
+      tag: 'customer groups',
+      auth: 'admin',
+      permission: 'group:read',
+      body: Type.Object(
+        {
+          from: Type.String({ format: 'date' }),
+          to: Type.String({ format: 'date' }),
+          state: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        },
+        { additionalProperties: false },
+      ),
+      response: Type.Object({
+        from: Type.String(),
+        to: Type.String(),
+        timeZone: Type.String(),
+        list: Type.Array(
+          Type.Object({ state: Type.String(), joined: Type.Integer(), quit: Type.Integer(), stillIn: Type.Integer() }),
+        ),
+        total: Type.Object({ joined: Type.Integer(), quit: Type.Integer(), stillIn: Type.Integer() }),
+      }),
+      handle: async ({ body }, ctx) => {
+        const stats = await channelStats(deps.db, corpOf(ctx, deps), body);
+        return {
+          from: body.from,
+          to: body.to,
+          timeZone: CORP_TIME_ZONE,
+          list: stats.list.map((r) => ({ state: r.state, joined: r.joined, quit: r.quit, stillIn: r.still_in })),
+          total: { joined: stats.total.joined, quit: stats.total.quit, stillIn: stats.total.still_in },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/admin/groupMember/{id}',
+      seedOp: 'groupMember.detail',
+      operationId: 'getGroupMember',
+      summary: 'One group member by id, with the group and the customer/employee names',
+      tag: 'customer groups',
+      auth: 'admin',
+      permission: 'group:read',
+      params: Type.Object({ id: IdString }),
+      response: GroupMemberView,
+      handle: async ({ params }, ctx) => presentGroupMember(await getMember(deps.db, corpOf(ctx, deps), params.id)),
+    }),
+  ];
+}

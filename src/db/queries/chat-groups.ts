@@ -1,0 +1,151 @@
+import type { Knex } from 'knex';
+import type { Executor } from '../knex';
+import { containsPattern } from './group-chats';
+
+/** The SCRM's own record about a customer group, joined with the mirrored group (null fields when it is gone). */
+export interface ChatGroupRow {
+  id: string;
+  corp_id: string;
+  chat_id: string;
+  remark: string | null;
+  category: string | null;
+  channel_id: string | null;
+  is_del: number;
+  ctime: Date;
+  cuser: string | null;
+  mtime: Date;
+  muser: string | null;
+  group_name: string | null;
+  group_owner: string | null;
+  owner_name: string | null;
+  group_status: number | null;
+  group_dismissed: boolean | null;
+  current_members: number;
+}
+
+export interface ChatGroupFilter {
+  pageNum: number;
+  pageSize: number;
+  chatId?: string;
+  name?: string;
+  category?: string;
+  channelId?: string;
+  owner?: string;
+  sortField?: string;
+  sortOrder?: 'asc' | 'desc';
+}
+
+export interface ChatGroupFields {
+  chatId: string;
+  remark: string | null;
+  category: string | null;
+  channelId: string | null;
+}
+
+/** Unique index: one live record per group. */
+export const CHAT_GROUP_CHAT_INDEX = 'chat_group_chat_uq';
+
+const SORT_COLUMNS: Record<string, string> = { id: 'cg.id', ctime: 'cg.ctime', mtime: 'cg.mtime' };
+
+function chatGroupQuery(db: Executor, corpId: string): Knex.QueryBuilder {
+  return db('chat_group as cg')
+    .leftJoin('wecom_group_chat as gc', function joinGroup() {
+      this.on('gc.corp_id', 'cg.corp_id').andOn('gc.chat_id', 'cg.chat_id');
+    })
+    .leftJoin('wecom_employee as e', function joinOwner() {
+      this.on('e.corp_id', 'gc.corp_id').andOn('e.userid', 'gc.owner');
+    })
+    .where({ 'cg.corp_id': corpId, 'cg.is_del': 0 });
+}
+
+function selectChatGroup(db: Executor, q: Knex.QueryBuilder): Knex.QueryBuilder {
+  return q.select(
+    'cg.*',
+    'gc.name as group_name',
+    'gc.owner as group_owner',
+    'e.name as owner_name',
+    'gc.status as group_status',
+    db.raw('(gc.is_del = 1) AS group_dismissed'),
+    db.raw(
+      `(SELECT count(*)::int FROM wecom_group_member m
+         WHERE m.corp_id = cg.corp_id AND m.chat_id = cg.chat_id AND m.status = 0 AND m.is_del = 0) AS current_members`,
+    ),
+  );
+}
+
+export async function pageChatGroups(
+  db: Executor,
+  corpId: string,
+  f: ChatGroupFilter,
+): Promise<{ list: ChatGroupRow[]; total: number }> {
+  const q = chatGroupQuery(db, corpId);
+  if (f.chatId) q.andWhere('cg.chat_id', f.chatId);
+  if (f.name) q.andWhereILike('gc.name', containsPattern(f.name));
+  if (f.category) q.andWhere('cg.category', f.category);
+  if (f.channelId) q.andWhere('cg.channel_id', f.channelId);
+  if (f.owner) q.andWhere('gc.owner', f.owner);
+  const [{ count }] = (await q.clone().count({ count: '*' })) as [{ count: string }];
+  const list = (await selectChatGroup(db, q.clone())
+    .orderBy(SORT_COLUMNS[f.sortField ?? 'id'] ?? 'cg.id', f.sortOrder === 'asc' ? 'asc' : 'desc')
+    .orderBy('cg.id', 'desc')
+    .limit(f.pageSize)
+    .offset((f.pageNum - 1) * f.pageSize)) as ChatGroupRow[];
+  return { list, total: Number(count) };
+}
+
+export async function findChatGroup(db: Executor, corpId: string, id: string): Promise<ChatGroupRow | undefined> {
+  return (await selectChatGroup(db, chatGroupQuery(db, corpId).andWhere('cg.id', id)).first()) as
+    ChatGroupRow | undefined;
+}
+
+export async function findChatGroupIdByChatId(
+  db: Executor,
+  corpId: string,
+  chatId: string,
+): Promise<string | undefined> {
+  const row = (await db('chat_group').where({ corp_id: corpId, chat_id: chatId, is_del: 0 }).first('id')) as
+    { id: string } | undefined;
+  return row?.id;
+}
+
+export async function insertChatGroup(
+  db: Executor,
+  corpId: string,
+  fields: ChatGroupFields,
+  actor: string,
+): Promise<string> {
+  const [row] = (await db('chat_group')
+    .insert({
+      corp_id: corpId,
+      chat_id: fields.chatId,
+      remark: fields.remark,
+      category: fields.category,
+      channel_id: fields.channelId,
+      cuser: actor,
+      muser: actor,
+    })
+    .returning('id')) as Array<{ id: string }>;
+  if (!row) throw new Error('chat group insert returned no row');
+  return row.id;
+}
+
+/** Updates the fields present in `patch` of a live record; returns whether it existed. */
+export async function updateChatGroup(
+  db: Executor,
+  corpId: string,
+  id: string,
+  patch: Partial<ChatGroupFields>,
+  actor: string,
+): Promise<boolean> {
+  const updated = await db('chat_group')
+    .where({ corp_id: corpId, id, is_del: 0 })
+    .update({
+      ...(patch.chatId !== undefined ? { chat_id: patch.chatId } : {}),
+      ...(patch.remark !== undefined ? { remark: patch.remark } : {}),
+      ...(patch.category !== undefined ? { category: patch.category } : {}),
+      ...(patch.channelId !== undefined ? { channel_id: patch.channelId } : {}),
+      mtime: db.fn.now(),
+      muser: actor,
+    });
+  return updated > 0;
+}

@@ -1,0 +1,223 @@
+import type { Knex } from 'knex';
+import type { Executor } from '../knex';
+import { containsPattern } from './group-chats';
+
+/** A member of a customer group with the names around it (null where nothing is mirrored). */
+export interface GroupMemberRow {
+  id: string;
+  corp_id: string;
+  chat_id: string;
+  member_id: string;
+  member_type: number;
+  unionid: string | null;
+  join_time: Date | null;
+  join_scene: number | null;
+  invitor: string | null;
+  group_nickname: string | null;
+  name: string | null;
+  state: string | null;
+  status: number;
+  quit_time: Date | null;
+  quit_scene: number | null;
+  ctime: Date;
+  mtime: Date;
+  group_name: string | null;
+  customer_name: string | null;
+  employee_name: string | null;
+  invitor_name: string | null;
+}
+
+export interface GroupMemberFilter {
+  chatId?: string;
+  state?: string;
+  memberType?: number;
+  /** 0 in the group now, 1 left it. */
+  status?: number;
+  joinTimeFrom?: string;
+  joinTimeTo?: string;
+  name?: string;
+}
+
+export interface GroupMemberStats {
+  size: number;
+  joined_today: number;
+  quit_today: number;
+}
+
+export interface CorpGroupStats extends GroupMemberStats {
+  group_count: number;
+  customer_count: number;
+}
+
+export interface ChannelStatsRow {
+  state: string;
+  joined: number;
+  quit: number;
+  still_in: number;
+}
+
+const SORT_COLUMNS: Record<string, string> = { id: 'm.id', joinTime: 'm.join_time', quitTime: 'm.quit_time' };
+
+function memberQuery(db: Executor, corpId: string, f: GroupMemberFilter): Knex.QueryBuilder {
+  const q = db('wecom_group_member as m')
+    .leftJoin('wecom_group_chat as gc', function joinGroup() {
+      this.on('gc.corp_id', 'm.corp_id').andOn('gc.chat_id', 'm.chat_id');
+    })
+    .leftJoin('wecom_customer as c', function joinCustomer() {
+      this.on('c.corp_id', 'm.corp_id').andOn('c.external_userid', 'm.member_id').andOnVal('m.member_type', '=', 2);
+    })
+    .leftJoin('wecom_employee as e', function joinEmployee() {
+      this.on('e.corp_id', 'm.corp_id').andOn('e.userid', 'm.member_id').andOnVal('m.member_type', '=', 1);
+    })
+    .leftJoin('wecom_employee as ie', function joinInvitor() {
+      this.on('ie.corp_id', 'm.corp_id').andOn('ie.userid', 'm.invitor');
+    })
+    .where({ 'm.corp_id': corpId, 'm.is_del': 0 });
+  if (f.chatId) q.andWhere('m.chat_id', f.chatId);
+  if (f.state) q.andWhere('m.state', f.state);
+  if (f.memberType !== undefined) q.andWhere('m.member_type', f.memberType);
+  if (f.status !== undefined) q.andWhere('m.status', f.status);
+  if (f.joinTimeFrom) q.andWhere('m.join_time', '>=', f.joinTimeFrom);
+  if (f.joinTimeTo) q.andWhere('m.join_time', '<', f.joinTimeTo);
+  if (f.name) {
+    const pattern = containsPattern(f.name);
+    q.andWhere((w) =>
+      w
+        .whereILike('m.name', pattern)
+        .orWhereILike('m.group_nickname', pattern)
+        .orWhereILike('c.name', pattern)
+        .orWhereILike('e.name', pattern),
+    );
+  }
+  return q;
+}
+
+const selectMember = (q: Knex.QueryBuilder): Knex.QueryBuilder =>
+  q.select(
+    'm.*',
+    'gc.name as group_name',
+    'c.name as customer_name',
+    'e.name as employee_name',
+    'ie.name as invitor_name',
+  );
+
+export async function pageGroupMembers(
+  db: Executor,
+  corpId: string,
+  f: GroupMemberFilter & { pageNum: number; pageSize: number; sortField?: string; sortOrder?: 'asc' | 'desc' },
+): Promise<{ list: GroupMemberRow[]; total: number }> {
+  const q = memberQuery(db, corpId, f);
+  const [{ count }] = (await q.clone().count({ count: '*' })) as [{ count: string }];
+  const list = (await selectMember(q.clone())
+    .orderByRaw(
+      `${SORT_COLUMNS[f.sortField ?? 'joinTime'] ?? 'm.join_time'} ${f.sortOrder === 'asc' ? 'ASC' : 'DESC'} NULLS LAST`,
+    )
+    .orderBy('m.id', 'desc')
+    .limit(f.pageSize)
+    .offset((f.pageNum - 1) * f.pageSize)) as GroupMemberRow[];
+  return { list, total: Number(count) };
+}
+
+/** One chunk of matching members after `afterId`, in id order: lets a caller walk any number of rows in flat memory. */
+export async function groupMemberChunk(
+  db: Executor,
+  corpId: string,
+  f: GroupMemberFilter,
+  afterId: string,
+  limit: number,
+): Promise<GroupMemberRow[]> {
+  return (await selectMember(memberQuery(db, corpId, f))
+    .andWhere('m.id', '>', afterId)
+    .orderBy('m.id', 'asc')
+    .limit(limit)) as GroupMemberRow[];
+}
+
+export async function findGroupMember(db: Executor, corpId: string, id: string): Promise<GroupMemberRow | undefined> {
+  return (await selectMember(memberQuery(db, corpId, {}).andWhere('m.id', id)).first()) as GroupMemberRow | undefined;
+}
+
+/** Members in the group now, in the order they joined. */
+export async function listCurrentGroupMembers(db: Executor, corpId: string, chatId: string): Promise<GroupMemberRow[]> {
+  return (await selectMember(memberQuery(db, corpId, { chatId, status: 0 })).orderByRaw(
+    'm.join_time ASC NULLS LAST, m.id ASC',
+  )) as GroupMemberRow[];
+}
+
+/** Start and end (exclusive) of today in the time zone, as timestamptz columns day_start and day_end. */
+const TODAY_SQL = `SELECT date_trunc('day', now() AT TIME ZONE ?) AT TIME ZONE ? AS day_start,
+                          (date_trunc('day', now() AT TIME ZONE ?) + interval '1 day') AT TIME ZONE ? AS day_end`;
+
+/** Size of one group now, and how many joined and left it today (time zone `tz`). */
+export async function groupMemberStats(
+  db: Executor,
+  corpId: string,
+  chatId: string,
+  tz: string,
+): Promise<GroupMemberStats> {
+  const result = await db.raw<{ rows: GroupMemberStats[] }>(
+    `WITH today AS (${TODAY_SQL})
+     SELECT count(*) FILTER (WHERE m.status = 0)::int AS size,
+            count(*) FILTER (WHERE m.join_time >= t.day_start AND m.join_time < t.day_end)::int AS joined_today,
+            count(*) FILTER (WHERE m.status = 1 AND m.quit_time >= t.day_start AND m.quit_time < t.day_end)::int
+              AS quit_today
+       FROM today t
+       LEFT JOIN wecom_group_member m ON m.corp_id = ? AND m.chat_id = ? AND m.is_del = 0`,
+    [tz, tz, tz, tz, corpId, chatId],
+  );
+  const row = result.rows[0];
+  if (!row) throw new Error('group stats returned no row');
+  return row;
+}
+
+/** Corp-wide figures over the live groups: groups, members now, customers in groups, joined and left today. */
+export async function corpGroupStats(db: Executor, corpId: string, tz: string): Promise<CorpGroupStats> {
+  const result = await db.raw<{ rows: CorpGroupStats[] }>(
+    `WITH today AS (${TODAY_SQL}),
+          live AS (SELECT chat_id FROM wecom_group_chat WHERE corp_id = ? AND is_del = 0),
+          members AS (
+            SELECT m.* FROM wecom_group_member m JOIN live l ON l.chat_id = m.chat_id
+             WHERE m.corp_id = ? AND m.is_del = 0)
+     SELECT (SELECT count(*)::int FROM live) AS group_count,
+            count(*) FILTER (WHERE m.status = 0)::int AS size,
+            count(DISTINCT m.member_id) FILTER (WHERE m.status = 0 AND m.member_type = 2)::int AS customer_count,
+            count(*) FILTER (WHERE m.join_time >= t.day_start AND m.join_time < t.day_end)::int AS joined_today,
+            count(*) FILTER (WHERE m.status = 1 AND m.quit_time >= t.day_start AND m.quit_time < t.day_end)::int
+              AS quit_today
+       FROM today t LEFT JOIN members m ON true`,
+    [tz, tz, tz, tz, corpId, corpId],
+  );
+  const row = result.rows[0];
+  if (!row) throw new Error('corp group stats returned no row');
+  return row;
+}
+
+/**
+ * Per channel (member `state`) over the days from..to (inclusive, dates in `tz`): members who
+ * joined, members who left, and of those who joined, how many are still in their group.
+ */
+export async function channelMemberStats(
+  db: Executor,
+  corpId: string,
+  range: { from: string; to: string; state?: string },
+  tz: string,
+): Promise<ChannelStatsRow[]> {
+  const stateFilter = range.state !== undefined ? 'AND m.state = ?' : '';
+  const result = await db.raw<{ rows: ChannelStatsRow[] }>(
+    `WITH span AS (
+       SELECT (?::date)::timestamp AT TIME ZONE ? AS day_start,
+              ((?::date) + 1)::timestamp AT TIME ZONE ? AS day_end)
+     SELECT m.state,
+            count(*) FILTER (WHERE m.join_time >= s.day_start AND m.join_time < s.day_end)::int AS joined,
+            count(*) FILTER (WHERE m.status = 1 AND m.quit_time >= s.day_start AND m.quit_time < s.day_end)::int AS quit,
+            count(*) FILTER (WHERE m.status = 0 AND m.join_time >= s.day_start AND m.join_time < s.day_end)::int
+              AS still_in
+       FROM wecom_group_member m, span s
+      WHERE m.corp_id = ? AND m.is_del = 0 AND m.state IS NOT NULL AND m.state <> '' ${stateFilter}
+        AND ((m.join_time >= s.day_start AND m.join_time < s.day_end)
+             OR (m.quit_time >= s.day_start AND m.quit_time < s.day_end))
+      GROUP BY m.state
+      ORDER BY joined DESC, m.state`,
+    [range.from, tz, range.to, tz, corpId, ...(range.state !== undefined ? [range.state] : [])],
+  );
+  return result.rows;
+}

@@ -1,0 +1,160 @@
+import type { Executor } from '../knex';
+
+export interface WecomCustomerRow {
+  id: string;
+  corp_id: string;
+  external_userid: string;
+  name: string;
+  /** 1 WeChat user, 2 WeCom user. */
+  type: number | null;
+  gender: number | null;
+  avatar: string | null;
+  corp_name: string | null;
+  corp_full_name: string | null;
+  position: string | null;
+  unionid: string | null;
+  external_profile: unknown;
+  local_remark: string | null;
+  phone: string | null;
+  clue_id: string | null;
+  first_add_time: Date | null;
+  del_time: Date | null;
+  seen_sync_run: string | null;
+  is_del: number;
+  ctime: Date;
+  cuser: string | null;
+  mtime: Date;
+  muser: string | null;
+}
+
+/** A customer with the number of employees that currently follow it. */
+export interface CustomerListRow extends WecomCustomerRow {
+  valid_relation_count: number;
+}
+
+/** The fields the SCRM keeps itself; syncs never touch them. */
+export interface CustomerLocalValues {
+  local_remark?: string | null;
+  phone?: string | null;
+  clue_id?: string | null;
+}
+
+export const CUSTOMER_SORT_FIELDS = ['id', 'name', 'firstAddTime', 'mtime'] as const;
+type CustomerSortField = (typeof CUSTOMER_SORT_FIELDS)[number];
+const SORT_COLUMNS: Record<string, string> = {
+  id: 'c.id',
+  name: 'c.name',
+  firstAddTime: 'c.first_add_time',
+  mtime: 'c.mtime',
+} satisfies Record<CustomerSortField, string>;
+
+export interface CustomerFilter {
+  pageNum: number;
+  pageSize: number;
+  name?: string;
+  externalUserid?: string;
+  type?: number;
+  gender?: number;
+  /** Digits of the local phone number; other characters are ignored. */
+  phone?: string;
+  /** Customers this employee currently follows (a valid relation). */
+  followUserid?: string;
+  addTimeFrom?: string;
+  addTimeTo?: string;
+  includeDeleted?: boolean;
+  /** One of CUSTOMER_SORT_FIELDS (validated by the API); anything else falls back to id. */
+  sortField?: string;
+  sortOrder?: 'asc' | 'desc';
+}
+
+const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
+
+export async function findCustomerById(
+  db: Executor,
+  corpId: string,
+  id: string,
+): Promise<WecomCustomerRow | undefined> {
+  return db<WecomCustomerRow>('wecom_customer').where({ corp_id: corpId, id }).first();
+}
+
+export async function findCustomerByExternalUserid(
+  db: Executor,
+  corpId: string,
+  externalUserid: string,
+): Promise<WecomCustomerRow | undefined> {
+  return db<WecomCustomerRow>('wecom_customer').where({ corp_id: corpId, external_userid: externalUserid }).first();
+}
+
+/** The corp's customers among `externalUserids`, keyed by external userid. */
+export async function customersByExternalUserid(
+  db: Executor,
+  corpId: string,
+  externalUserids: readonly string[],
+): Promise<Map<string, WecomCustomerRow>> {
+  if (externalUserids.length === 0) return new Map();
+  const rows = await db<WecomCustomerRow>('wecom_customer')
+    .where({ corp_id: corpId })
+    .whereIn('external_userid', [...new Set(externalUserids)]);
+  return new Map(rows.map((r) => [r.external_userid, r]));
+}
+
+export async function pageCustomers(
+  db: Executor,
+  corpId: string,
+  f: CustomerFilter,
+): Promise<{ rows: CustomerListRow[]; total: number }> {
+  const q = db('wecom_customer as c').where('c.corp_id', corpId);
+  if (!f.includeDeleted) q.andWhere('c.is_del', 0);
+  if (f.name) q.andWhereILike('c.name', containsPattern(f.name));
+  if (f.externalUserid) q.andWhere('c.external_userid', f.externalUserid);
+  if (f.type !== undefined) q.andWhere('c.type', f.type);
+  if (f.gender !== undefined) q.andWhere('c.gender', f.gender);
+  const phoneDigits = f.phone?.replace(/\D/g, '');
+  if (phoneDigits) q.andWhere('c.phone', 'like', containsPattern(phoneDigits));
+  if (f.followUserid) {
+    q.whereExists(
+      db('wecom_relation as r')
+        .whereRaw('r.corp_id = c.corp_id AND r.external_userid = c.external_userid')
+        .andWhere({ 'r.userid': f.followUserid, 'r.status': 0, 'r.is_del': 0 }),
+    );
+  }
+  if (f.addTimeFrom) q.andWhere('c.first_add_time', '>=', f.addTimeFrom);
+  if (f.addTimeTo) q.andWhere('c.first_add_time', '<', f.addTimeTo);
+  const [{ count }] = (await q.clone().count({ count: '*' })) as unknown as [{ count: string }];
+  const rows = (await q
+    .clone()
+    .select(
+      'c.*',
+      db.raw(
+        `(SELECT count(*)::int FROM wecom_relation r
+           WHERE r.corp_id = c.corp_id AND r.external_userid = c.external_userid
+             AND r.status = 0 AND r.is_del = 0) AS valid_relation_count`,
+      ),
+    )
+    .orderByRaw(`${SORT_COLUMNS[f.sortField ?? 'id'] ?? 'c.id'} ${f.sortOrder === 'asc' ? 'ASC' : 'DESC'} NULLS LAST`)
+    .orderBy('c.id', 'desc')
+    .limit(f.pageSize)
+    .offset((f.pageNum - 1) * f.pageSize)) as CustomerListRow[];
+  return { rows, total: Number(count) };
+}
+
+export async function updateCustomerLocal(
+  db: Executor,
+  corpId: string,
+  id: string,
+  values: CustomerLocalValues,
+  actor: string,
+): Promise<WecomCustomerRow | undefined> {
+  const [row] = (await db('wecom_customer')
+    .where({ corp_id: corpId, id })
+    .update({ ...values, muser: actor, mtime: db.fn.now() })
+    .returning('*')) as WecomCustomerRow[];
+  return row;
+}
+
+export async function countValidRelations(db: Executor, corpId: string, externalUserid: string): Promise<number> {
+  const [{ count }] = (await db('wecom_relation')
+    .where({ corp_id: corpId, external_userid: externalUserid, status: 0, is_del: 0 })
+    .count({ count: '*' })) as unknown as [{ count: string }];
+  return Number(count);
+}

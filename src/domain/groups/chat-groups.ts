@@ -1,0 +1,92 @@
+import type { Db, Executor } from '../../db/knex';
+import {
+  CHAT_GROUP_CHAT_INDEX,
+  findChatGroup,
+  findChatGroupIdByChatId,
+  insertChatGroup,
+  pageChatGroups,
+  updateChatGroup,
+  type ChatGroupFilter,
+  type ChatGroupRow,
+} from '../../db/queries/chat-groups';
+import { ConflictError, NotFoundError, SQLSTATE_UNIQUE_VIOLATION, sqlState } from '../errors';
+import { requireGroupChat } from './group-chats';
+
+/** The SCRM's own notes about a customer group (remark, category, channel); one live record per group. */
+export interface SaveChatGroupInput {
+  id?: string;
+  chatId: string;
+  /** Absent: unchanged; null: cleared. */
+  remark?: string | null;
+  category?: string | null;
+  channelId?: string | null;
+}
+
+export async function getChatGroup(db: Executor, corpId: string, id: string): Promise<ChatGroupRow> {
+  const row = await findChatGroup(db, corpId, id);
+  if (!row) throw new NotFoundError('chat group record', id, 'CHAT_GROUP_NOT_FOUND');
+  return row;
+}
+
+export async function pageChatGroupRecords(
+  db: Executor,
+  corpId: string,
+  filter: ChatGroupFilter,
+): Promise<{ list: ChatGroupRow[]; total: number }> {
+  return pageChatGroups(db, corpId, filter);
+}
+
+/**
+ * Without id: the group's record is created, or updated when the group already has one.
+ * With id: that record is updated. The chat id must name a live group of the mirror.
+ */
+export async function saveChatGroup(
+  db: Db,
+  corpId: string,
+  input: SaveChatGroupInput,
+  actor: string,
+): Promise<ChatGroupRow> {
+  const patch = {
+    chatId: input.chatId,
+    remark: input.remark,
+    category: input.category,
+    channelId: input.channelId,
+  };
+  let id: string;
+  try {
+    id = await db.transaction(async (trx) => {
+      await requireGroupChat(trx, corpId, input.chatId);
+      if (input.id !== undefined) {
+        if (!(await updateChatGroup(trx, corpId, input.id, patch, actor))) {
+          throw new NotFoundError('chat group record', input.id, 'CHAT_GROUP_NOT_FOUND');
+        }
+        return input.id;
+      }
+      const existing = await findChatGroupIdByChatId(trx, corpId, input.chatId);
+      if (existing) {
+        await updateChatGroup(trx, corpId, existing, patch, actor);
+        return existing;
+      }
+      return insertChatGroup(
+        trx,
+        corpId,
+        {
+          chatId: input.chatId,
+          remark: input.remark ?? null,
+          category: input.category ?? null,
+          channelId: input.channelId ?? null,
+        },
+        actor,
+      );
+    });
+  } catch (error) {
+    if (
+      sqlState(error) === SQLSTATE_UNIQUE_VIOLATION &&
+      (error as { constraint?: unknown }).constraint === CHAT_GROUP_CHAT_INDEX
+    ) {
+      throw new ConflictError(`group ${input.chatId} already has a record`, 'CHAT_GROUP_EXISTS');
+    }
+    throw error;
+  }
+  return getChatGroup(db, corpId, id);
+}

@@ -1,0 +1,101 @@
+import type { Executor } from '../../db/knex';
+import {
+  channelMemberStats,
+  corpGroupStats,
+  findGroupMember,
+  groupMemberStats,
+  pageGroupMembers,
+  type ChannelStatsRow,
+  type CorpGroupStats,
+  type GroupMemberFilter,
+  type GroupMemberRow,
+  type GroupMemberStats,
+} from '../../db/queries/group-members';
+import { NotFoundError, ValidationError } from '../errors';
+import { requireGroupChat } from './group-chats';
+
+/** "Today" of the group statistics is a calendar day in the corp's time zone. */
+export const CORP_TIME_ZONE = 'Asia/Shanghai';
+
+const MAX_CHANNEL_STATS_DAYS = 366;
+
+export type MemberStatus = 'in' | 'quit';
+
+/** Member filters as the API takes them. */
+export interface MemberFilterInput {
+  chatId?: string;
+  state?: string;
+  memberType?: number;
+  status?: MemberStatus;
+  joinTimeFrom?: string;
+  joinTimeTo?: string;
+  name?: string;
+}
+
+export function toMemberFilter(input: MemberFilterInput): GroupMemberFilter {
+  return {
+    chatId: input.chatId,
+    state: input.state,
+    memberType: input.memberType,
+    status: input.status === undefined ? undefined : input.status === 'in' ? 0 : 1,
+    joinTimeFrom: input.joinTimeFrom,
+    joinTimeTo: input.joinTimeTo,
+    name: input.name,
+  };
+}
+
+export async function pageMembers(
+  db: Executor,
+  corpId: string,
+  input: MemberFilterInput & { pageNum: number; pageSize: number; sortField?: string; sortOrder?: 'asc' | 'desc' },
+): Promise<{ list: GroupMemberRow[]; total: number }> {
+  return pageGroupMembers(db, corpId, {
+    ...toMemberFilter(input),
+    pageNum: input.pageNum,
+    pageSize: input.pageSize,
+    sortField: input.sortField,
+    sortOrder: input.sortOrder,
+  });
+}
+
+export async function getMember(db: Executor, corpId: string, id: string): Promise<GroupMemberRow> {
+  const member = await findGroupMember(db, corpId, id);
+  if (!member) throw new NotFoundError('group member', id, 'GROUP_MEMBER_NOT_FOUND');
+  return member;
+}
+
+/** Size of a group now and today's joins and departures. */
+export async function memberStatsOfGroup(db: Executor, corpId: string, chatId: string): Promise<GroupMemberStats> {
+  await requireGroupChat(db, corpId, chatId);
+  return groupMemberStats(db, corpId, chatId, CORP_TIME_ZONE);
+}
+
+export async function corpStats(db: Executor, corpId: string): Promise<CorpGroupStats> {
+  return corpGroupStats(db, corpId, CORP_TIME_ZONE);
+}
+
+export interface ChannelStats {
+  list: ChannelStatsRow[];
+  total: { joined: number; quit: number; still_in: number };
+}
+
+/** Joins, departures and retention per channel over whole days from..to (YYYY-MM-DD, inclusive). */
+export async function channelStats(
+  db: Executor,
+  corpId: string,
+  range: { from: string; to: string; state?: string },
+): Promise<ChannelStats> {
+  if (range.to < range.from) throw ValidationError.field('to', 'must not be before from');
+  const days = (Date.parse(range.to) - Date.parse(range.from)) / 86_400_000 + 1;
+  if (days > MAX_CHANNEL_STATS_DAYS) {
+    throw ValidationError.field('to', `the range may cover at most ${MAX_CHANNEL_STATS_DAYS} days`);
+  }
+  const rows = await channelMemberStats(db, corpId, range, CORP_TIME_ZONE);
+  const list =
+    rows.length === 0 && range.state !== undefined ? [{ state: range.state, joined: 0, quit: 0, still_in: 0 }] : rows;
+  const total = list.reduce(
+    (sum, r) => ({ joined: sum.joined + r.joined, quit: sum.quit + r.quit, still_in: sum.still_in + r.still_in }),
+    { joined: 0, quit: 0, still_in: 0 },
+  );
+  return { list, total };
+}
