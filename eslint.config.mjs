@@ -7,7 +7,16 @@ const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', 'jest.config.js', 'jest.unit.config.js', 'scripts/*.mjs', 'eslint.config.mjs'],
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'coverage/',
+      '.data/',
+      'jest.config.js',
+      'jest.unit.config.js',
+      'scripts/*.mjs',
+      'eslint.config.mjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

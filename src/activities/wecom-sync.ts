@@ -12,8 +12,9 @@ import {
   reconcileEmployees,
   reconcileGroupChats,
 } from '../domain/wecom-mirror/reconcile';
-import { beginSyncRun, finishSyncRun } from '../domain/wecom-mirror/sync-runs';
+import { beginSyncRun, finishSyncRun, readPageCheckpoint, writePageCheckpoint } from '../domain/wecom-mirror/sync-runs';
 import type { WecomApiFactory } from '../wecom/api';
+import { WecomApiError } from '../wecom/errors';
 import { withWecomFailures } from './wecom-failures';
 
 export interface SyncRunRef {
@@ -84,33 +85,45 @@ export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory
 
     /**
      * Pages batch/get_by_user for up to 100 employees from `cursor`, for about 20 s, then returns
-     * where it stopped. Every finished page is heartbeated, so a retry after a worker crash starts
-     * at the next unfinished page.
+     * where it stopped. Each page's rows and the cursor after it commit together, so a retry after
+     * a worker crash starts exactly at the first page not yet mirrored.
      */
     async syncWecomCustomerPages(input: SyncRunRef & { userids: string[]; cursor: string }) {
       return failures(async () => {
         const context = Context.current();
-        const resumed = context.info.heartbeatDetails as { cursor: string; pages: number } | undefined;
-        let cursor = resumed?.cursor ?? input.cursor;
-        let pages = 0;
-        let pairs = 0;
+        const key = `customers:${input.userids[0] ?? ''}:${input.cursor}`;
+        const resumed = await readPageCheckpoint(db, input.syncRunId, key);
+        let checkpoint = resumed ?? { cursor: input.cursor, pages: 0, pairs: 0 };
         let counts = noCustomerCounts();
         const api = await wecom(input.corpId);
         const began = Date.now();
-        do {
+        while (Date.now() - began < PAGE_BATCH_MS) {
           const page = await api.call('batchGetByUser', {
-            body: { userid_list: input.userids, cursor, limit: CUSTOMER_PAGE_SIZE },
+            body: { userid_list: input.userids, cursor: checkpoint.cursor, limit: CUSTOMER_PAGE_SIZE },
           });
-          counts = addCustomerCounts(
-            counts,
-            await upsertCustomerPairs(db, input.corpId, page.external_contact_list, options(input)),
-          );
-          pairs += page.external_contact_list.length;
-          pages++;
-          cursor = page.next_cursor ?? '';
-          context.heartbeat({ cursor, pages });
-        } while (cursor !== '' && Date.now() - began < PAGE_BATCH_MS);
-        return { nextCursor: cursor, pages, pairs, counts, resumedFromHeartbeat: resumed !== undefined };
+          const next = {
+            cursor: page.next_cursor ?? '',
+            pages: checkpoint.pages + 1,
+            pairs: checkpoint.pairs + page.external_contact_list.length,
+          };
+          await db.transaction(async (trx) => {
+            counts = addCustomerCounts(
+              counts,
+              await upsertCustomerPairs(trx, input.corpId, page.external_contact_list, options(input)),
+            );
+            await writePageCheckpoint(trx, input.syncRunId, key, next);
+          });
+          checkpoint = next;
+          context.heartbeat(checkpoint);
+          if (checkpoint.cursor === '') break;
+        }
+        return {
+          nextCursor: checkpoint.cursor,
+          pages: checkpoint.pages,
+          pairs: checkpoint.pairs,
+          counts,
+          resumedFromCheckpoint: resumed !== undefined,
+        };
       });
     },
 
@@ -118,11 +131,23 @@ export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory
       return reconcileCustomers(db, run.corpId, run.syncRunId, new Date(run.startedAt));
     },
 
-    async listWecomGroupChatPage(input: { corpId: string; cursor: string }) {
+    /**
+     * One page of the corp's groups: unfiltered (exact, includes groups of departed owners), or
+     * by up to 100 owners when WeCom refuses the unfiltered list (81017: more than 1,000 members).
+     */
+    async listWecomGroupChatPage(input: { corpId: string; owners: string[] | null; cursor: string }) {
       return failures(async () => {
         const api = await wecom(input.corpId);
-        const page = await api.call('listGroupChats', { body: { cursor: input.cursor, limit: 1000 } });
-        return { chats: page.group_chat_list, nextCursor: page.next_cursor ?? '' };
+        const filter = input.owners ? { owner_filter: { userid_list: input.owners } } : {};
+        try {
+          const page = await api.call('listGroupChats', { body: { ...filter, cursor: input.cursor, limit: 1000 } });
+          return { chats: page.group_chat_list, nextCursor: page.next_cursor ?? '', needsOwnerFilter: false };
+        } catch (error) {
+          if (!input.owners && error instanceof WecomApiError && error.errcode === 81017) {
+            return { chats: [], nextCursor: '', needsOwnerFilter: true };
+          }
+          throw error;
+        }
       });
     },
 

@@ -132,8 +132,7 @@ function record(
 async function syncCustomers(phase: PhaseProgress, run: Run): Promise<void> {
   const userids = await quick.listWecomFollowUsers({ corpId: run.corpId });
   phase.wecomCalls++;
-  const batches: string[][] = [];
-  for (let i = 0; i < userids.length; i += EMPLOYEES_PER_BATCH) batches.push(userids.slice(i, i + EMPLOYEES_PER_BATCH));
+  const batches = inBatches(userids, EMPLOYEES_PER_BATCH);
   phase.batchesTotal = batches.length;
   for (const batch of batches) {
     let cursor = '';
@@ -155,20 +154,40 @@ async function syncCustomers(phase: PhaseProgress, run: Run): Promise<void> {
 }
 
 async function syncGroups(phase: PhaseProgress, run: Run): Promise<void> {
-  let cursor = '';
-  do {
-    const page = await quick.listWecomGroupChatPage({ corpId: run.corpId, cursor });
+  const first = await quick.listWecomGroupChatPage({ corpId: run.corpId, owners: null, cursor: '' });
+  phase.wecomCalls++;
+  let batches: Array<string[] | null> = [null];
+  if (first.needsOwnerFilter) {
+    const owners = await quick.listWecomFollowUsers({ corpId: run.corpId });
     phase.wecomCalls++;
-    phase.batchesTotal++;
-    const result = await paging.syncWecomGroupChats({ ...run, chats: page.chats });
-    phase.wecomCalls += result.groups;
-    phase.pages++;
-    phase.items += page.chats.length;
-    phase.created += result.created;
-    phase.updated += result.updated;
-    phase.unchanged += result.unchanged;
+    batches = inBatches(owners, EMPLOYEES_PER_BATCH);
+  }
+  phase.batchesTotal = batches.length;
+  for (const owners of batches) {
+    let page = owners === null ? first : undefined;
+    let cursor = '';
+    do {
+      if (!page) {
+        page = await quick.listWecomGroupChatPage({ corpId: run.corpId, owners, cursor });
+        phase.wecomCalls++;
+      }
+      const result = await paging.syncWecomGroupChats({ ...run, chats: page.chats });
+      phase.wecomCalls += result.groups;
+      phase.pages++;
+      phase.items += page.chats.length;
+      phase.created += result.created;
+      phase.updated += result.updated;
+      phase.unchanged += result.unchanged;
+      cursor = page.nextCursor;
+      page = undefined;
+    } while (cursor !== '');
     phase.batchesDone++;
-    cursor = page.nextCursor;
-  } while (cursor !== '');
+  }
   phase.deleted += await quick.reconcileWecomGroupChats(run);
+}
+
+function inBatches<T>(items: readonly T[], size: number): T[][] {
+  const batches: T[][] = [];
+  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
+  return batches;
 }

@@ -5,6 +5,7 @@ import { sharedApiUrl, sharedTemporalAddress } from '../helpers/env';
 import { createAdmin, testDb } from '../helpers/factories';
 import { call } from '../helpers/http';
 import { canonicalFromMirror, canonicalFromSimulator } from '../helpers/mirror-compare';
+import { waitFor } from '../helpers/wait';
 import { control, createSimulatedCorp } from '../helpers/wecom';
 
 /** The admin sync endpoint of each phase, in the order a full sync runs them. */
@@ -140,5 +141,22 @@ describe('WeCom full syncs against the simulator', () => {
     expect(description.status.name).toBe('RUNNING');
     await control('DELETE', `/corps/${corp.corpId}/faults`);
     await handle.result();
+  });
+
+  it('gives every registered corp a nightly full-sync schedule, created once', async () => {
+    const corp = await createSimulatedCorp(db, { seed: 15, customers: 10 });
+    const handle = temporal.schedule.getHandle(`wecom-nightly-sync-${corp.corpId}`);
+    const description = await waitFor('the nightly schedule', () => handle.describe().catch(() => undefined), {
+      timeoutMs: 30_000,
+    });
+    expect(description.spec.calendars ?? description.spec.intervals).toBeDefined();
+    expect(description.action.type).toBe('startWorkflow');
+    expect(description.action.workflowType).toBe('wecomFullSync');
+    expect(description.action.workflowId).toBe(`wecom-sync-all-${corp.corpId}`);
+    expect(description.policies.overlap).toBe('SKIP');
+    const created = description.info.createdAt.getTime();
+    await new Promise((r) => setTimeout(r, 3000));
+    // Later checks by the worker leave it as it is.
+    expect((await handle.describe()).info.createdAt.getTime()).toBe(created);
   });
 });

@@ -4,7 +4,7 @@ import type { Db } from '../../src/db/knex';
  * The simulator's view of a corp (GET /control/corps/:id/state, WeCom field names) and the
  * mirror's, both reduced to the same canonical, sorted shape: every field the mirror keeps.
  */
-interface SimState {
+export interface SimState {
   departments: Array<{ id: number; name: string; parentid: number; order: number; department_leader?: string[] }>;
   users: Array<{
     userid: string;

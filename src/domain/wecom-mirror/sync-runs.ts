@@ -30,3 +30,37 @@ export async function finishSyncRun(
     .where({ id })
     .update({ status: outcome.status, stats: JSON.stringify(outcome.stats), finished_at: db.fn.now() });
 }
+
+/** Where a paging activity stopped, written in the same transaction as the rows of its last page. */
+export interface PageCheckpoint {
+  cursor: string;
+  pages: number;
+  pairs: number;
+}
+
+export async function readPageCheckpoint(
+  db: Executor,
+  syncRunId: string,
+  key: string,
+): Promise<PageCheckpoint | undefined> {
+  const row = await db('wecom_sync_run')
+    .where({ id: syncRunId })
+    .first<{ checkpoint: PageCheckpoint | null } | undefined>(db.raw("stats->'checkpoints'->? AS checkpoint", [key]));
+  return row?.checkpoint ?? undefined;
+}
+
+export async function writePageCheckpoint(
+  db: Executor,
+  syncRunId: string,
+  key: string,
+  checkpoint: PageCheckpoint,
+): Promise<void> {
+  await db('wecom_sync_run')
+    .where({ id: syncRunId })
+    .update({
+      stats: db.raw(
+        `stats || jsonb_build_object('checkpoints', coalesce(stats->'checkpoints', '{}'::jsonb) || jsonb_build_object(?::text, ?::jsonb))`,
+        [key, JSON.stringify(checkpoint)],
+      ),
+    });
+}
