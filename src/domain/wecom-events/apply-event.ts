@@ -9,7 +9,7 @@ import {
   RelationStatus,
   upsertCustomerPairs,
 } from '../wecom-mirror/customers';
-import { markGroupChatDismissed, upsertGroupChat } from '../wecom-mirror/group-chats';
+import { markGroupChatDismissed, recordGroupDepartures, upsertGroupChat } from '../wecom-mirror/group-chats';
 import {
   markDepartmentDeleted,
   markEmployeeDeleted,
@@ -141,14 +141,29 @@ async function applyGroupChatChange(db: Db, api: WecomApi, change: string, field
   }
   const { group_chat } = await api.call('getGroupChat', { body: { chat_id: chatId, need_name: 1 } });
   const quitScene = text(fields, 'QuitScene');
-  await db.transaction((trx) =>
-    upsertGroupChat(trx, api.corpId, group_chat, undefined, {
+  const leaving = text(fields, 'UpdateDetail') === 'del_member' ? changedMembers(fields) : [];
+  await db.transaction(async (trx) => {
+    await upsertGroupChat(trx, api.corpId, group_chat, undefined, {
       ...CALLBACK,
       quitAt: at,
-      ...(text(fields, 'UpdateDetail') === 'del_member' && quitScene !== '' ? { quitScene: Number(quitScene) } : {}),
-    }),
-  );
+      ...(leaving.length > 0 && quitScene !== '' ? { quitScene: Number(quitScene) } : {}),
+    });
+    // Another event of this group may have been applied first and noticed the departure without
+    // its details: the del_member event owns the time and the scene.
+    if (leaving.length > 0) {
+      await recordGroupDepartures(trx, api.corpId, chatId, leaving, at, quitScene === '' ? null : Number(quitScene));
+    }
+  });
   return { applied: true };
+}
+
+/** The userids of MemChangeList (one <Item> or several). */
+function changedMembers(fields: EventFields): string[] {
+  const list = fields['MemChangeList'];
+  if (!list || typeof list === 'string' || Array.isArray(list)) return [];
+  const items = list['Item'];
+  const values = Array.isArray(items) ? items : items === undefined ? [] : [items];
+  return values.filter((v): v is string => typeof v === 'string');
 }
 
 async function applyTagChange(db: Db, api: WecomApi, change: string, fields: EventFields): Promise<ApplyOutcome> {

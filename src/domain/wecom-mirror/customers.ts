@@ -188,7 +188,15 @@ export async function endRelation(
   source: string,
 ): Promise<boolean> {
   const updated = await db('wecom_relation')
-    .where({ corp_id: corpId, external_userid: pair.externalUserid, userid: pair.userid, status: RelationStatus.valid })
+    .where({ corp_id: corpId, external_userid: pair.externalUserid, userid: pair.userid })
+    // A read may have noticed the end first, without knowing who ended it: the event tells.
+    .andWhere((q) =>
+      q
+        .where('status', RelationStatus.valid)
+        .orWhere((gone) =>
+          gone.where('status', RelationStatus.goneFromWecom).whereIn('del_source', ['wecom-read', 'full-sync']),
+        ),
+    )
     .andWhere((q) => q.whereNull('add_time').orWhere('add_time', '<=', at))
     .update({ status, del_time: at, del_source: source, mtime: db.fn.now(), muser: 'wecom-callback' });
   await db('customer_tag')

@@ -81,3 +81,18 @@ export async function markGroupChatDismissed(db: Executor, corpId: string, chatI
     .where({ corp_id: corpId, chat_id: chatId, is_del: 0 })
     .update({ is_del: 1, del_time: at, mtime: db.fn.now() });
 }
+
+/** Members a del_member callback names: gone at the event's time, with its quit scene. */
+export async function recordGroupDepartures(
+  db: Executor,
+  corpId: string,
+  chatId: string,
+  memberIds: readonly string[],
+  at: Date,
+  quitScene: number | null,
+): Promise<void> {
+  await db('wecom_group_member')
+    .where({ corp_id: corpId, chat_id: chatId, status: 1 })
+    .whereIn('member_id', memberIds)
+    .update({ quit_time: at, quit_scene: quitScene, mtime: db.fn.now() });
+}
