@@ -1,0 +1,830 @@
+/**
+ * Benchmark of the WeCom full sync: a generated corp (BENCH_CUSTOMERS customers, default 100,000)
+ * in the local WeCom simulator is mirrored into PostgreSQL by the real `wecomFullSync` workflow
+ * (kind 'all') on a real worker. In the same run, a bare fetch loop pages the same corp the way
+ * the customer phase does, without database or Temporal, as the baseline the sync is compared
+ * with. Run with `npm run bench:sync` (or `npx tsx bench/sync.ts`); see bench/README.md.
+ *
+ * The Temporal dev server, the simulator and the worker run as separate child processes, each
+ * measured on its own, and all of them are stopped at the end, on error and on Ctrl-C.
+ */
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureDatabase } from '../src/db/ensure-database';
+import { createDb, migrateToLatest, type Db } from '../src/db/knex';
+import { upsertWecomCorp } from '../src/db/queries/wecom-corps';
+import { WecomSyncClient } from '../src/temporal/wecom-sync-client';
+import type { PhaseProgress, WecomSyncProgress, wecomFullSync } from '../src/workflows/wecom-full-sync';
+import {
+  cpuSnapshot,
+  cpuUsage,
+  groups,
+  logTail,
+  peakRssMiB,
+  pickPort,
+  sleep,
+  spawnChild,
+  stopChild,
+  waitForHttp200,
+  type Child,
+  type CpuGroups,
+  type CpuUsage,
+} from './processes';
+import { pageCorpRaw, type RawPagingResult } from './sync-raw';
+
+const ROOT = path.resolve(__dirname, '..');
+const TASK_QUEUE = 'bench-sync';
+
+function intEnv(name: string, fallback: number, min = 1): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min} (got "${raw}")`);
+  return value;
+}
+
+const settings = {
+  databaseUrl: process.env['BENCH_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/scrm_bench_sync',
+  customers: intEnv('BENCH_CUSTOMERS', 100_000),
+  seed: intEnv('BENCH_SEED', 1, 0),
+  temporalAddress: process.env['BENCH_TEMPORAL_ADDRESS'] || undefined,
+  temporalPort: intEnv('BENCH_TEMPORAL_PORT', 7933),
+  simulatorPort: intEnv('BENCH_SIMULATOR_PORT', 18590),
+  progressSeconds: intEnv('BENCH_PROGRESS_SECONDS', 5),
+  capSeconds: intEnv('BENCH_SYNC_CAP_SECONDS', 900),
+  poolMax: intEnv('PG_POOL_MAX', 10),
+  /** Unset: the server's autovacuum_naptime when its autovacuum is off, else never; 0: never. */
+  analyzeSeconds: process.env['BENCH_ANALYZE_SECONDS'] ? intEnv('BENCH_ANALYZE_SECONDS', 0, 0) : undefined,
+};
+
+const say = (message: string) => console.log(`» ${message}`);
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
+const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+function temporalBinary(): string {
+  const candidates: string[] = [];
+  if (process.env['TEMPORAL_BIN']) candidates.push(process.env['TEMPORAL_BIN']);
+  try {
+    const gopath = execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim();
+    candidates.push(path.join(gopath, 'bin', 'temporal'));
+  } catch {
+    // no Go toolchain on PATH: the default GOPATH may still hold the CLI
+  }
+  candidates.push(path.join(os.homedir(), 'go', 'bin', 'temporal'));
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (!found) {
+    throw new Error(
+      `Temporal CLI not found (looked at ${candidates.join(', ')}); run scripts/start-all.sh once, ` +
+        'set TEMPORAL_BIN, or give a running server in BENCH_TEMPORAL_ADDRESS.',
+    );
+  }
+  return found;
+}
+
+function temporalServing(bin: string, address: string): Promise<boolean> {
+  return new Promise((resolve) =>
+    execFile(bin, ['operator', 'cluster', 'health', '--address', address], { timeout: 3000 }, (error, stdout) =>
+      resolve(!error && stdout.includes('SERVING')),
+    ),
+  );
+}
+
+/** The port itself, or an error: the benchmark's ports are fixed so it never lands on another run's. */
+async function requirePort(port: number, variable: string, taken: Set<number>): Promise<number> {
+  const got = await pickPort(port, taken);
+  if (got !== port) {
+    taken.delete(got);
+    throw new Error(`port ${port} is in use; free it or choose another with ${variable}`);
+  }
+  return port;
+}
+
+function spawnTs(name: string, file: string, env: NodeJS.ProcessEnv, logDir: string): Child {
+  // node --import tsx instead of the tsx wrapper, so the child's pid is the process measured.
+  return spawnChild(name, process.execPath, ['--import', 'tsx', file], {
+    cwd: ROOT,
+    env,
+    logFile: path.join(logDir, `${name}.log`),
+  });
+}
+
+async function waitForLogLine(child: Child, text: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let log = '';
+    try {
+      log = readFileSync(child.logFile, 'utf8');
+    } catch {
+      // not written yet
+    }
+    if (log.includes(text)) return;
+    if (child.hasExited()) {
+      throw new Error(`${child.name} exited (${await child.exited}) before "${text}"; its log:\n${logTail(child)}`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${child.name} did not print "${text}" within ${timeoutMs / 1000} s; its log:\n${logTail(child)}`,
+      );
+    }
+    await sleep(250);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Simulator control API
+
+interface SimStats {
+  apiCalls: { total: number; byPath: Record<string, number>; errorsByPath: Record<string, Record<string, number>> };
+}
+
+interface CorpCounts {
+  departments: number;
+  employees: number;
+  customers: number;
+  groupChats: number;
+  tagGroups: number;
+}
+
+async function control<T>(base: string, method: string, route: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${base}/control${route}`, {
+    method,
+    headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    // Generating a large corp or rendering its snapshot takes a while on a small machine.
+    signal: AbortSignal.timeout(300_000),
+  });
+  const text = await response.text();
+  if (!response.ok)
+    throw new Error(`simulator ${method} /control${route}: HTTP ${response.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as T;
+}
+
+interface StatsDelta {
+  total: number;
+  byPath: Array<[string, number]>;
+  errors: Array<[string, string, number]>;
+}
+
+function statsDelta(before: SimStats, after: SimStats): StatsDelta {
+  const byPath = Object.entries(after.apiCalls.byPath)
+    .map(([p, n]): [string, number] => [p, n - (before.apiCalls.byPath[p] ?? 0)])
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+  const errors: Array<[string, string, number]> = [];
+  for (const [p, codes] of Object.entries(after.apiCalls.errorsByPath)) {
+    for (const [code, n] of Object.entries(codes)) {
+      const delta = n - (before.apiCalls.errorsByPath[p]?.[code] ?? 0);
+      if (delta > 0) errors.push([p, code, delta]);
+    }
+  }
+  return { total: after.apiCalls.total - before.apiCalls.total, byPath, errors };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Database
+
+function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+}
+
+/** Mirror tables, emptied each run so runs compare (a growing relation index slows every upsert). */
+const MIRROR_TABLES = [
+  'wecom_sync_run',
+  'wecom_callback_event',
+  'chat_group',
+  'wecom_group_member',
+  'wecom_group_chat',
+  'customer_tag',
+  'self_tag',
+  'self_tag_group',
+  'wecom_corp_tag',
+  'wecom_corp_tag_group',
+  'wecom_relation',
+  'wecom_customer',
+  'wecom_employee',
+  'wecom_dept',
+  'wecom_corp',
+];
+
+interface Analyzer {
+  everySeconds: number;
+  stop(): Promise<{ runs: number; seconds: number; firstAt: number | undefined }>;
+}
+
+/**
+ * ANALYZEs the mirror tables every `everySeconds` while the sync runs. The sync's statements are
+ * planned from table statistics; on a server with autovacuum off, tables filled from empty keep
+ * the statistics of an empty table and get plans that scan everything for every page. Standing in
+ * for autovacuum keeps the figures about the sync rather than about that server setting.
+ */
+function startAnalyzer(db: Db, everySeconds: number): Analyzer {
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  let runs = 0;
+  let busyMs = 0;
+  let firstAt: number | undefined;
+  const loop = (async () => {
+    while (everySeconds > 0) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, everySeconds * 1000).unref();
+      });
+      if (stopped) return;
+      const began = performance.now();
+      try {
+        await db.raw(`ANALYZE ${MIRROR_TABLES.join(', ')}`);
+        runs++;
+        firstAt ??= Date.now();
+      } catch (error) {
+        say(`  ANALYZE failed: ${(error as Error).message}`);
+      }
+      busyMs += performance.now() - began;
+    }
+  })();
+  return {
+    everySeconds,
+    async stop() {
+      stopped = true;
+      wake?.();
+      await loop;
+      return { runs, seconds: busyMs / 1000, firstAt };
+    },
+  };
+}
+
+async function autovacuumSettings(db: Db): Promise<{ on: boolean; naptime: number }> {
+  const rows = (await db('pg_settings')
+    .whereIn('name', ['autovacuum', 'autovacuum_naptime'])
+    .select('name', 'setting')) as Array<{ name: string; setting: string }>;
+  const value = (name: string) => rows.find((r) => r.name === name)?.setting;
+  return { on: value('autovacuum') === 'on', naptime: Number(value('autovacuum_naptime') ?? 60) };
+}
+
+interface PhaseRow {
+  kind: string;
+  status: string;
+  seconds: number | null;
+  stats: Partial<PhaseProgress>;
+}
+
+async function phaseRows(db: Db, corpId: string): Promise<PhaseRow[]> {
+  const rows = (await db('wecom_sync_run').where({ corp_id: corpId }).orderBy('id').select(
+    'kind',
+    'status',
+    'stats',
+    // A phase cut short (cap, crash) has no finished_at: its time so far.
+    db.raw('extract(epoch FROM coalesce(finished_at, now()) - started_at)::float8 AS seconds'),
+  )) as Array<{ kind: string; status: string; stats: Partial<PhaseProgress> | null; seconds: number | null }>;
+  return rows.map((r) => ({ ...r, stats: r.stats ?? {} }));
+}
+
+async function mirrorCounts(
+  db: Db,
+  corpId: string,
+): Promise<{ relations: number; relationRows: number; customers: number }> {
+  const [relations] = (await db('wecom_relation')
+    .where({ corp_id: corpId })
+    .select(
+      db.raw('count(*) FILTER (WHERE status = 0 AND is_del = 0)::int AS relations'),
+      db.raw('count(*)::int AS "relationRows"'),
+    )) as Array<{ relations: number; relationRows: number }>;
+  const [customers] = (await db('wecom_customer')
+    .where({ corp_id: corpId, is_del: 0 })
+    .select(db.raw('count(*)::int AS customers'))) as Array<{ customers: number }>;
+  return {
+    relations: relations?.relations ?? 0,
+    relationRows: relations?.relationRows ?? 0,
+    customers: customers?.customers ?? 0,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The sync
+
+type SyncOutcome =
+  { kind: 'completed'; progress: WecomSyncProgress } | { kind: 'failed'; message: string } | { kind: 'capped' };
+
+function runningPhase(progress: WecomSyncProgress | undefined): PhaseProgress | undefined {
+  return progress?.phases.find((p) => p.status === 'running');
+}
+
+/** Relations in the mirror during the customers phase, sampled at each progress poll. */
+interface RelationSample {
+  /** Seconds since the workflow started. */
+  t: number;
+  relations: number;
+}
+
+interface SyncRun {
+  /** Epoch ms when the workflow was started. */
+  startedAt: number;
+  outcome: SyncOutcome;
+  seconds: number;
+  progress: WecomSyncProgress | undefined;
+  samples: RelationSample[];
+}
+
+async function countRelations(db: Db, corpId: string): Promise<number> {
+  const [row] = (await db('wecom_relation').where({ corp_id: corpId }).select(db.raw('count(*)::int AS n'))) as Array<{
+    n: number;
+  }>;
+  return row?.n ?? 0;
+}
+
+async function runSync(client: Client, db: Db, corpId: string, worker: Child): Promise<SyncRun> {
+  const started = Date.now();
+  const { workflowId, runId } = await new WecomSyncClient(client, TASK_QUEUE).start(corpId, 'all', 'bench');
+  const handle: WorkflowHandle<typeof wecomFullSync> = client.workflow.getHandle(workflowId, runId);
+  say(`workflow ${workflowId} started; progress every ${settings.progressSeconds} s`);
+
+  let finishedAt = 0;
+  const result = handle.result().then(
+    (progress): SyncOutcome => {
+      finishedAt = Date.now();
+      return { kind: 'completed', progress };
+    },
+    (error: unknown): SyncOutcome => {
+      finishedAt = Date.now();
+      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+      return { kind: 'failed', message: `${error instanceof Error ? error.message : String(error)}${cause}` };
+    },
+  );
+
+  let last: WecomSyncProgress | undefined;
+  const samples: RelationSample[] = [];
+  let outcome: SyncOutcome | undefined;
+  while (!outcome) {
+    const tick = sleep(settings.progressSeconds * 1000).then(() => undefined);
+    outcome = await Promise.race([result, tick]);
+    if (outcome) break;
+    if (worker.hasExited())
+      throw new Error(`worker exited during the sync (${await worker.exited}):\n${logTail(worker)}`);
+    const elapsed = (Date.now() - started) / 1000;
+    try {
+      last = await handle.query<WecomSyncProgress>('progress');
+    } catch (error) {
+      say(`  [${fmt(elapsed).padStart(4)} s] progress query failed: ${(error as Error).message}`);
+      continue;
+    }
+    const phase = runningPhase(last);
+    if (phase) {
+      let live = '';
+      if (phase.kind === 'customers') {
+        // The workflow's counters move once per paging activity (up to 20 s of pages); the mirror's
+        // relation count moves with every page, so it gives the current rate.
+        const relations = await countRelations(db, corpId);
+        const previous = samples[samples.length - 1];
+        samples.push({ t: elapsed, relations });
+        const rate = previous ? (relations - previous.relations) / (elapsed - previous.t) : NaN;
+        live = `; mirror ${int(relations)} relations${previous ? ` (+${int(rate)}/s)` : ''}`;
+      }
+      say(
+        `  [${fmt(elapsed).padStart(4)} s] ${phase.kind}: batch ${phase.batchesDone}/${phase.batchesTotal}, ` +
+          `${int(phase.pages)} pages, ${int(phase.items)} items, ${int(phase.wecomCalls)} WeCom calls${live}`,
+      );
+    }
+    if (elapsed > settings.capSeconds) {
+      await handle.terminate(`benchmark cap of ${settings.capSeconds} s reached`).catch(() => undefined);
+      outcome = { kind: 'capped' };
+      finishedAt = Date.now();
+    }
+  }
+  // A closed workflow still answers queries (the worker replays it): the final phase list.
+  try {
+    last = await handle.query<WecomSyncProgress>('progress');
+  } catch {
+    // keep the last progress polled
+  }
+  if (outcome.kind === 'completed') last = outcome.progress;
+  return { startedAt: started, outcome, seconds: (finishedAt - started) / 1000, progress: last, samples };
+}
+
+/** Relations per second between the samples nearest to `from` and `to` (seconds since the start). */
+function growthRate(samples: RelationSample[], from: number, to: number): number {
+  const a = samples.find((x) => x.t >= from);
+  const z = [...samples].reverse().find((x) => x.t <= to);
+  if (!a || !z || z.t <= a.t) return NaN;
+  return (z.relations - a.relations) / (z.t - a.t);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const children: Child[] = [];
+let db: Db | undefined;
+let connection: Connection | undefined;
+let cleaning: Promise<void> | undefined;
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await connection?.close().catch(() => undefined);
+    // The worker first, so it does not log connection errors while Temporal goes away.
+    const worker = children.find((c) => c.name === 'worker');
+    if (worker) await stopChild(worker);
+    await Promise.all(children.filter((c) => c !== worker).map((c) => stopChild(c)));
+    await db?.destroy().catch(() => undefined);
+  })();
+  return cleaning;
+}
+
+async function main(): Promise<number> {
+  const startedAt = Date.now();
+  const cores = os.availableParallelism();
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'scrm-bench-sync-'));
+  const dbName = databaseName(settings.databaseUrl);
+  if (!/bench/i.test(dbName)) {
+    throw new Error(
+      `refusing to use database "${dbName}": the benchmark empties the WeCom mirror tables of its database. ` +
+        'Point BENCH_DATABASE_URL at a dedicated database whose name contains "bench".',
+    );
+  }
+  say(
+    `WeCom full-sync benchmark: ${int(settings.customers)} customers (seed ${settings.seed}), ${cores} cores, ` +
+      `node ${process.version}, pg pool ${settings.poolMax}; logs in ${logDir}`,
+  );
+
+  const idle: CpuGroups = [{ label: 'bench', pids: () => [process.pid] }];
+  const idleBefore = cpuSnapshot(idle);
+  await sleep(1000);
+  const preflight = cpuUsage(idleBefore, cpuSnapshot(idle), idle, cores);
+  say(`machine busy before start: ${fmt(preflight.machine)}% of ${cores * 100}%`);
+
+  // 1. Database
+  await ensureDatabase(settings.databaseUrl);
+  const database = createDb(settings.databaseUrl, 4);
+  db = database;
+  await migrateToLatest(database);
+  await database.raw(`TRUNCATE ${MIRROR_TABLES.join(', ')} RESTART IDENTITY`);
+  say(`database ${dbName} migrated; WeCom mirror tables emptied`);
+  const autovacuum = await autovacuumSettings(database);
+  const analyzeEvery = settings.analyzeSeconds ?? (autovacuum.on ? 0 : autovacuum.naptime);
+  if (!autovacuum.on) {
+    say(
+      analyzeEvery > 0
+        ? `PostgreSQL autovacuum is off: the benchmark analyzes the mirror tables every ${analyzeEvery} s during the sync, as autovacuum would (BENCH_ANALYZE_SECONDS=0: never)`
+        : 'PostgreSQL autovacuum is off and BENCH_ANALYZE_SECONDS=0: the sync runs on the statistics of empty tables',
+    );
+  }
+
+  // 2. Temporal and the simulator (the worker comes after the raw loop, so its start-up, which
+  // bundles the workflows, does not take CPU from the baseline measurement).
+  const taken = new Set<number>();
+  let temporalAddress = settings.temporalAddress;
+  let temporal: Child | undefined;
+  if (!temporalAddress) {
+    const bin = temporalBinary();
+    const port = await requirePort(settings.temporalPort, 'BENCH_TEMPORAL_PORT', taken);
+    temporalAddress = `127.0.0.1:${port}`;
+    temporal = spawnChild(
+      'temporal',
+      bin,
+      ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'warn'],
+      { cwd: ROOT, env: process.env, logFile: path.join(logDir, 'temporal.log') },
+    );
+    children.push(temporal);
+    const deadline = Date.now() + 60_000;
+    while (!(await temporalServing(bin, temporalAddress))) {
+      if (temporal.hasExited()) throw new Error(`Temporal exited (${await temporal.exited}):\n${logTail(temporal)}`);
+      if (Date.now() > deadline) throw new Error(`Temporal not serving after 60 s:\n${logTail(temporal)}`);
+      await sleep(300);
+    }
+    say(`Temporal dev server (in memory) serving on ${temporalAddress}`);
+  } else {
+    say(`using the Temporal server at ${temporalAddress}`);
+  }
+
+  const simPort = await requirePort(settings.simulatorPort, 'BENCH_SIMULATOR_PORT', taken);
+  const simBase = `http://127.0.0.1:${simPort}`;
+  const apiBase = `${simBase}/cgi-bin/`;
+  const simulator = spawnTs(
+    'simulator',
+    'src/main/wecom-simulator.ts',
+    { ...process.env, SIMULATOR_PORT: String(simPort), SIMULATOR_HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    logDir,
+  );
+  children.push(simulator);
+  await waitForHttp200(`${simBase}/control/health`, 60_000, [simulator]);
+
+  // A fresh corp id per run: the mirror starts empty for it and workflow ids never collide.
+  const corpId = `bench-sync-${Date.now().toString(36)}`;
+  const corp = await control<{
+    corpId: string;
+    secret: string;
+    agentId: number;
+    callbackToken: string;
+    encodingAesKey: string;
+    generatedInMs: number;
+  }>(simBase, 'POST', '/corps', { corpId, seed: settings.seed, customers: settings.customers });
+  const { counts } = await control<{ counts: CorpCounts }>(simBase, 'GET', `/corps/${corpId}`);
+  say(
+    `simulator (pid ${simulator.pid}) on ${simBase}: corp ${corpId} generated in ${int(corp.generatedInMs)} ms — ` +
+      `${int(counts.customers)} customers, ${int(counts.employees)} employees, ${int(counts.departments)} departments, ` +
+      `${int(counts.groupChats)} groups, ${int(counts.tagGroups)} tag groups`,
+  );
+  await upsertWecomCorp(database, {
+    corpId,
+    name: 'bench sync corp',
+    secret: corp.secret,
+    agentId: corp.agentId,
+    callbackToken: corp.callbackToken,
+    encodingAesKey: corp.encodingAesKey,
+  });
+
+  const watched: CpuGroups = [
+    { label: 'bench', pids: () => [process.pid] },
+    { label: 'simulator', pids: groups.processTree(simulator.pid) },
+    ...(temporal ? [{ label: 'temporal', pids: groups.processTree(temporal.pid) }] : []),
+    { label: 'postgres', pids: groups.named('postgres') },
+  ];
+
+  // 3. Raw paging baseline. WeCom's 10,000 calls a minute per path would cap a large corp's loop
+  // and so measure the quota rather than the simulator; it is lifted for the loop only, and
+  // setting it back also resets the simulator's windows, so the sync starts with a full budget.
+  await control(simBase, 'PATCH', `/corps/${corpId}`, { rateLimitPerMinute: 1_000_000_000 });
+  say('raw paging: get_follow_user_list, then batch/get_by_user per 100 employees (limit 100), one call at a time');
+  const rawCpuBefore = cpuSnapshot(watched);
+  const raw: RawPagingResult = await pageCorpRaw(apiBase, corpId, corp.secret);
+  const rawCpu = cpuUsage(rawCpuBefore, cpuSnapshot(watched), watched, cores);
+  await control(simBase, 'PATCH', `/corps/${corpId}`, { rateLimitPerMinute: 10_000 });
+  say(
+    `    ${int(raw.pages)} pages, ${int(raw.pairs)} pairs in ${fmt(raw.seconds, 1)} s: ` +
+      `${int(raw.pairs / raw.seconds)} pairs/s, ${int(raw.pages / raw.seconds)} pages/s`,
+  );
+
+  // 4. Worker
+  const worker = spawnTs(
+    'worker',
+    'src/main/worker.ts',
+    {
+      ...process.env,
+      DATABASE_URL: settings.databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+      JWT_SECRET: 'bench-only-jwt-secret-0123456789abcdefghij',
+      WECOM_API_BASE_URL: apiBase,
+      NODE_ENV: 'production',
+      // info: the readiness line is logged at info; the sync itself logs nothing per page.
+      LOG_LEVEL: 'info',
+      PG_POOL_MAX: String(settings.poolMax),
+      // Not inherited: a configured corp in the caller's shell would be registered into the bench database.
+      WECOM_CORP_ID: '',
+      WECOM_SECRET: '',
+      WECOM_AGENT_ID: '',
+      WECOM_CALLBACK_TOKEN: '',
+      WECOM_ENCODING_AES_KEY: '',
+    },
+    logDir,
+  );
+  children.push(worker);
+  const workerStart = Date.now();
+  await waitForLogLine(worker, 'worker running', 180_000);
+  say(`worker (pid ${worker.pid}) running after ${fmt((Date.now() - workerStart) / 1000, 1)} s`);
+  watched.splice(1, 0, { label: 'worker', pids: groups.processTree(worker.pid) });
+
+  // 5. The sync
+  connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection, namespace: 'default' });
+  const statsBefore = await control<SimStats>(simBase, 'GET', `/corps/${corpId}/stats`);
+  const syncCpuBefore = cpuSnapshot(watched);
+  const analyzer = startAnalyzer(database, analyzeEvery);
+  const sync = await runSync(client, database, corpId, worker);
+  const analyzed = await analyzer.stop();
+  const syncCpu = cpuUsage(syncCpuBefore, cpuSnapshot(watched), watched, cores);
+  const statsAfter = await control<SimStats>(simBase, 'GET', `/corps/${corpId}/stats`);
+
+  // 6. Figures. Peak memory before the snapshot below, which the simulator renders in memory.
+  const rss = {
+    worker: peakRssMiB(worker.pid),
+    simulator: peakRssMiB(simulator.pid),
+    temporal: temporal ? peakRssMiB(temporal.pid) : undefined,
+    bench: peakRssMiB(process.pid),
+  };
+  const phases = await phaseRows(database, corpId);
+  const mirror = await mirrorCounts(database, corpId);
+  const snapshot = await control<{ customers: Array<{ follow_user: unknown[] }> }>(
+    simBase,
+    'GET',
+    `/corps/${corpId}/state?sections=customers`,
+  );
+  const simulatorPairs = snapshot.customers.reduce((sum, c) => sum + c.follow_user.length, 0);
+
+  return printReport({
+    cores,
+    corpId,
+    counts,
+    raw,
+    rawCpu,
+    sync,
+    syncCpu,
+    phases,
+    calls: statsDelta(statsBefore, statsAfter),
+    analyze: { autovacuum: autovacuum.on, every: analyzeEvery, ...analyzed },
+    rss,
+    mirror,
+    simulatorPairs,
+    simulatorCustomers: snapshot.customers.length,
+    preflight,
+    totalSeconds: (Date.now() - startedAt) / 1000,
+  });
+}
+
+function printReport(r: {
+  cores: number;
+  corpId: string;
+  counts: CorpCounts;
+  raw: RawPagingResult;
+  rawCpu: CpuUsage;
+  sync: SyncRun;
+  syncCpu: CpuUsage;
+  phases: PhaseRow[];
+  calls: StatsDelta;
+  analyze: { autovacuum: boolean; every: number; runs: number; seconds: number; firstAt: number | undefined };
+  rss: Record<string, number | undefined>;
+  mirror: { relations: number; relationRows: number; customers: number };
+  simulatorPairs: number;
+  simulatorCustomers: number;
+  preflight: CpuUsage;
+  totalSeconds: number;
+}): number {
+  const out: string[] = [];
+  const line = (s = '') => out.push(s);
+  const problems: string[] = [];
+
+  line();
+  line(
+    `RESULTS — WeCom full sync (kind 'all') of ${int(r.counts.customers)} customers, ${int(r.counts.employees)} employees, ` +
+      `${int(r.counts.groupChats)} groups; simulator → worker → PostgreSQL, loopback, ${r.cores} cores`,
+  );
+  const outcome = r.sync.outcome;
+  line(
+    `sync outcome: ${
+      outcome.kind === 'completed'
+        ? 'completed'
+        : outcome.kind === 'capped'
+          ? `TERMINATED at the ${settings.capSeconds} s cap (BENCH_SYNC_CAP_SECONDS)`
+          : `FAILED — ${outcome.message}`
+    }`,
+  );
+  if (outcome.kind !== 'completed') problems.push(`the sync did not complete (${outcome.kind})`);
+  line();
+
+  // Phase list: status and times from wecom_sync_run (exact), counters from the workflow.
+  const progressByKind = new Map((r.sync.progress?.phases ?? []).map((p) => [p.kind, p] as const));
+  const header = `${'phase'.padEnd(12)} ${'status'.padEnd(10)} ${'wall s'.padStart(7)} ${'pages'.padStart(6)} ${'items'.padStart(8)} ${'created'.padStart(8)} ${'updated'.padStart(8)} ${'unchanged'.padStart(9)} ${'deleted'.padStart(7)} ${'calls'.padStart(6)}`;
+  line(header);
+  const kinds = r.sync.progress?.phases.map((p) => p.kind) ?? r.phases.map((p) => p.kind);
+  for (const kind of kinds) {
+    const row = r.phases.find((p) => p.kind === kind);
+    const p: Partial<PhaseProgress> = progressByKind.get(kind as PhaseProgress['kind']) ?? row?.stats ?? {};
+    const status = row?.status ?? p.status ?? 'not started';
+    line(
+      `${kind.padEnd(12)} ${status.padEnd(10)} ${fmt(row?.seconds ?? NaN, 1).padStart(7)} ${int(p.pages ?? 0).padStart(6)} ` +
+        `${int(p.items ?? 0).padStart(8)} ${int(p.created ?? 0).padStart(8)} ${int(p.updated ?? 0).padStart(8)} ` +
+        `${int(p.unchanged ?? 0).padStart(9)} ${int(p.deleted ?? 0).padStart(7)} ${int(p.wecomCalls ?? 0).padStart(6)}`,
+    );
+    const error = p.error ?? row?.stats.error;
+    if (error) {
+      line(`  ${kind} error: ${error}`);
+      problems.push(`${kind} phase failed: ${error}`);
+    }
+  }
+  line(`whole sync (workflow start → result): ${fmt(r.sync.seconds, 1)} s`);
+  line();
+
+  const customersPhase = r.phases.find((p) => p.kind === 'customers');
+  const customersDone = customersPhase?.status === 'succeeded';
+  // A phase cut short still has a rate: what reached the mirror over the time it ran.
+  const customersSeconds = customersPhase?.seconds ?? NaN;
+  const pairs = r.mirror.relations;
+  const customers = r.mirror.customers;
+  const rawPairRate = r.raw.pairs / r.raw.seconds;
+  const phaseRelRate = pairs / customersSeconds;
+  const wholeRelRate = pairs / r.sync.seconds;
+  const partial = customersDone ? '' : ' — PARTIAL, the phase did not finish';
+  line('throughput (customers and relations in the mirror afterwards, per second of wall time):');
+  line(
+    `  customers phase: ${int(customers / customersSeconds)} customers/s, ${int(phaseRelRate)} relations/s ` +
+      `(${int(customers)} customers, ${int(pairs)} relations in ${fmt(customersSeconds, 1)} s${partial})`,
+  );
+  const samples = r.sync.samples;
+  const first = samples[0]?.t ?? 0;
+  const last = samples[samples.length - 1]?.t ?? 0;
+  // Two 30 s windows that do not overlap, or the two figures would say the same thing.
+  if (last - first >= 60) {
+    line(
+      `                   mirror growth ${int(growthRate(samples, first, first + 30))} relations/s over its first 30 s, ` +
+        `${int(growthRate(samples, last - 30, last))}/s over its last 30 s`,
+    );
+    const analyzedAt = r.analyze.firstAt === undefined ? undefined : (r.analyze.firstAt - r.sync.startedAt) / 1000;
+    if (analyzedAt !== undefined && analyzedAt > first && analyzedAt < last) {
+      line(
+        `                   before the first ANALYZE (${fmt(analyzedAt)} s into the sync) ` +
+          `${int(growthRate(samples, 0, analyzedAt))}/s, after it ${int(growthRate(samples, analyzedAt, last))}/s`,
+      );
+    }
+  }
+  line(
+    `  whole sync:      ${int(customers / r.sync.seconds)} customers/s, ${int(wholeRelRate)} relations/s ` +
+      `(${fmt(r.sync.seconds, 1)} s, ${outcome.kind === 'completed' ? 'all five phases' : 'until it stopped'})`,
+  );
+  line(
+    `  raw paging:      ${int(r.raw.customers / r.raw.seconds)} customers/s, ${int(rawPairRate)} pairs/s, ` +
+      `${int(r.raw.pages / r.raw.seconds)} pages/s (${int(r.raw.pages)} pages, ${int(r.raw.pairs)} pairs, ` +
+      `${r.raw.batches} batches of ≤ 100 of ${r.raw.followUsers} followers, ${fmt(r.raw.seconds, 1)} s; no DB, no Temporal)`,
+  );
+  line(
+    `  sync / raw (relations/s ÷ pairs/s): customers phase ${fmt(phaseRelRate / rawPairRate, 3)}, ` +
+      `whole sync ${fmt(wholeRelRate / rawPairRate, 3)}`,
+  );
+  line();
+
+  line(`WeCom calls during the sync (simulator stats): ${int(r.calls.total)}`);
+  line(`  ${r.calls.byPath.map(([p, n]) => `${p} ${int(n)}`).join(', ')}`);
+  const workflowCalls = (r.sync.progress?.phases ?? []).reduce((sum, p) => sum + p.wecomCalls, 0);
+  line(
+    `  counted by the workflow: ${int(workflowCalls)} (without gettoken); raw loop: ${int(r.raw.calls)} calls incl. gettoken`,
+  );
+  if (r.calls.errors.length > 0) {
+    line(`  WeCom errors: ${r.calls.errors.map(([p, code, n]) => `${p} errcode ${code} ×${n}`).join(', ')}`);
+  }
+  line();
+
+  const cpuLine = (label: string, cpu: CpuUsage) =>
+    `  ${label.padEnd(10)} machine ${fmt(cpu.machine).padStart(3)}: ` +
+    cpu.byGroup
+      .filter((g) => g.percent >= 0.5)
+      .map((g) => `${g.label} ${fmt(g.percent)}`)
+      .join(', ') +
+    `, other ${fmt(cpu.other)}`;
+  line(`CPU, % of one core (machine = ${r.cores * 100}%):`);
+  line(cpuLine('raw loop', r.rawCpu));
+  line(cpuLine('sync', r.syncCpu));
+  const mib = (v: number | undefined) => (v === undefined ? 'n/a' : `${fmt(v)} MiB`);
+  line(
+    `peak RSS (VmHWM): worker ${mib(r.rss['worker'])}, simulator ${mib(r.rss['simulator'])}` +
+      (r.rss['temporal'] !== undefined ? `, Temporal dev server ${mib(r.rss['temporal'])}` : '') +
+      `, benchmark ${mib(r.rss['bench'])}`,
+  );
+  line();
+
+  const pairsMatch = r.mirror.relations === r.simulatorPairs;
+  line(
+    `mirror check: ${int(r.mirror.relations)} valid relations in the mirror (${int(r.mirror.relationRows)} rows), ` +
+      `simulator reports ${int(r.simulatorPairs)} (customer, member) pairs (raw loop paged ${int(r.raw.pairs)}) — ` +
+      (pairsMatch ? 'EQUAL' : 'MISMATCH'),
+  );
+  line(
+    `              ${int(r.mirror.customers)} customers in the mirror, ${int(r.simulatorCustomers)} in the simulator`,
+  );
+  if (!pairsMatch) problems.push(`mirror has ${r.mirror.relations} relations, simulator ${r.simulatorPairs} pairs`);
+  if (r.raw.pairs !== r.simulatorPairs) {
+    problems.push(`raw loop paged ${r.raw.pairs} pairs, simulator snapshot has ${r.simulatorPairs}`);
+  }
+  line(
+    `planner statistics: PostgreSQL autovacuum ${r.analyze.autovacuum ? 'on' : 'off'}` +
+      (r.analyze.every > 0
+        ? `; the benchmark ran ANALYZE on the mirror tables every ${r.analyze.every} s during the sync ` +
+          `(${r.analyze.runs} times, ${fmt(r.analyze.seconds, 1)} s in all)`
+        : r.analyze.autovacuum
+          ? ''
+          : '; no ANALYZE during the sync (BENCH_ANALYZE_SECONDS=0)'),
+  );
+  line(`machine busy before start: ${fmt(r.preflight.machine)}% of ${r.cores * 100}%`);
+  if (r.preflight.machine > 20 || r.syncCpu.other > 20) {
+    line('note: more than 20% of a core went to processes outside the benchmark — figures may be noisy');
+  }
+  line(`total run time ${fmt(r.totalSeconds)} s; corp ${r.corpId}`);
+  if (problems.length > 0) {
+    line();
+    line('PROBLEMS:');
+    for (const problem of problems) line(`  - ${problem}`);
+  }
+  console.log(out.join('\n'));
+  return problems.length > 0 ? 1 : 0;
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    console.error(`\n${signal}: stopping the benchmark's processes`);
+    void cleanup().then(() => process.exit(130));
+  });
+}
+
+main()
+  .then(async (code) => {
+    await cleanup();
+    process.exit(code);
+  })
+  .catch(async (error: unknown) => {
+    if (!interrupted) console.error(`\nbenchmark failed: ${error instanceof Error ? error.message : String(error)}`);
+    await cleanup();
+    process.exit(1);
+  });
