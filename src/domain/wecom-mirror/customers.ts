@@ -155,18 +155,26 @@ async function removeTagsMissingFromPairs(
   pairs: ReadonlyArray<{ externalUserid: string; userid: string; tagIds: string[] }>,
 ): Promise<void> {
   const keep = pairs.flatMap((p) => p.tagIds.map((tagId) => [p.externalUserid, p.userid, tagId] as const));
+  // Driven from the page's pairs through the unique index. OFFSET 0 keeps the planner from
+  // flattening the lateral join: on tables without statistics it would otherwise scan every tag
+  // of the corp for each page (seconds per page on a large mirror instead of milliseconds).
   await db.raw(
     `UPDATE customer_tag SET is_del = 1, del_time = now(), mtime = now(), muser = 'wecom-sync'
-      WHERE corp_id = ? AND tag_source = 'corp' AND is_del = 0
-        AND (external_userid, userid) IN (SELECT * FROM unnest(?::text[], ?::text[]))
-        AND NOT EXISTS (
-          SELECT 1 FROM unnest(?::text[], ?::text[], ?::text[]) AS k(external_userid, userid, tag_id)
-           WHERE k.external_userid = customer_tag.external_userid AND k.userid = customer_tag.userid
-             AND k.tag_id = customer_tag.tag_id)`,
+      WHERE id IN (
+        SELECT t.id
+          FROM unnest(?::text[], ?::text[]) AS p(external_userid, userid)
+          CROSS JOIN LATERAL (
+            SELECT c.id, c.tag_id FROM customer_tag c
+             WHERE c.corp_id = ? AND c.external_userid = p.external_userid AND c.userid = p.userid
+               AND c.tag_source = 'corp' AND c.is_del = 0
+            OFFSET 0) AS t
+         WHERE NOT EXISTS (
+           SELECT 1 FROM unnest(?::text[], ?::text[], ?::text[]) AS k(external_userid, userid, tag_id)
+            WHERE k.external_userid = p.external_userid AND k.userid = p.userid AND k.tag_id = t.tag_id))`,
     [
-      corpId,
       pairs.map((p) => p.externalUserid),
       pairs.map((p) => p.userid),
+      corpId,
       keep.map((k) => k[0]),
       keep.map((k) => k[1]),
       keep.map((k) => k[2]),
