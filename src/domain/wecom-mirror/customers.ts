@@ -154,32 +154,30 @@ async function removeTagsMissingFromPairs(
   corpId: string,
   pairs: ReadonlyArray<{ externalUserid: string; userid: string; tagIds: string[] }>,
 ): Promise<void> {
-  const keep = pairs.flatMap((p) => p.tagIds.map((tagId) => [p.externalUserid, p.userid, tagId] as const));
-  // Driven from the page's pairs through the unique index. OFFSET 0 keeps the planner from
-  // flattening the lateral join: on tables without statistics it would otherwise scan every tag
-  // of the corp for each page (seconds per page on a large mirror instead of milliseconds).
-  await db.raw(
-    `UPDATE customer_tag SET is_del = 1, del_time = now(), mtime = now(), muser = 'wecom-sync'
-      WHERE id IN (
-        SELECT t.id
-          FROM unnest(?::text[], ?::text[]) AS p(external_userid, userid)
-          CROSS JOIN LATERAL (
-            SELECT c.id, c.tag_id FROM customer_tag c
-             WHERE c.corp_id = ? AND c.external_userid = p.external_userid AND c.userid = p.userid
-               AND c.tag_source = 'corp' AND c.is_del = 0
-            OFFSET 0) AS t
-         WHERE NOT EXISTS (
-           SELECT 1 FROM unnest(?::text[], ?::text[], ?::text[]) AS k(external_userid, userid, tag_id)
-            WHERE k.external_userid = p.external_userid AND k.userid = p.userid AND k.tag_id = t.tag_id))`,
-    [
-      pairs.map((p) => p.externalUserid),
-      pairs.map((p) => p.userid),
-      corpId,
-      keep.map((k) => k[0]),
-      keep.map((k) => k[1]),
-      keep.map((k) => k[2]),
-    ],
+  // Two plain steps instead of one statement: read the pairs' current tags through the unique
+  // index (OFFSET 0 keeps the planner from flattening the lateral join), then delete by primary
+  // key. A single UPDATE let the planner, on tables without statistics, scan every tag of the
+  // corp for each page.
+  const current = (await db.raw(
+    `SELECT t.id, p.external_userid, p.userid, t.tag_id
+       FROM unnest(?::text[], ?::text[]) AS p(external_userid, userid)
+       CROSS JOIN LATERAL (
+         SELECT c.id, c.tag_id FROM customer_tag c
+          WHERE c.corp_id = ? AND c.external_userid = p.external_userid AND c.userid = p.userid
+            AND c.tag_source = 'corp' AND c.is_del = 0
+         OFFSET 0) AS t`,
+    [pairs.map((p) => p.externalUserid), pairs.map((p) => p.userid), corpId],
+  )) as { rows: Array<{ id: string; external_userid: string; userid: string; tag_id: string }> };
+  const keep = new Set(
+    pairs.flatMap((p) => p.tagIds.map((tagId) => JSON.stringify([p.externalUserid, p.userid, tagId]))),
   );
+  const gone = current.rows
+    .filter((row) => !keep.has(JSON.stringify([row.external_userid, row.userid, row.tag_id])))
+    .map((row) => row.id);
+  if (gone.length === 0) return;
+  await db('customer_tag')
+    .whereIn('id', gone)
+    .update({ is_del: 1, del_time: db.fn.now(), mtime: db.fn.now(), muser: 'wecom-sync' });
 }
 
 /**
