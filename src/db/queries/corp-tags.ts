@@ -123,61 +123,6 @@ export async function updateCorpTagGroup(
     });
 }
 
-const softDelete = (db: Executor, actor: string) => ({
-  is_del: 1,
-  del_time: db.fn.now(),
-  mtime: db.fn.now(),
-  muser: actor,
-});
-
-/** Soft-deletes live tags by WeCom id; returns the ids it deleted. */
-export async function softDeleteCorpTags(
-  db: Executor,
-  corpId: string,
-  tagIds: string[],
-  actor: string,
-): Promise<string[]> {
-  if (tagIds.length === 0) return [];
-  const rows: Array<{ tag_id: string }> = await db('wecom_corp_tag')
-    .where({ corp_id: corpId, is_del: 0 })
-    .whereIn('tag_id', tagIds)
-    .update(softDelete(db, actor))
-    .returning('tag_id');
-  return rows.map((r) => r.tag_id);
-}
-
-/** Soft-deletes the live tags of the given groups; returns the tag ids it deleted. */
-export async function softDeleteCorpTagsOfGroups(
-  db: Executor,
-  corpId: string,
-  groupIds: string[],
-  actor: string,
-): Promise<string[]> {
-  if (groupIds.length === 0) return [];
-  const rows: Array<{ tag_id: string }> = await db('wecom_corp_tag')
-    .where({ corp_id: corpId, is_del: 0 })
-    .whereIn('group_id', groupIds)
-    .update(softDelete(db, actor))
-    .returning('tag_id');
-  return rows.map((r) => r.tag_id);
-}
-
-/** Soft-deletes live groups; returns the group ids it deleted. */
-export async function softDeleteCorpTagGroups(
-  db: Executor,
-  corpId: string,
-  groupIds: string[],
-  actor: string,
-): Promise<string[]> {
-  if (groupIds.length === 0) return [];
-  const rows: Array<{ group_id: string }> = await db('wecom_corp_tag_group')
-    .where({ corp_id: corpId, is_del: 0 })
-    .whereIn('group_id', groupIds)
-    .update(softDelete(db, actor))
-    .returning('group_id');
-  return rows.map((r) => r.group_id);
-}
-
 /** Of the given live groups, those without any live tag left. */
 export async function findEmptyCorpTagGroups(db: Executor, corpId: string, groupIds: string[]): Promise<string[]> {
   if (groupIds.length === 0) return [];

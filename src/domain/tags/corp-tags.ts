@@ -7,20 +7,16 @@ import {
   findEmptyCorpTagGroups,
   listCorpTagGroups,
   listCorpTags,
-  softDeleteCorpTagGroups,
-  softDeleteCorpTags,
-  softDeleteCorpTagsOfGroups,
   updateCorpTag,
   updateCorpTagGroup,
   type CorpTagGroupRow,
   type CorpTagRow,
 } from '../../db/queries/corp-tags';
-import { removeTagsFromAllCustomers } from '../../db/queries/customer-tags';
 import type { EndpointResponse } from '../../wecom/endpoints';
 import type { WecomApiFactory } from '../../wecom/api';
 import { openWecom } from '../customers/wecom-errors';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import { upsertCorpTagGroups } from '../wecom-mirror/corp-tags';
+import { markCorpTagGroupsDeleted, markCorpTagsDeleted, upsertCorpTagGroups } from '../wecom-mirror/corp-tags';
 import { checkNewTagNames, type NewTag } from './tag-names';
 import { callWecom } from './wecom-errors';
 
@@ -197,12 +193,12 @@ export async function deleteCorpTags(
   const api = await openWecom(deps.wecom, corpId);
   await callWecom({ what: 'corp tag', ids: tagIds }, () => api.call('delCorpTag', { body: { tag_id: tagIds } }));
   return deps.db.transaction(async (trx) => {
-    const deletedTagIds = await softDeleteCorpTags(trx, corpId, tagIds, actor);
-    await removeTagsFromAllCustomers(trx, corpId, 'corp', deletedTagIds, actor);
+    const now = new Date();
+    const deletedTagIds = await markCorpTagsDeleted(trx, corpId, tagIds, now, actor);
     const touchedGroups = [...new Set(found.map((t) => t.group_id))];
     const emptyGroups = await findEmptyCorpTagGroups(trx, corpId, touchedGroups);
-    const deletedGroupIds = await softDeleteCorpTagGroups(trx, corpId, emptyGroups, actor);
-    return { deletedTagIds, deletedGroupIds };
+    const deletedGroups = await markCorpTagGroupsDeleted(trx, corpId, emptyGroups, now, actor);
+    return { deletedTagIds, deletedGroupIds: deletedGroups.groupIds };
   });
 }
 
@@ -222,9 +218,7 @@ export async function deleteCorpTagGroups(
     api.call('delCorpTag', { body: { group_id: groupIds } }),
   );
   return deps.db.transaction(async (trx) => {
-    const deletedTagIds = await softDeleteCorpTagsOfGroups(trx, corpId, groupIds, actor);
-    await removeTagsFromAllCustomers(trx, corpId, 'corp', deletedTagIds, actor);
-    const deletedGroupIds = await softDeleteCorpTagGroups(trx, corpId, groupIds, actor);
-    return { deletedTagIds, deletedGroupIds };
+    const deleted = await markCorpTagGroupsDeleted(trx, corpId, groupIds, new Date(), actor);
+    return { deletedTagIds: deleted.tagIds, deletedGroupIds: deleted.groupIds };
   });
 }

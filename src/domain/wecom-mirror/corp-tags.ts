@@ -54,29 +54,45 @@ export async function upsertCorpTagGroups(
   return addCounts(groupCounts, tagCounts);
 }
 
-/** Tags gone from WeCom: soft-deleted, and taken off every customer. */
-export async function markCorpTagsDeleted(db: Executor, corpId: string, tagIds: readonly string[], at: Date) {
-  if (tagIds.length === 0) return 0;
+/** Tags gone from WeCom: soft-deleted, and taken off every customer. Returns the tag ids deleted now. */
+export async function markCorpTagsDeleted(
+  db: Executor,
+  corpId: string,
+  tagIds: readonly string[],
+  at: Date,
+  actor = 'wecom-callback',
+): Promise<string[]> {
+  if (tagIds.length === 0) return [];
   await db('customer_tag')
     .where({ corp_id: corpId, tag_source: 'corp', is_del: 0 })
     .whereIn('tag_id', tagIds)
-    .update({ is_del: 1, del_time: at, mtime: db.fn.now() });
-  return db('wecom_corp_tag')
+    .update({ is_del: 1, del_time: at, mtime: db.fn.now(), muser: actor });
+  const rows: Array<{ tag_id: string }> = await db('wecom_corp_tag')
     .where({ corp_id: corpId, is_del: 0 })
     .whereIn('tag_id', tagIds)
-    .update({ is_del: 1, del_time: at, mtime: db.fn.now() });
+    .update({ is_del: 1, del_time: at, mtime: db.fn.now(), muser: actor })
+    .returning('tag_id');
+  return rows.map((r) => r.tag_id);
 }
 
-/** Groups gone from WeCom take their tags with them. */
-export async function markCorpTagGroupsDeleted(db: Executor, corpId: string, groupIds: readonly string[], at: Date) {
-  if (groupIds.length === 0) return 0;
-  const tagIds = await db('wecom_corp_tag')
+/** Groups gone from WeCom take their tags with them. Returns what was deleted now. */
+export async function markCorpTagGroupsDeleted(
+  db: Executor,
+  corpId: string,
+  groupIds: readonly string[],
+  at: Date,
+  actor = 'wecom-callback',
+): Promise<{ tagIds: string[]; groupIds: string[] }> {
+  if (groupIds.length === 0) return { tagIds: [], groupIds: [] };
+  const liveTagIds = await db('wecom_corp_tag')
     .where({ corp_id: corpId, is_del: 0 })
     .whereIn('group_id', groupIds)
     .pluck<string[]>('tag_id');
-  await markCorpTagsDeleted(db, corpId, tagIds, at);
-  return db('wecom_corp_tag_group')
+  const tagIds = await markCorpTagsDeleted(db, corpId, liveTagIds, at, actor);
+  const rows: Array<{ group_id: string }> = await db('wecom_corp_tag_group')
     .where({ corp_id: corpId, is_del: 0 })
     .whereIn('group_id', groupIds)
-    .update({ is_del: 1, del_time: at, mtime: db.fn.now() });
+    .update({ is_del: 1, del_time: at, mtime: db.fn.now(), muser: actor })
+    .returning('group_id');
+  return { tagIds, groupIds: rows.map((r) => r.group_id) };
 }
