@@ -1,8 +1,13 @@
 import { Context } from '@temporalio/activity';
 import type { Db } from '../db/knex';
-import { addCounts, noCounts } from '../db/queries/mirror-upsert';
+import { addCounts, noCounts, type UpsertCounts } from '../db/queries/mirror-upsert';
 import { upsertCorpTagGroups } from '../domain/wecom-mirror/corp-tags';
-import { addCustomerCounts, noCustomerCounts, upsertCustomerPairs } from '../domain/wecom-mirror/customers';
+import {
+  addCustomerCounts,
+  noCustomerCounts,
+  upsertCustomerPairs,
+  type CustomerCounts,
+} from '../domain/wecom-mirror/customers';
 import { upsertGroupChat } from '../domain/wecom-mirror/group-chats';
 import { upsertDepartments, upsertEmployees } from '../domain/wecom-mirror/org';
 import {
@@ -92,28 +97,26 @@ export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory
       return failures(async () => {
         const context = Context.current();
         const key = `customers:${input.userids[0] ?? ''}:${input.cursor}`;
-        const resumed = await readPageCheckpoint(db, input.syncRunId, key);
-        let checkpoint = resumed ?? { cursor: input.cursor, pages: 0, pairs: 0 };
-        let counts = noCustomerCounts();
+        const resumed = await readPageCheckpoint<CustomerCounts>(db, input.syncRunId, key);
+        let checkpoint = resumed ?? { cursor: input.cursor, pages: 0, pairs: 0, counts: noCustomerCounts() };
         const api = await wecom(input.corpId);
         const began = Date.now();
         while (Date.now() - began < PAGE_BATCH_MS) {
           const page = await api.call('batchGetByUser', {
             body: { userid_list: input.userids, cursor: checkpoint.cursor, limit: CUSTOMER_PAGE_SIZE },
           });
-          const next = {
-            cursor: page.next_cursor ?? '',
-            pages: checkpoint.pages + 1,
-            pairs: checkpoint.pairs + page.external_contact_list.length,
-          };
-          await db.transaction(async (trx) => {
-            counts = addCustomerCounts(
-              counts,
-              await upsertCustomerPairs(trx, input.corpId, page.external_contact_list, options(input)),
-            );
+          const previous = checkpoint;
+          checkpoint = await db.transaction(async (trx) => {
+            const changed = await upsertCustomerPairs(trx, input.corpId, page.external_contact_list, options(input));
+            const next = {
+              cursor: page.next_cursor ?? '',
+              pages: previous.pages + 1,
+              pairs: previous.pairs + page.external_contact_list.length,
+              counts: addCustomerCounts(previous.counts, changed),
+            };
             await writePageCheckpoint(trx, input.syncRunId, key, next);
+            return next;
           });
-          checkpoint = next;
           context.heartbeat(checkpoint);
           if (checkpoint.cursor === '') break;
         }
@@ -121,7 +124,7 @@ export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory
           nextCursor: checkpoint.cursor,
           pages: checkpoint.pages,
           pairs: checkpoint.pairs,
-          counts,
+          counts: checkpoint.counts,
           resumedFromCheckpoint: resumed !== undefined,
         };
       });
@@ -151,20 +154,24 @@ export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory
       });
     },
 
-    /** Reads and mirrors each listed group; resumes after the last heartbeated group on retry. */
+    /**
+     * Reads and mirrors each listed group; resumes after the last heartbeated group on retry, with
+     * the counts of the groups before it (a group redone after the heartbeat counts as unchanged).
+     */
     async syncWecomGroupChats(input: SyncRunRef & { chats: Array<{ chat_id: string; status: number }> }) {
       return failures(async () => {
         const context = Context.current();
-        const start = (context.info.heartbeatDetails as number | undefined) ?? 0;
+        const resumed = context.info.heartbeatDetails as { next: number; counts: UpsertCounts } | undefined;
+        const start = resumed?.next ?? 0;
         const api = await wecom(input.corpId);
-        let counts = noCounts();
+        let counts = resumed?.counts ?? noCounts();
         for (let i = start; i < input.chats.length; i++) {
           const chat = input.chats[i] as { chat_id: string; status: number };
           const { group_chat } = await api.call('getGroupChat', { body: { chat_id: chat.chat_id, need_name: 1 } });
           counts = addCounts(counts, await upsertGroupChat(db, input.corpId, group_chat, chat.status, options(input)));
-          context.heartbeat(i + 1);
+          context.heartbeat({ next: i + 1, counts });
         }
-        return { ...counts, groups: input.chats.length - start };
+        return { ...counts, groups: input.chats.length };
       });
     },
 

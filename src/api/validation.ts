@@ -27,6 +27,12 @@ ajv.addFormat('hh-mm-range', {
   type: 'string',
   validate: (value: string) => /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?-([01]\d|2[0-4]):[0-5]\d(:[0-5]\d)?$/.test(value),
 });
+const BIGINT_MAX = 9223372036854775807n;
+// Ids are PostgreSQL bigints: a longer or larger number would make the query itself fail.
+ajv.addFormat('bigint-id', {
+  type: 'string',
+  validate: (value: string) => /^[0-9]{1,19}$/.test(value) && BigInt(value) <= BIGINT_MAX,
+});
 ajv.addFormat('iana-zone', {
   type: 'string',
   validate: (value: string) => {
@@ -69,7 +75,11 @@ export function StringEnum<T extends string>(values: readonly T[], description?:
 }
 
 /** Query/path integer ids arrive as strings; this accepts only digits. */
-export const IdString = Type.String({ pattern: '^[1-9][0-9]{0,18}$', 'x-message': 'must be a positive integer id' });
+export const IdString = Type.String({
+  pattern: '^[1-9][0-9]{0,18}$',
+  format: 'bigint-id',
+  'x-message': 'must be a positive integer id',
+});
 
 function fieldName(error: ErrorObject): string {
   const base = error.instancePath

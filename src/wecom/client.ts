@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
-import type { WecomApi } from './api';
+import type { MediaFile, MediaType, MediaUploadImageResult, MediaUploadResult, WecomApi } from './api';
 import {
+  MEDIA_UPLOAD_IMAGE_PATH,
+  MEDIA_UPLOAD_PATH,
   wecomEndpoints,
   type EndpointBody,
   type EndpointName,
@@ -54,7 +56,10 @@ type Json = Record<string, unknown>;
 interface RequestInput {
   query?: object;
   body?: unknown;
+  media?: MediaFile;
 }
+
+type Route = Pick<WecomEndpoint, 'path' | 'method'>;
 
 /** Answers WeCom retries within the same call: a busy system and a concurrency limit clear up quickly. */
 const IN_CALL_RETRY_ERRCODES: ReadonlySet<number> = new Set([-1, 45033]);
@@ -104,12 +109,29 @@ export class WecomClient implements WecomApi {
         this.send(endpoint, input, undefined, attempt),
       )) as EndpointResponse<N>;
     }
+    return (await this.authorized(endpoint, input)) as EndpointResponse<N>;
+  }
+
+  /** media/upload: a temporary media_id (valid 3 days) for welcome messages, attachments and materials. */
+  async uploadMedia(type: MediaType, file: MediaFile): Promise<MediaUploadResult> {
+    const answer = await this.authorized({ path: MEDIA_UPLOAD_PATH, method: 'POST' }, { query: { type }, media: file });
+    return { type: String(answer.type), media_id: String(answer.media_id), created_at: String(answer.created_at) };
+  }
+
+  /** media/uploadimg: a permanent image URL usable inside message bodies. */
+  async uploadImage(file: MediaFile): Promise<MediaUploadImageResult> {
+    const answer = await this.authorized({ path: MEDIA_UPLOAD_IMAGE_PATH, method: 'POST' }, { media: file });
+    return { url: String(answer.url) };
+  }
+
+  /** A call with the cached access token: one refresh when WeCom rejects it, short retries of -1/45033. */
+  private async authorized(route: Route, input: RequestInput): Promise<Json> {
     let refreshed = false;
     let attempt = 1;
     for (;;) {
       const token = await this.accessToken();
       try {
-        return (await this.send(endpoint, input, token, attempt)) as EndpointResponse<N>;
+        return await this.send(route, input, token, attempt);
       } catch (error) {
         if (!(error instanceof WecomApiError)) throw error;
         if (!refreshed && isTokenRejectedErrcode(error.errcode)) {
@@ -191,7 +213,7 @@ export class WecomClient implements WecomApi {
 
   /** One HTTP exchange; resolves with the answer when errcode is 0, throws a typed error otherwise. */
   private async send(
-    endpoint: WecomEndpoint,
+    endpoint: Route,
     input: RequestInput,
     accessToken: string | undefined,
     attempt: number,
@@ -205,7 +227,10 @@ export class WecomClient implements WecomApi {
     if (accessToken !== undefined) url.searchParams.set('access_token', accessToken);
 
     const init: RequestInit = { method: endpoint.method, headers: { accept: 'application/json' } };
-    if (endpoint.method === 'POST') {
+    if (input.media !== undefined) {
+      // fetch writes the multipart boundary into content-type itself.
+      init.body = mediaForm(input.media);
+    } else if (endpoint.method === 'POST') {
       init.headers = { accept: 'application/json', 'content-type': 'application/json; charset=utf-8' };
       init.body = JSON.stringify(input.body ?? {});
     }
@@ -254,6 +279,13 @@ export class WecomClient implements WecomApi {
     }
     throw new WecomApiError({ errcode, errmsg, path });
   }
+}
+
+function mediaForm(file: MediaFile): FormData {
+  const form = new FormData();
+  const blob = new Blob([file.data], { type: file.contentType ?? 'application/octet-stream' });
+  form.append('media', blob, file.filename);
+  return form;
 }
 
 function parseEnvelope(text: string): { errcode: number; errmsg: string; body: Json } | undefined {

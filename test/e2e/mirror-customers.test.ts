@@ -141,6 +141,60 @@ describe('customers (mirror)', () => {
     }
   });
 
+  it('filters customers by corp and self tags, any or all of them, ignoring removed tags', async () => {
+    const { corpId, token } = await corpWithAdmin();
+    const [a, b, c] = await Promise.all(
+      ['标签甲', '标签乙', '标签丙'].map((name) => mirrorCustomer(db, corpId, { name })),
+    );
+    const tag = (customer: { external_userid: string }, source: 'corp' | 'self', tagId: string, userid = 'sales1') => ({
+      corp_id: corpId,
+      external_userid: customer.external_userid,
+      userid,
+      tag_source: source,
+      tag_id: tagId,
+    });
+    await db('customer_tag').insert([
+      tag(a!, 'corp', 'etVIP'),
+      tag(a!, 'corp', 'etHOT', 'sales2'),
+      tag(b!, 'corp', 'etVIP'),
+      tag(b!, 'self', '71', ''),
+      tag(c!, 'self', '71', ''),
+      { ...tag(c!, 'corp', 'etHOT'), is_del: 1, del_time: new Date() },
+    ]);
+    const names = async (body: Record<string, unknown>) => {
+      const response = await call<Page<Customer>>(sharedApiUrl, 'POST', '/admin/customer/page', {
+        token,
+        body: { pageNum: 1, pageSize: 20, sortField: 'id', sortOrder: 'asc', ...body },
+      });
+      expect(response.status).toBe(200);
+      expect(response.body.data.total).toBe(response.body.data.list.length);
+      return response.body.data.list.map((x) => x.name);
+    };
+
+    expect(await names({ corpTagIds: ['etVIP'] })).toEqual(['标签甲', '标签乙']);
+    // A tag on another relation of the same customer counts; the removed tag of 丙 does not.
+    expect(await names({ corpTagIds: ['etHOT'] })).toEqual(['标签甲']);
+    expect(await names({ corpTagIds: ['etVIP', 'etHOT'], tagMatch: 'all' })).toEqual(['标签甲']);
+    expect(await names({ corpTagIds: ['etVIP', 'etHOT', 'etVIP'], tagMatch: 'all' })).toEqual(['标签甲']);
+    expect(await names({ corpTagIds: ['etVIP', 'etHOT'] })).toEqual(['标签甲', '标签乙']);
+    expect(await names({ selfTagIds: ['71'] })).toEqual(['标签乙', '标签丙']);
+    expect(await names({ selfTagIds: ['71'], corpTagIds: ['etVIP'] })).toEqual(['标签乙']);
+    expect(await names({ corpTagIds: [] })).toEqual(['标签甲', '标签乙', '标签丙']);
+
+    for (const [body, field] of [
+      [{ tagMatch: 'some' }, 'tagMatch'],
+      [{ selfTagIds: ['seventy-one'] }, 'selfTagIds'],
+      [{ corpTagIds: [''] }, 'corpTagIds'],
+    ] as const) {
+      const response = await call<Problems>(sharedApiUrl, 'POST', '/admin/customer/page', {
+        token,
+        body: { pageNum: 1, pageSize: 20, ...body },
+      });
+      expect(response.status).toBe(400);
+      expect(response.body.data.errors.map((e) => e.field).join(' ')).toContain(field);
+    }
+  });
+
   it('gets a customer by id and by external userid with its relations; another corp’s customer is 404', async () => {
     const { corpId, token } = await corpWithAdmin();
     const otherCorp = uid('corp-');

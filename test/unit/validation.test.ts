@@ -63,6 +63,14 @@ describe('validate() with a small TypeBox schema', () => {
     expect(problems.filter((p) => p.field === 'name')).toHaveLength(1);
   });
 
+  it('accepts ids up to the PostgreSQL bigint maximum and refuses larger, zero-led or non-digit ones', () => {
+    const base = { name: 'a', age: 1, role: 'agent' };
+    expect(validate(Person, { ...base, id: '9223372036854775807' }).id).toBe('9223372036854775807');
+    for (const id of ['9223372036854775808', '9999999999999999999', '01', '0', '12a', '']) {
+      expect(messageFor(problemsOf(Person, { ...base, id }), 'id')).toBe('must be a positive integer id');
+    }
+  });
+
   it('names nested and array fields with dotted/bracketed paths', () => {
     const problems = problemsOf(Person, {
       name: 'a',

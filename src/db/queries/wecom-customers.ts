@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Executor } from '../knex';
 
 export interface WecomCustomerRow {
@@ -62,6 +63,10 @@ export interface CustomerFilter {
   addTimeFrom?: string;
   addTimeTo?: string;
   includeDeleted?: boolean;
+  /** Live tags, corp tags (on any relation) and self tags alike; `tagMatch` says whether one or all are needed. */
+  corpTagIds?: string[];
+  selfTagIds?: string[];
+  tagMatch?: 'any' | 'all';
   /** One of CUSTOMER_SORT_FIELDS (validated by the API); anything else falls back to id. */
   sortField?: string;
   sortOrder?: 'asc' | 'desc';
@@ -120,6 +125,12 @@ export async function pageCustomers(
   }
   if (f.addTimeFrom) q.andWhere('c.first_add_time', '>=', f.addTimeFrom);
   if (f.addTimeTo) q.andWhere('c.first_add_time', '<', f.addTimeTo);
+  for (const [source, tagIds] of [
+    ['corp', f.corpTagIds],
+    ['self', f.selfTagIds],
+  ] as const) {
+    if (tagIds && tagIds.length > 0) whereTagged(db, q, source, tagIds, f.tagMatch ?? 'any');
+  }
   const [{ count }] = (await q.clone().count({ count: '*' })) as unknown as [{ count: string }];
   const rows = (await q
     .clone()
@@ -136,6 +147,25 @@ export async function pageCustomers(
     .limit(f.pageSize)
     .offset((f.pageNum - 1) * f.pageSize)) as CustomerListRow[];
   return { rows, total: Number(count) };
+}
+
+/** Keeps customers carrying one (any) or every (all) of the tags; tag ids are distinct per source. */
+function whereTagged(
+  db: Executor,
+  q: Knex.QueryBuilder,
+  source: 'corp' | 'self',
+  tagIds: string[],
+  match: 'any' | 'all',
+): void {
+  const tags = db('customer_tag as ct')
+    .whereRaw('ct.corp_id = c.corp_id AND ct.external_userid = c.external_userid')
+    .andWhere({ 'ct.tag_source': source, 'ct.is_del': 0 })
+    .whereIn('ct.tag_id', tagIds);
+  if (match === 'any') {
+    q.whereExists(tags.select(db.raw('1')));
+  } else {
+    q.whereRaw('(?) = ?', [tags.countDistinct('ct.tag_id'), new Set(tagIds).size]);
+  }
 }
 
 export async function updateCustomerLocal(

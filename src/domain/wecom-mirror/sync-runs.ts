@@ -32,28 +32,32 @@ export async function finishSyncRun(
 }
 
 /** Where a paging activity stopped, written in the same transaction as the rows of its last page. */
-export interface PageCheckpoint {
+export interface PageCheckpoint<Counts> {
   cursor: string;
   pages: number;
   pairs: number;
+  /** What the pages so far changed, so a resumed activity reports the pages done before a crash too. */
+  counts: Counts;
 }
 
-export async function readPageCheckpoint(
+export async function readPageCheckpoint<Counts>(
   db: Executor,
   syncRunId: string,
   key: string,
-): Promise<PageCheckpoint | undefined> {
+): Promise<PageCheckpoint<Counts> | undefined> {
   const row = await db('wecom_sync_run')
     .where({ id: syncRunId })
-    .first<{ checkpoint: PageCheckpoint | null } | undefined>(db.raw("stats->'checkpoints'->? AS checkpoint", [key]));
+    .first<{ checkpoint: PageCheckpoint<Counts> | null } | undefined>(
+      db.raw("stats->'checkpoints'->? AS checkpoint", [key]),
+    );
   return row?.checkpoint ?? undefined;
 }
 
-export async function writePageCheckpoint(
+export async function writePageCheckpoint<Counts>(
   db: Executor,
   syncRunId: string,
   key: string,
-  checkpoint: PageCheckpoint,
+  checkpoint: PageCheckpoint<Counts>,
 ): Promise<void> {
   await db('wecom_sync_run')
     .where({ id: syncRunId })

@@ -24,6 +24,22 @@ export const PageCustomersBody = PageRequest(
     addTimeFrom: Type.Optional(Type.String({ format: 'date-time', description: 'first added at or after' })),
     addTimeTo: Type.Optional(Type.String({ format: 'date-time', description: 'first added before' })),
     includeDeleted: Type.Optional(Type.Boolean({ description: 'also list customers no employee follows any more' })),
+    corpTagIds: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+        maxItems: 100,
+        description: 'WeCom corp tag ids the customer carries (on any of its relations)',
+      }),
+    ),
+    selfTagIds: Type.Optional(
+      Type.Array(IdString, { maxItems: 100, description: 'self-built tag ids the customer carries' }),
+    ),
+    tagMatch: Type.Optional(
+      Type.Unsafe<'any' | 'all'>({
+        type: 'string',
+        enum: ['any', 'all'],
+        description: 'any (default): one of the given tags is enough; all: every given tag is needed',
+      }),
+    ),
   },
   CUSTOMER_SORT_FIELDS,
 );

@@ -18,6 +18,7 @@ export const SNAPSHOT_SECTIONS = [
   'joinWays',
   'acquisitionLinks',
   'transfers',
+  'media',
 ] as const;
 export type SnapshotSection = (typeof SNAPSHOT_SECTIONS)[number];
 
@@ -50,5 +51,6 @@ export function snapshot(corp: SimCorp, sections: ReadonlySet<SnapshotSection>) 
   if (sections.has('joinWays')) out['joinWays'] = [...corp.joinWays.values()];
   if (sections.has('acquisitionLinks')) out['acquisitionLinks'] = [...corp.links.values()];
   if (sections.has('transfers')) out['transfers'] = corp.transfers.map((t) => ({ ...t }));
+  if (sections.has('media')) out['media'] = [...corp.media.values()].map((m) => ({ ...m }));
   return out;
 }
