@@ -1,3 +1,5 @@
+import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { Logger } from 'pino';
 import type { MediaFile, MediaType, MediaUploadImageResult, MediaUploadResult, WecomApi } from './api';
 import {
@@ -104,12 +106,12 @@ export class WecomClient implements WecomApi {
     input: { query?: EndpointQuery<N>; body?: EndpointBody<N> } = {},
   ): Promise<EndpointResponse<N>> {
     const endpoint: WecomEndpoint = wecomEndpoints[name];
-    if (endpoint.path === wecomEndpoints.getToken.path) {
-      return (await this.withRetries((attempt) =>
-        this.send(endpoint, input, undefined, attempt),
-      )) as EndpointResponse<N>;
-    }
-    return (await this.authorized(endpoint, input)) as EndpointResponse<N>;
+    const answer =
+      endpoint.path === wecomEndpoints.getToken.path
+        ? await this.withRetries((attempt) => this.send(endpoint, input, undefined, attempt))
+        : await this.authorized(endpoint, input);
+    assertDocumentedShape(name, answer);
+    return answer as EndpointResponse<N>;
   }
 
   /** media/upload: a temporary media_id (valid 3 days) for welcome messages, attachments and materials. */
@@ -279,6 +281,26 @@ export class WecomClient implements WecomApi {
     }
     throw new WecomApiError({ errcode, errmsg, path });
   }
+}
+
+const shapeChecks = new Map<EndpointName, TypeCheck<TSchema>>();
+
+/**
+ * Callers rely on the table's response types, so an answer that does not match them (a WeCom change,
+ * a proxy's page) stops here with the field named rather than writing undefined into the mirror.
+ * Extra fields are allowed: WeCom adds fields over time.
+ */
+function assertDocumentedShape(name: EndpointName, answer: Json): void {
+  let check = shapeChecks.get(name);
+  if (check === undefined) {
+    check = TypeCompiler.Compile(wecomEndpoints[name].response as TSchema);
+    shapeChecks.set(name, check);
+  }
+  if (check.Check(answer)) return;
+  const { path } = wecomEndpoints[name];
+  const first = check.Errors(answer).First();
+  const where = first === undefined ? '' : `: ${first.path || '/'} ${first.message}`;
+  throw new WecomNetworkError(`WeCom ${path} answered errcode 0 in an undocumented shape${where}`, { path });
 }
 
 function mediaForm(file: MediaFile): FormData {

@@ -23,7 +23,8 @@ interface SeenRequest {
   at: number;
 }
 
-type Forced = { errcode: number; errmsg?: string } | { status: number; text: string } | { delayMs: number };
+type Forced =
+  { errcode: number; errmsg?: string } | { status: number; text: string } | { delayMs: number } | { payload: object };
 
 /** A scripted WeCom: issues tokens, serves a few endpoints, answers forced errors on demand, records every call. */
 class WecomStandIn {
@@ -94,6 +95,7 @@ class WecomStandIn {
     const queued = this.forced.get(path);
     const forced = queued && queued.length > 0 ? queued.shift() : this.always.get(path);
     if (forced && 'delayMs' in forced) await new Promise((resolve) => setTimeout(resolve, forced.delayMs));
+    else if (forced && 'payload' in forced) return send(forced.payload);
     else if (forced && 'status' in forced) {
       res.writeHead(forced.status, { 'content-type': 'text/html' });
       res.end(forced.text);
@@ -400,6 +402,23 @@ describe('WecomClient against a scripted WeCom', () => {
       expect(garbage).toBeInstanceOf(WecomNetworkError);
       expect((garbage as WecomNetworkError).retryable).toBe(true);
       expect(standIn.count('user/get')).toBe(3);
+    });
+
+    it('an errcode-0 answer in an undocumented shape is refused with the field named; extra fields pass', async () => {
+      const api = client();
+      const user = { errcode: 0, errmsg: 'ok', userid: 'x', name: 'Zhang San', department: [1], status: 1 };
+      standIn.queue('user/get', { payload: { ...user, name: 42 } }, { payload: { ...user, department: undefined } });
+      const wrongType = await caught(api.call('getUser', { query: { userid: 'x' } }));
+      expect(wrongType).toBeInstanceOf(WecomNetworkError);
+      expect((wrongType as WecomNetworkError).message).toMatch(
+        /user\/get answered errcode 0 in an undocumented shape: \/name /,
+      );
+      expect((wrongType as WecomNetworkError).retryable).toBe(true);
+      const missing = await caught(api.call('getUser', { query: { userid: 'x' } }));
+      expect((missing as WecomNetworkError).message).toContain('/department');
+
+      standIn.queue('user/get', { payload: { ...user, biz_mail: 'x@example.com', direct_leader: [] } });
+      expect(await api.call('getUser', { query: { userid: 'x' } })).toMatchObject({ name: 'Zhang San' });
     });
 
     it('a timeout becomes a retryable WecomNetworkError', async () => {
