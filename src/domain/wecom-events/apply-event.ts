@@ -1,7 +1,7 @@
 import type { Db } from '../../db/knex';
 import type { WecomApi } from '../../wecom/api';
-import type { EndpointResponse } from '../../wecom/endpoints';
 import { WecomApiError } from '../../wecom/errors';
+import { readExternalContact } from '../../wecom/read-external-contact';
 import { markCorpTagGroupsDeleted, markCorpTagsDeleted, upsertCorpTagGroups } from '../wecom-mirror/corp-tags';
 import {
   endRelation,
@@ -68,18 +68,8 @@ export async function applyCallbackEvent(db: Db, api: WecomApi, fields: EventFie
 
 /** Reads a customer with all its follow users (paged past 500) and mirrors it as the truth. */
 async function refreshCustomer(db: Db, api: WecomApi, externalUserid: string): Promise<void> {
-  const pairs: Array<{
-    external_contact: EndpointResponse<'getExternalContact'>['external_contact'];
-    follow_info: EndpointResponse<'getExternalContact'>['follow_user'][number];
-  }> = [];
-  let cursor: string | undefined;
-  do {
-    const page = await api.call('getExternalContact', {
-      query: cursor ? { external_userid: externalUserid, cursor } : { external_userid: externalUserid },
-    });
-    for (const follow of page.follow_user) pairs.push({ external_contact: page.external_contact, follow_info: follow });
-    cursor = page.next_cursor || undefined;
-  } while (cursor);
+  const { contact, followUsers } = await readExternalContact(api, externalUserid);
+  const pairs = followUsers.map((follow) => ({ external_contact: contact, follow_info: follow }));
   await db.transaction(async (trx) => {
     await upsertCustomerPairs(trx, api.corpId, pairs, CALLBACK);
     await endRelationsMissingFromRead(
