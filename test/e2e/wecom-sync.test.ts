@@ -62,6 +62,18 @@ describe('WeCom full syncs against the simulator', () => {
     const mirrored = await canonicalFromMirror(db, corp.corpId);
     expect(mirrored).toEqual(expected);
     expect(first.find((p) => p.kind === 'customers')?.created).toBe(expected.relations.length);
+    // Each customer's first add time is its earliest relation, though its relations came on different pages.
+    const firstAdds = await db.raw<{ rows: Array<{ wrong: number; shared: number }> }>(
+      `SELECT count(*) FILTER (WHERE c.first_add_time IS DISTINCT FROM r.earliest)::int AS wrong,
+              count(*) FILTER (WHERE r.relations > 1)::int AS shared
+         FROM wecom_customer c
+         JOIN (SELECT external_userid, min(add_time) AS earliest, count(*) AS relations
+                 FROM wecom_relation WHERE corp_id = ? GROUP BY external_userid) r USING (external_userid)
+        WHERE c.corp_id = ?`,
+      [corp.corpId, corp.corpId],
+    );
+    expect(firstAdds.rows[0]).toEqual({ wrong: 0, shared: expect.any(Number) });
+    expect(firstAdds.rows[0]!.shared).toBeGreaterThan(1000);
 
     const mtimeBefore = await db('wecom_relation').where({ corp_id: corp.corpId }).max('mtime as m').first();
     const second = await syncEverything(admin.token, corp.corpId);

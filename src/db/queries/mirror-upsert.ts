@@ -19,12 +19,16 @@ export interface MirrorUpsertOptions {
   /** Bump mtime even when nothing changed: a callback's fresh read, which a running sync must not reconcile away. */
   touch?: boolean;
   actor?: string;
+  /** Columns that only ever move earlier (the stored and the new value's LEAST); not counted as a change. */
+  earliest?: readonly string[];
 }
 
 /**
  * Inserts or updates rows mirrored from WeCom, keyed by `conflict`. A row whose mirrored fields
  * are unchanged keeps its mtime (a second identical sync changes nothing); a row that was
- * soft-deleted comes back. Every row must carry the same keys.
+ * soft-deleted comes back. A row with nothing new is not written at all, which spares PostgreSQL
+ * a dead row version per repeated sighting (a customer shows up once per employee who follows it).
+ * Every row must carry the same keys.
  */
 export async function upsertMirrorRows(
   db: Executor,
@@ -40,7 +44,8 @@ export async function upsertMirrorRows(
   rows = [...byKey.values()];
   if (rows.length === 0) return counts;
   const first = rows[0] as Record<string, unknown>;
-  const fields = Object.keys(first).filter((key) => !conflict.includes(key));
+  const earliest = options.earliest ?? [];
+  const fields = Object.keys(first).filter((key) => !conflict.includes(key) && !earliest.includes(key));
   const actor = options.actor ?? 'wecom-sync';
   const values = rows.map((row) => ({
     ...row,
@@ -57,26 +62,40 @@ export async function upsertMirrorRows(
   ].join(', ')})`;
   const merge: Record<string, unknown> = {};
   for (const field of fields) merge[field] = db.raw('??', [`excluded.${field}`]);
+  for (const column of earliest) merge[column] = db.raw(`LEAST(${existing(column)}, EXCLUDED."${column}")`);
   merge['is_del'] = 0;
   merge['del_time'] = null;
   merge['seen_sync_run'] = db.raw(`COALESCE(EXCLUDED.seen_sync_run, ${existing('seen_sync_run')})`);
+  const worthWriting = [
+    changedTest,
+    `EXCLUDED.seen_sync_run IS NOT NULL AND EXCLUDED.seen_sync_run IS DISTINCT FROM ${existing('seen_sync_run')}`,
+    ...earliest.map(
+      (column) =>
+        `EXCLUDED."${column}" < ${existing(column)} OR (${existing(column)} IS NULL AND EXCLUDED."${column}" IS NOT NULL)`,
+    ),
+  ];
   merge['muser'] = db.raw(`CASE WHEN ${changedTest} THEN EXCLUDED.muser ELSE ${existing('muser')} END`);
   merge['mtime'] = options.touch
     ? db.raw('now()')
     : db.raw(`CASE WHEN ${changedTest} THEN now() ELSE ${existing('mtime')} END`);
 
-  const result = (await db(table)
+  const upsert = db(table)
     .insert(values)
     .onConflict([...conflict])
-    .merge(merge)
-    .returning([db.raw('(xmax = 0) AS inserted'), db.raw('(mtime = now()) AS changed')])) as Array<{
+    .merge(merge);
+  if (!options.touch) upsert.whereRaw(worthWriting.map((test) => `(${test})`).join(' OR '));
+  const result = (await upsert.returning([
+    db.raw('(xmax = 0) AS inserted'),
+    db.raw('(mtime = now()) AS changed'),
+  ])) as Array<{
     inserted: boolean;
     changed: boolean;
   }>;
   for (const row of result) {
     if (row.inserted) counts.created++;
     else if (row.changed) counts.updated++;
-    else counts.unchanged++;
   }
+  // Rows not returned were left as they were.
+  counts.unchanged = rows.length - counts.created - counts.updated;
   return counts;
 }

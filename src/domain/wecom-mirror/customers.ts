@@ -58,6 +58,21 @@ function customerRow(corpId: string, c: ExternalContact) {
   };
 }
 
+/** The customer rows of a page, each with the earliest add time among its pairs on the page. */
+function customerRows(
+  corpId: string,
+  pairs: ReadonlyArray<{ external_contact: ExternalContact; follow_info: FollowInfo | FollowUser }>,
+) {
+  const rows = new Map<string, ReturnType<typeof customerRow> & { first_add_time: Date }>();
+  for (const { external_contact: contact, follow_info: follow } of pairs) {
+    const addTime = new Date(follow.createtime * 1000);
+    const known = rows.get(contact.external_userid);
+    const firstAddTime = known && known.first_add_time < addTime ? known.first_add_time : addTime;
+    rows.set(contact.external_userid, { ...customerRow(corpId, contact), first_add_time: firstAddTime });
+  }
+  return [...rows.values()];
+}
+
 function relationRow(corpId: string, externalUserid: string, f: FollowInfo | FollowUser) {
   return {
     corp_id: corpId,
@@ -95,12 +110,14 @@ export async function upsertCustomerPairs(
   options: MirrorUpsertOptions = {},
 ): Promise<CustomerCounts> {
   if (pairs.length === 0) return noCustomerCounts();
+  // first_add_time only moves earlier: a customer's relations arrive on different pages (one per
+  // employee batch), each knowing some of its add times.
   const customers = await upsertMirrorRows(
     db,
     'wecom_customer',
     ['corp_id', 'external_userid'],
-    pairs.map((p) => customerRow(corpId, p.external_contact)),
-    options,
+    customerRows(corpId, pairs),
+    { ...options, earliest: ['first_add_time'] },
   );
   const relations = await upsertMirrorRows(
     db,
@@ -134,18 +151,6 @@ export async function upsertCustomerPairs(
       tagIds: corpTagIds(p.follow_info),
     })),
   );
-  await db('wecom_customer')
-    .where({ corp_id: corpId })
-    .whereIn(
-      'external_userid',
-      pairs.map((p) => p.external_contact.external_userid),
-    )
-    .whereNull('first_add_time')
-    .update({
-      first_add_time: db.raw(
-        '(SELECT min(add_time) FROM wecom_relation r WHERE r.corp_id = wecom_customer.corp_id AND r.external_userid = wecom_customer.external_userid)',
-      ),
-    });
   return { customers, relations, tags };
 }
 
