@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Executor } from '../knex';
-import { containsPattern } from './group-chats';
+import { containsPattern } from './corp-rows';
 
 /** The SCRM's own record about a customer group, joined with the mirrored group (null fields when it is gone). */
 export interface ChatGroupRow {

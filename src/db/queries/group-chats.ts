@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Executor } from '../knex';
+import { containsPattern } from './corp-rows';
 
 /** A WeCom customer group mirrored locally, with its owner's name and how many members it has now. */
 export interface GroupChatRow {
@@ -33,8 +34,6 @@ export interface GroupChatFilter {
 }
 
 /** `%text%` for LIKE/ILIKE with the pattern characters of `text` taken literally. */
-export const containsPattern = (text: string): string => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
-
 const SORT_COLUMNS: Record<string, string> = {
   id: 'gc.id',
   name: 'gc.name',

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Executor } from '../knex';
-import { containsPattern } from './group-chats';
+import { containsPattern } from './corp-rows';
 
 /** A member of a customer group with the names around it (null where nothing is mirrored). */
 export interface GroupMemberRow {

@@ -1,4 +1,5 @@
 import type { Executor } from '../knex';
+import { softDeleteCorpRows } from './corp-rows';
 
 /** A tag group that exists only in the SCRM. */
 export interface SelfTagGroupRow {
@@ -137,54 +138,24 @@ export async function updateSelfTag(
     });
 }
 
-const softDelete = (db: Executor, actor: string) => ({ is_del: 1, mtime: db.fn.now(), muser: actor });
-
 /** Soft-deletes live tags; returns the ids it deleted. */
-export async function softDeleteSelfTags(
-  db: Executor,
-  corpId: string,
-  ids: string[],
-  actor: string,
-): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const rows: Array<{ id: string }> = await db('self_tag')
-    .where({ corp_id: corpId, is_del: 0 })
-    .whereIn('id', ids)
-    .update(softDelete(db, actor))
-    .returning('id');
-  return rows.map((r) => r.id);
-}
+export const softDeleteSelfTags = (db: Executor, corpId: string, ids: string[], actor: string): Promise<string[]> =>
+  softDeleteCorpRows(db, 'self_tag', corpId, 'id', ids, actor);
 
 /** Soft-deletes the live tags of the given groups; returns the tag ids it deleted. */
-export async function softDeleteSelfTagsOfGroups(
+export const softDeleteSelfTagsOfGroups = (
   db: Executor,
   corpId: string,
   groupIds: string[],
   actor: string,
-): Promise<string[]> {
-  if (groupIds.length === 0) return [];
-  const rows: Array<{ id: string }> = await db('self_tag')
-    .where({ corp_id: corpId, is_del: 0 })
-    .whereIn('group_id', groupIds)
-    .update(softDelete(db, actor))
-    .returning('id');
-  return rows.map((r) => r.id);
-}
+): Promise<string[]> => softDeleteCorpRows(db, 'self_tag', corpId, 'group_id', groupIds, actor);
 
-export async function softDeleteSelfTagGroups(
+export const softDeleteSelfTagGroups = (
   db: Executor,
   corpId: string,
   ids: string[],
   actor: string,
-): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const rows: Array<{ id: string }> = await db('self_tag_group')
-    .where({ corp_id: corpId, is_del: 0 })
-    .whereIn('id', ids)
-    .update(softDelete(db, actor))
-    .returning('id');
-  return rows.map((r) => r.id);
-}
+): Promise<string[]> => softDeleteCorpRows(db, 'self_tag_group', corpId, 'id', ids, actor);
 
 /** Of the given live groups, those without any live tag left. */
 export async function findEmptySelfTagGroups(db: Executor, corpId: string, ids: string[]): Promise<string[]> {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Executor } from '../knex';
+import { containsPattern, updateCorpRow } from './corp-rows';
 
 export interface WecomCustomerRow {
   id: string;
@@ -71,8 +72,6 @@ export interface CustomerFilter {
   sortField?: string;
   sortOrder?: 'asc' | 'desc';
 }
-
-const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
 
 export async function findCustomerById(
   db: Executor,
@@ -175,11 +174,7 @@ export async function updateCustomerLocal(
   values: CustomerLocalValues,
   actor: string,
 ): Promise<WecomCustomerRow | undefined> {
-  const [row] = (await db('wecom_customer')
-    .where({ corp_id: corpId, id })
-    .update({ ...values, muser: actor, mtime: db.fn.now() })
-    .returning('*')) as WecomCustomerRow[];
-  return row;
+  return updateCorpRow<WecomCustomerRow>(db, 'wecom_customer', corpId, id, values, actor);
 }
 
 export async function countValidRelations(db: Executor, corpId: string, externalUserid: string): Promise<number> {

@@ -1,4 +1,5 @@
 import type { Executor } from '../knex';
+import { containsPattern, updateCorpRow } from './corp-rows';
 
 export interface WecomDeptRow {
   id: string;
@@ -47,8 +48,6 @@ export interface DeptFilter {
   sortField?: string;
   sortOrder?: 'asc' | 'desc';
 }
-
-const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
 
 export async function findDeptById(db: Executor, corpId: string, id: string): Promise<WecomDeptRow | undefined> {
   return db<WecomDeptRow>('wecom_dept').where({ corp_id: corpId, id }).first();
@@ -114,11 +113,7 @@ export async function updateDept(
   values: WecomDeptValues,
   actor: string,
 ): Promise<WecomDeptRow | undefined> {
-  const [row] = (await db('wecom_dept')
-    .where({ corp_id: corpId, id })
-    .update({ ...values, muser: actor, mtime: db.fn.now() })
-    .returning('*')) as WecomDeptRow[];
-  return row;
+  return updateCorpRow<WecomDeptRow>(db, 'wecom_dept', corpId, id, values, actor);
 }
 
 /** Parent WeCom department ids, keyed by department id, for the corp's live departments. */

@@ -1,4 +1,5 @@
 import type { Executor } from '../knex';
+import { containsPattern, updateCorpRow } from './corp-rows';
 
 export interface WecomEmployeeRow {
   id: string;
@@ -64,8 +65,6 @@ export interface EmployeeFilter {
   sortField?: string;
   sortOrder?: 'asc' | 'desc';
 }
-
-const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
 
 export async function findEmployeeById(
   db: Executor,
@@ -150,11 +149,7 @@ export async function updateEmployee(
   values: WecomEmployeeValues,
   actor: string,
 ): Promise<WecomEmployeeRow | undefined> {
-  const [row] = (await db('wecom_employee')
-    .where({ corp_id: corpId, id })
-    .update({ ...values, muser: actor, mtime: db.fn.now() })
-    .returning('*')) as WecomEmployeeRow[];
-  return row;
+  return updateCorpRow<WecomEmployeeRow>(db, 'wecom_employee', corpId, id, values, actor);
 }
 
 /** Names of the corp's employees among `userids` (deleted ones included: history still shows who it was). */
