@@ -1,8 +1,8 @@
 /**
  * The bare paging rate of the WeCom simulator: the same calls the customer sync makes
  * (get_follow_user_list, then batch/get_by_user per 100 employees, limit 100, following
- * next_cursor), one request at a time as the sync does, with nothing done with the pages but
- * counting them. No database, no Temporal, no WeCom client: what is left is HTTP, JSON and the
+ * next_cursor), with as many employee batches in flight as the sync's lanes, with nothing done
+ * with the pages but counting them. No database, no Temporal, no WeCom client: what is left is HTTP, JSON and the
  * simulator itself, the most any sync through this simulator could reach on this machine.
  */
 
@@ -37,7 +37,12 @@ async function call<T extends object>(url: string, init: RequestInit | undefined
   return answer;
 }
 
-export async function pageCorpRaw(apiBase: string, corpId: string, secret: string): Promise<RawPagingResult> {
+export async function pageCorpRaw(
+  apiBase: string,
+  corpId: string,
+  secret: string,
+  lanes: number,
+): Promise<RawPagingResult> {
   const started = performance.now();
   let calls = 0;
   const token = await call<{ access_token: string }>(
@@ -59,8 +64,11 @@ export async function pageCorpRaw(apiBase: string, corpId: string, secret: strin
   let pages = 0;
   let pairs = 0;
   let batches = 0;
+  const batchesToPage: string[][] = [];
   for (let i = 0; i < followUsers.length; i += EMPLOYEES_PER_BATCH) {
-    const userids = followUsers.slice(i, i + EMPLOYEES_PER_BATCH);
+    batchesToPage.push(followUsers.slice(i, i + EMPLOYEES_PER_BATCH));
+  }
+  const pageBatch = async (userids: string[]) => {
     batches++;
     let cursor = '';
     do {
@@ -82,7 +90,11 @@ export async function pageCorpRaw(apiBase: string, corpId: string, secret: strin
       for (const item of page.external_contact_list) seen.add(item.external_contact.external_userid);
       cursor = page.next_cursor ?? '';
     } while (cursor !== '');
-  }
+  };
+  const lane = async () => {
+    for (let batch = batchesToPage.shift(); batch !== undefined; batch = batchesToPage.shift()) await pageBatch(batch);
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
   return {
     seconds: (performance.now() - started) / 1000,
     pages,

@@ -17,7 +17,12 @@ import { ensureDatabase } from '../src/db/ensure-database';
 import { createDb, migrateToLatest, type Db } from '../src/db/knex';
 import { upsertWecomCorp } from '../src/db/queries/wecom-corps';
 import { WecomSyncClient } from '../src/temporal/wecom-sync-client';
-import type { PhaseProgress, WecomSyncProgress, wecomFullSync } from '../src/workflows/wecom-full-sync';
+import {
+  SYNC_LANES,
+  type PhaseProgress,
+  type WecomSyncProgress,
+  type wecomFullSync,
+} from '../src/workflows/wecom-full-sync';
 import {
   cpuSnapshot,
   cpuUsage,
@@ -58,6 +63,8 @@ const settings = {
   poolMax: intEnv('PG_POOL_MAX', 10),
   /** Unset: the server's autovacuum_naptime when its autovacuum is off, else never; 0: never. */
   analyzeSeconds: process.env['BENCH_ANALYZE_SECONDS'] ? intEnv('BENCH_ANALYZE_SECONDS', 0, 0) : undefined,
+  /** Added to every simulator answer: real WeCom takes tens to hundreds of milliseconds per call. */
+  wecomLatencyMs: intEnv('BENCH_WECOM_LATENCY_MS', 0, 0),
 };
 
 const say = (message: string) => console.log(`» ${message}`);
@@ -521,6 +528,9 @@ async function main(): Promise<number> {
     generatedInMs: number;
   }>(simBase, 'POST', '/corps', { corpId, seed: settings.seed, customers: settings.customers });
   const { counts } = await control<{ counts: CorpCounts }>(simBase, 'GET', `/corps/${corpId}`);
+  if (settings.wecomLatencyMs > 0) {
+    await control(simBase, 'POST', `/corps/${corpId}/faults`, { path: '*', latencyMs: settings.wecomLatencyMs });
+  }
   say(
     `simulator (pid ${simulator.pid}) on ${simBase}: corp ${corpId} generated in ${int(corp.generatedInMs)} ms — ` +
       `${int(counts.customers)} customers, ${int(counts.employees)} employees, ${int(counts.departments)} departments, ` +
@@ -546,9 +556,12 @@ async function main(): Promise<number> {
   // and so measure the quota rather than the simulator; it is lifted for the loop only, and
   // setting it back also resets the simulator's windows, so the sync starts with a full budget.
   await control(simBase, 'PATCH', `/corps/${corpId}`, { rateLimitPerMinute: 1_000_000_000 });
-  say('raw paging: get_follow_user_list, then batch/get_by_user per 100 employees (limit 100), one call at a time');
+  say(
+    `raw paging: get_follow_user_list, then batch/get_by_user per 100 employees (limit 100), ` +
+      `${SYNC_LANES} batches at a time as the sync's lanes`,
+  );
   const rawCpuBefore = cpuSnapshot(watched);
-  const raw: RawPagingResult = await pageCorpRaw(apiBase, corpId, corp.secret);
+  const raw: RawPagingResult = await pageCorpRaw(apiBase, corpId, corp.secret, SYNC_LANES);
   const rawCpu = cpuUsage(rawCpuBefore, cpuSnapshot(watched), watched, cores);
   await control(simBase, 'PATCH', `/corps/${corpId}`, { rateLimitPerMinute: 10_000 });
   say(
@@ -659,7 +672,8 @@ function printReport(r: {
   line();
   line(
     `RESULTS — WeCom full sync (kind 'all') of ${int(r.counts.customers)} customers, ${int(r.counts.employees)} employees, ` +
-      `${int(r.counts.groupChats)} groups; simulator → worker → PostgreSQL, loopback, ${r.cores} cores`,
+      `${int(r.counts.groupChats)} groups; simulator → worker → PostgreSQL, loopback, ${r.cores} cores` +
+      (settings.wecomLatencyMs > 0 ? `; every WeCom answer delayed ${settings.wecomLatencyMs} ms` : ''),
   );
   const outcome = r.sync.outcome;
   line(

@@ -35,6 +35,13 @@ export const wecomSyncProgressQuery = defineQuery<WecomSyncProgress>('progress')
 
 const ORDER: Array<Exclude<WecomSyncKind, 'all'>> = ['departments', 'employees', 'corpTags', 'customers', 'groups'];
 const EMPLOYEES_PER_BATCH = 100;
+/**
+ * Employee batches (and chunks of groups) paged at the same time. WeCom answers each call in
+ * tens to hundreds of milliseconds, so one lane at a time leaves the worker and the database
+ * mostly waiting; batches are independent (disjoint employees, their own cursors).
+ */
+export const SYNC_LANES = 4;
+const GROUPS_PER_CHUNK = 25;
 
 const retry = {
   initialInterval: '1 second',
@@ -134,7 +141,7 @@ async function syncCustomers(phase: PhaseProgress, run: Run): Promise<void> {
   phase.wecomCalls++;
   const batches = inBatches(userids, EMPLOYEES_PER_BATCH);
   phase.batchesTotal = batches.length;
-  for (const batch of batches) {
+  await inLanes(batches, SYNC_LANES, async (batch) => {
     let cursor = '';
     do {
       const result = await paging.syncWecomCustomerPages({ ...run, userids: batch, cursor });
@@ -148,7 +155,7 @@ async function syncCustomers(phase: PhaseProgress, run: Run): Promise<void> {
       phase.unchanged += result.counts.relations.unchanged;
     } while (cursor !== '');
     phase.batchesDone++;
-  }
+  });
   const gone = await quick.reconcileWecomCustomers(run);
   phase.deleted += gone.relations;
 }
@@ -163,7 +170,7 @@ async function syncGroups(phase: PhaseProgress, run: Run): Promise<void> {
     batches = inBatches(owners, EMPLOYEES_PER_BATCH);
   }
   phase.batchesTotal = batches.length;
-  for (const owners of batches) {
+  await inLanes(batches, SYNC_LANES, async (owners) => {
     let page = owners === null ? first : undefined;
     let cursor = '';
     do {
@@ -171,19 +178,35 @@ async function syncGroups(phase: PhaseProgress, run: Run): Promise<void> {
         page = await quick.listWecomGroupChatPage({ corpId: run.corpId, owners, cursor });
         phase.wecomCalls++;
       }
-      const result = await paging.syncWecomGroupChats({ ...run, chats: page.chats });
-      phase.wecomCalls += result.groups;
+      // A page holds up to 1,000 groups, each read on its own: its chunks go through the lanes too.
+      await inLanes(inBatches(page.chats, GROUPS_PER_CHUNK), SYNC_LANES, async (chats) => {
+        const result = await paging.syncWecomGroupChats({ ...run, chats });
+        phase.wecomCalls += result.groups;
+        phase.items += chats.length;
+        phase.created += result.created;
+        phase.updated += result.updated;
+        phase.unchanged += result.unchanged;
+      });
       phase.pages++;
-      phase.items += page.chats.length;
-      phase.created += result.created;
-      phase.updated += result.updated;
-      phase.unchanged += result.unchanged;
       cursor = page.nextCursor;
       page = undefined;
     } while (cursor !== '');
     phase.batchesDone++;
-  }
+  });
   phase.deleted += await quick.reconcileWecomGroupChats(run);
+}
+
+/** Runs `work` on every item, at most `lanes` at a time, in item order (deterministic workflow code). */
+async function inLanes<T>(items: readonly T[], lanes: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
 }
 
 function inBatches<T>(items: readonly T[], size: number): T[][] {

@@ -70,7 +70,8 @@ function customerRows(
     const firstAddTime = known && known.first_add_time < addTime ? known.first_add_time : addTime;
     rows.set(contact.external_userid, { ...customerRow(corpId, contact), first_add_time: firstAddTime });
   }
-  return [...rows.values()];
+  // Pages of concurrent batches share customers: one lock order for all of them rules out deadlocks.
+  return [...rows.values()].sort((a, b) => (a.external_userid < b.external_userid ? -1 : 1));
 }
 
 function relationRow(corpId: string, externalUserid: string, f: FollowInfo | FollowUser) {
