@@ -239,6 +239,49 @@ describe('customers (mirror)', () => {
     expect(missing.body.data.errors[0]!.field).toBe('externalUserid');
   });
 
+  it('opens the clue detail by customer id once the customer is linked to its clue [clueDetail.get]', async () => {
+    const { corpId, token } = await corpWithAdmin();
+    const linked = await mirrorCustomer(db, corpId, { name: '已关联' });
+    const unlinked = await mirrorCustomer(db, corpId, { name: '未关联' });
+    const partner = await createPartner(db);
+    const body = clueBody(partner.secretKey);
+    expect((await call(sharedApiUrl, 'POST', '/api-scrm/openapi/clue/collect', { body })).status).toBe(200);
+    const clue = await db('clue').where({ partner_id: partner.partnerId, business_id: body['businessId'] }).first();
+    const foreign = await mirrorCustomer(db, uid('corp-'), { name: '别家客户', clue_id: clue.id });
+    const link = await call(sharedApiUrl, 'POST', '/admin/customer/save', {
+      token,
+      body: { id: linked.id, clueId: clue.id },
+    });
+    expect(link.status).toBe(200);
+
+    const detail = (query: string) =>
+      call<{ clue: { id: string; businessId: string } } & Problems>(
+        sharedApiUrl,
+        'GET',
+        `/admin/clue/detail?${query}`,
+        {
+          token,
+        },
+      );
+    const byCustomer = await detail(`customerId=${linked.id}`);
+    const byClue = await detail(`clueId=${clue.id}`);
+    expect(byCustomer.status).toBe(200);
+    expect(byCustomer.body.data.clue).toMatchObject({ id: clue.id, businessId: body['businessId'] });
+    // The clue's workflow moves on between the two reads, so compare what does not change.
+    expect(byClue.body.data.clue).toMatchObject({ id: clue.id, businessId: body['businessId'] });
+
+    const notLinked = await detail(`customerId=${unlinked.id}`);
+    expect(notLinked.status).toBe(404);
+    expect(notLinked.body.msg).toContain(`clue of WeCom customer ${unlinked.id}`);
+    // Another corp's customer is not visible, even though it is linked to a clue.
+    expect((await detail(`customerId=${foreign.id}`)).status).toBe(404);
+    for (const query of ['', `clueId=${clue.id}&customerId=${linked.id}`]) {
+      const refused = await detail(query);
+      expect(refused.status).toBe(400);
+      expect(refused.body.data.errors.map((e) => e.field).sort()).toEqual(['clueId', 'customerId']);
+    }
+  });
+
   it('saves local fields only: normalises the phone, links a clue, and refuses bad input without writing', async () => {
     const { corpId, token } = await corpWithAdmin();
     const customer = await mirrorCustomer(db, corpId, { name: '企微名字' });

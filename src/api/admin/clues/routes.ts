@@ -1,19 +1,37 @@
 import { Type } from '@sinclair/typebox';
 import { findClueById } from '../../../db/queries/clues';
+import { findCustomerById } from '../../../db/queries/wecom-customers';
 import { getClueDetail, pageClues } from '../../../domain/clues/clue-queries';
 import { updateClueAndFollowUp } from '../../../domain/clues/follow-up';
-import { NotFoundError, UnavailableError } from '../../../domain/errors';
+import { NotFoundError, UnavailableError, ValidationError } from '../../../domain/errors';
 import { clueDistributionWorkflowId } from '../../../temporal/names';
 import type { AppDeps } from '../../app';
 import { PageOf, PageRequest } from '../../paging';
 import { defineRoute, type RouteDefinition } from '../../route';
 import { IdString, StringEnum } from '../../validation';
+import { corpOf } from '../corp';
 import { ClueDetailView, ClueView, presentClue, presentClueDetail } from './schemas';
 
 const STATUSES = ['pending', 'waiting', 'assigned', 'followed', 'pool', 'closed'] as const;
 const optionalEdit = (max: number) => Type.Optional(Type.Union([Type.String({ maxLength: max }), Type.Null()]));
 
 export function clueRoutes(deps: AppDeps): RouteDefinition[] {
+  /** The clue asked for directly, or the clue a WeCom customer of the corp is linked to. */
+  async function clueIdOf(query: { clueId?: string; customerId?: string }, corpId: () => string): Promise<string> {
+    if ((query.clueId === undefined) === (query.customerId === undefined)) {
+      throw new ValidationError([
+        { field: 'clueId', message: 'give exactly one of clueId and customerId' },
+        { field: 'customerId', message: 'give exactly one of clueId and customerId' },
+      ]);
+    }
+    if (query.clueId !== undefined) return query.clueId;
+    const customerId = query.customerId as string;
+    const customer = await findCustomerById(deps.db, corpId(), customerId);
+    if (!customer) throw new NotFoundError('WeCom customer', customerId, 'CUSTOMER_NOT_FOUND');
+    if (customer.clue_id === null)
+      throw new NotFoundError('clue of WeCom customer', customerId, 'CUSTOMER_HAS_NO_CLUE');
+    return customer.clue_id;
+  }
   const actor = (ctx: { user?: { username: string } | undefined }) => ctx.user?.username ?? 'system';
   return [
     defineRoute({
@@ -51,16 +69,18 @@ export function clueRoutes(deps: AppDeps): RouteDefinition[] {
       operationId: 'getClueDetail',
       seedOp: 'clueDetail.get',
       summary: 'Clue detail with its assignment history, follow-ups, timeline and live workflow state',
-      description: 'Input is a clue id (customerId lookups arrive with the WeCom customer mirror).',
+      description:
+        'Give exactly one of clueId or customerId (a WeCom customer of the admin’s corp, linked to its clue with customer.save).',
       tag: 'clues',
       auth: 'admin',
       permission: 'clue:read',
-      query: Type.Object({ clueId: IdString }),
+      query: Type.Object({ clueId: Type.Optional(IdString), customerId: Type.Optional(IdString) }),
       response: ClueDetailView,
-      handle: async ({ query }) => {
-        const detail = await getClueDetail(deps.db, query.clueId);
-        const state = await deps.distribution.state(query.clueId);
-        const workflow = state ? { workflowId: clueDistributionWorkflowId(query.clueId), state } : null;
+      handle: async ({ query }, ctx) => {
+        const clueId = await clueIdOf(query, () => corpOf(ctx, deps));
+        const detail = await getClueDetail(deps.db, clueId);
+        const state = await deps.distribution.state(clueId);
+        const workflow = state ? { workflowId: clueDistributionWorkflowId(clueId), state } : null;
         return presentClueDetail(detail, workflow);
       },
     }),
