@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Executor } from '../knex';
+import { readPage } from './paging';
 import { containsPattern } from './corp-rows';
 
 /** The SCRM's own record about a customer group, joined with the mirrored group (null fields when it is gone). */
@@ -84,13 +85,12 @@ export async function pageChatGroups(
   if (f.category) q.andWhere('cg.category', f.category);
   if (f.channelId) q.andWhere('cg.channel_id', f.channelId);
   if (f.owner) q.andWhere('gc.owner', f.owner);
-  const [{ count }] = (await q.clone().count({ count: '*' })) as [{ count: string }];
-  const list = (await selectChatGroup(db, q.clone())
-    .orderBy(SORT_COLUMNS[f.sortField ?? 'id'] ?? 'cg.id', f.sortOrder === 'asc' ? 'asc' : 'desc')
-    .orderBy('cg.id', 'desc')
-    .limit(f.pageSize)
-    .offset((f.pageNum - 1) * f.pageSize)) as ChatGroupRow[];
-  return { list, total: Number(count) };
+  const { rows, total } = await readPage<ChatGroupRow>(q, f, (page) =>
+    selectChatGroup(db, page)
+      .orderBy(SORT_COLUMNS[f.sortField ?? 'id'] ?? 'cg.id', f.sortOrder === 'asc' ? 'asc' : 'desc')
+      .orderBy('cg.id', 'desc'),
+  );
+  return { list: rows, total };
 }
 
 export async function findChatGroup(db: Executor, corpId: string, id: string): Promise<ChatGroupRow | undefined> {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Executor } from '../knex';
+import { readPage } from './paging';
 
 export type TagSource = 'corp' | 'self';
 
@@ -101,13 +102,12 @@ export async function pageCustomerTags(
         .orWhere((s) => s.where('ct.tag_source', 'self').andWhereRaw('st.group_id::text = ?', [groupId])),
     );
   }
-  const [{ count }] = (await q.clone().count({ count: '*' })) as [{ count: string }];
-  const list = (await selectDetail(db, q.clone())
-    .orderBy(SORT_COLUMNS[f.sortField ?? 'id'] ?? 'ct.id', f.sortOrder ?? 'desc')
-    .orderBy('ct.id', 'desc')
-    .limit(f.pageSize)
-    .offset((f.pageNum - 1) * f.pageSize)) as CustomerTagDetailRow[];
-  return { list, total: Number(count) };
+  const { rows, total } = await readPage<CustomerTagDetailRow>(q, f, (page) =>
+    selectDetail(db, page)
+      .orderBy(SORT_COLUMNS[f.sortField ?? 'id'] ?? 'ct.id', f.sortOrder ?? 'desc')
+      .orderBy('ct.id', 'desc'),
+  );
+  return { list: rows, total };
 }
 
 export async function findCustomerTagDetail(

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Executor } from '../knex';
+import { readPage } from './paging';
 import { containsPattern } from './corp-rows';
 
 /** A WeCom customer group mirrored locally, with its owner's name and how many members it has now. */
@@ -77,15 +78,14 @@ export async function pageGroupChats(
   if (f.name) q.andWhereILike('gc.name', containsPattern(f.name));
   if (f.owner) q.andWhere('gc.owner', f.owner);
   if (f.status !== undefined) q.andWhere('gc.status', f.status);
-  const [{ count }] = (await q.clone().count({ count: '*' })) as [{ count: string }];
-  const list = (await selectGroup(db, q.clone())
-    .orderByRaw(
-      `${SORT_COLUMNS[f.sortField ?? 'createTime'] ?? 'gc.create_time'} ${f.sortOrder === 'asc' ? 'ASC' : 'DESC'} NULLS LAST`,
-    )
-    .orderBy('gc.id', 'desc')
-    .limit(f.pageSize)
-    .offset((f.pageNum - 1) * f.pageSize)) as GroupChatRow[];
-  return { list, total: Number(count) };
+  const { rows, total } = await readPage<GroupChatRow>(q, f, (page) =>
+    selectGroup(db, page)
+      .orderByRaw(
+        `${SORT_COLUMNS[f.sortField ?? 'createTime'] ?? 'gc.create_time'} ${f.sortOrder === 'asc' ? 'ASC' : 'DESC'} NULLS LAST`,
+      )
+      .orderBy('gc.id', 'desc'),
+  );
+  return { list: rows, total };
 }
 
 /** A live group by WeCom chat id. */

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Executor } from '../knex';
+import { readPage } from './paging';
 import { containsPattern } from './corp-rows';
 
 /** A member of a customer group with the names around it (null where nothing is mirrored). */
@@ -107,15 +108,14 @@ export async function pageGroupMembers(
   f: GroupMemberFilter & { pageNum: number; pageSize: number; sortField?: string; sortOrder?: 'asc' | 'desc' },
 ): Promise<{ list: GroupMemberRow[]; total: number }> {
   const q = memberQuery(db, corpId, f);
-  const [{ count }] = (await q.clone().count({ count: '*' })) as [{ count: string }];
-  const list = (await selectMember(q.clone())
-    .orderByRaw(
-      `${SORT_COLUMNS[f.sortField ?? 'joinTime'] ?? 'm.join_time'} ${f.sortOrder === 'asc' ? 'ASC' : 'DESC'} NULLS LAST`,
-    )
-    .orderBy('m.id', 'desc')
-    .limit(f.pageSize)
-    .offset((f.pageNum - 1) * f.pageSize)) as GroupMemberRow[];
-  return { list, total: Number(count) };
+  const { rows, total } = await readPage<GroupMemberRow>(q, f, (page) =>
+    selectMember(page)
+      .orderByRaw(
+        `${SORT_COLUMNS[f.sortField ?? 'joinTime'] ?? 'm.join_time'} ${f.sortOrder === 'asc' ? 'ASC' : 'DESC'} NULLS LAST`,
+      )
+      .orderBy('m.id', 'desc'),
+  );
+  return { list: rows, total };
 }
 
 /** One chunk of matching members after `afterId`, in id order: lets a caller walk any number of rows in flat memory. */

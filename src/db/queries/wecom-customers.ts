@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Executor } from '../knex';
+import { readPage } from './paging';
 import { containsPattern, updateCorpRow } from './corp-rows';
 
 export interface WecomCustomerRow {
@@ -130,22 +131,19 @@ export async function pageCustomers(
   ] as const) {
     if (tagIds && tagIds.length > 0) whereTagged(db, q, source, tagIds, f.tagMatch ?? 'any');
   }
-  const [{ count }] = (await q.clone().count({ count: '*' })) as unknown as [{ count: string }];
-  const rows = (await q
-    .clone()
-    .select(
-      'c.*',
-      db.raw(
-        `(SELECT count(*)::int FROM wecom_relation r
+  return readPage<CustomerListRow>(q, f, (page) =>
+    page
+      .select(
+        'c.*',
+        db.raw(
+          `(SELECT count(*)::int FROM wecom_relation r
            WHERE r.corp_id = c.corp_id AND r.external_userid = c.external_userid
              AND r.status = 0 AND r.is_del = 0) AS valid_relation_count`,
-      ),
-    )
-    .orderByRaw(`${SORT_COLUMNS[f.sortField ?? 'id'] ?? 'c.id'} ${f.sortOrder === 'asc' ? 'ASC' : 'DESC'} NULLS LAST`)
-    .orderBy('c.id', 'desc')
-    .limit(f.pageSize)
-    .offset((f.pageNum - 1) * f.pageSize)) as CustomerListRow[];
-  return { rows, total: Number(count) };
+        ),
+      )
+      .orderByRaw(`${SORT_COLUMNS[f.sortField ?? 'id'] ?? 'c.id'} ${f.sortOrder === 'asc' ? 'ASC' : 'DESC'} NULLS LAST`)
+      .orderBy('c.id', 'desc'),
+  );
 }
 
 /** Keeps customers carrying one (any) or every (all) of the tags; tag ids are distinct per source. */

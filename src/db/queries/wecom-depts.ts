@@ -1,4 +1,5 @@
 import type { Executor } from '../knex';
+import { readPage } from './paging';
 import { containsPattern, updateCorpRow } from './corp-rows';
 
 export interface WecomDeptRow {
@@ -82,15 +83,12 @@ export async function pageDepts(
   if (!f.includeDeleted) q.andWhere({ is_del: 0 });
   if (f.name) q.andWhereILike('name', containsPattern(f.name));
   if (f.parentId !== undefined) q.andWhere({ parent_id: f.parentId });
-  const [{ count }] = (await q.clone().count({ count: '*' })) as unknown as [{ count: string }];
-  const rows = (await q
-    .clone()
-    .select('*')
-    .orderBy(SORT_COLUMNS[f.sortField ?? 'order'] ?? 'dept_order', f.sortOrder ?? (f.sortField ? 'asc' : 'desc'))
-    .orderBy('id', 'asc')
-    .limit(f.pageSize)
-    .offset((f.pageNum - 1) * f.pageSize)) as WecomDeptRow[];
-  return { rows, total: Number(count) };
+  return readPage<WecomDeptRow>(q, f, (page) =>
+    page
+      .select('*')
+      .orderBy(SORT_COLUMNS[f.sortField ?? 'order'] ?? 'dept_order', f.sortOrder ?? (f.sortField ? 'asc' : 'desc'))
+      .orderBy('id', 'asc'),
+  );
 }
 
 export async function insertDept(

@@ -1,4 +1,5 @@
 import type { Executor } from '../knex';
+import { readPage } from './paging';
 import { containsPattern, updateCorpRow } from './corp-rows';
 
 export interface WecomEmployeeRow {
@@ -118,15 +119,12 @@ export async function pageEmployees(
   if (f.departmentId !== undefined) q.andWhereRaw('?::bigint = ANY (departments)', [f.departmentId]);
   if (f.status?.length) q.whereIn('status', f.status);
   if (f.hasContactFeature !== undefined) q.andWhere({ has_contact_feature: f.hasContactFeature });
-  const [{ count }] = (await q.clone().count({ count: '*' })) as unknown as [{ count: string }];
-  const rows = (await q
-    .clone()
-    .select('*')
-    .orderBy(SORT_COLUMNS[f.sortField ?? 'id'] ?? 'id', f.sortOrder ?? 'asc')
-    .orderBy('id', 'asc')
-    .limit(f.pageSize)
-    .offset((f.pageNum - 1) * f.pageSize)) as WecomEmployeeRow[];
-  return { rows, total: Number(count) };
+  return readPage<WecomEmployeeRow>(q, f, (page) =>
+    page
+      .select('*')
+      .orderBy(SORT_COLUMNS[f.sortField ?? 'id'] ?? 'id', f.sortOrder ?? 'asc')
+      .orderBy('id', 'asc'),
+  );
 }
 
 export async function insertEmployee(
