@@ -27,6 +27,17 @@ export function createDistributionActivities(deps: { db: Db; defaults: Distribut
     async loadDistributionSnapshot(input: { clueId: string }) {
       return domainCall(() => loadDistributionSnapshot(db, input.clueId, defaults));
     },
+    /** The first step of a distribution: where the clue stands and, when it is open, its assignment attempt. */
+    async beginDistribution(input: { clueId: string }) {
+      return domainCall(async () => {
+        const snapshot = await loadDistributionSnapshot(db, input.clueId, defaults);
+        const open = snapshot.status === 'pending' || snapshot.status === 'waiting';
+        const attempt = open
+          ? await autoAssignClue(db, { clueId: input.clueId, expectedSeq: snapshot.seq }, defaults)
+          : null;
+        return { snapshot, attempt };
+      });
+    },
     async autoAssignClue(input: { clueId: string; expectedSeq: number }) {
       return domainCall(() => autoAssignClue(db, input, defaults));
     },

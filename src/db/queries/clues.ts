@@ -106,14 +106,18 @@ export async function upsertPartnerClue(
   fields: ClueFields,
   actor: string,
 ): Promise<{ id: string; inserted: boolean }> {
-  const result = await db.raw<{ rows: Array<{ id: string; inserted: boolean }> }>(UPSERT_SQL, [
-    partnerId,
-    businessId,
-    ...COLUMNS.map(([k]) => fields[k]),
-    actor,
-    actor,
-    actor,
-  ]);
+  // A named statement is parsed and planned once per connection: for this wide upsert that is
+  // about half of PostgreSQL's work per intake.
+  const result = await db
+    .raw<{ rows: Array<{ id: string; inserted: boolean }> }>(UPSERT_SQL, [
+      partnerId,
+      businessId,
+      ...COLUMNS.map(([k]) => fields[k]),
+      actor,
+      actor,
+      actor,
+    ])
+    .options({ name: 'clue_partner_upsert' });
   const row = result.rows[0];
   if (!row) throw new Error('clue upsert returned no row');
   return row;
@@ -134,20 +138,24 @@ export async function insertClueEvent(
 }
 
 /**
- * Clues whose distribution Temporal has not accepted yet. No row locks: two sweepers starting the
- * same workflow id is harmless, and holding locks across calls to Temporal would block intake.
+ * Clues whose distribution Temporal has not accepted yet, oldest first, with how long ago they
+ * were committed. No row locks: two dispatchers starting the same workflow id is harmless, and
+ * holding locks across calls to Temporal would block intake.
  */
 export async function findPendingDistributions(
   trx: Executor,
   limit: number,
   olderThanMs: number,
-): Promise<Array<{ id: string; business_id: string | null }>> {
-  return trx('clue')
-    .select('id', 'business_id')
-    .where('distribution_state', 'pending')
-    .andWhere('ctime', '<', trx.raw(`now() - (? * interval '1 millisecond')`, [olderThanMs]))
-    .orderBy('id')
-    .limit(limit);
+): Promise<Array<{ id: string; business_id: string | null; age_ms: number }>> {
+  const result = await trx.raw<{ rows: Array<{ id: string; business_id: string | null; age_ms: number }> }>(
+    `SELECT id, business_id, (extract(epoch FROM now() - ctime) * 1000)::float8 AS age_ms
+       FROM clue
+      WHERE distribution_state = 'pending' AND ctime <= now() - (? * interval '1 millisecond')
+      ORDER BY id
+      LIMIT ?`,
+    [olderThanMs, limit],
+  );
+  return result.rows;
 }
 
 export async function markDistributionsStarted(db: Executor, ids: string[]): Promise<void> {

@@ -21,8 +21,8 @@ export function openClueRoutes(deps: AppDeps): RouteDefinition[] {
       bodyLimit: '1mb',
       handle: async ({ body }) => {
         const partner = await deps.partnerAuth.authenticate(body.secretKey);
-        const { clueId, inserted } = await collectPartnerClue(deps.db, partner, body);
-        if (inserted) deps.dispatcher.enqueue({ id: clueId, businessId: body.businessId });
+        const { inserted } = await collectPartnerClue(deps.db, partner, body);
+        if (inserted) deps.dispatcher.notify();
         return body.businessId;
       },
     }),
