@@ -8,8 +8,7 @@
  * Every child is stopped at the end, on error and on Ctrl-C.
  */
 import autocannon from 'autocannon';
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureDatabase } from '../src/db/ensure-database';
@@ -34,17 +33,10 @@ import {
   type CpuGroups,
   type CpuUsage,
 } from './processes';
+import { intEnv, temporalBinary, temporalServing } from './settings';
 
 const COLLECT_PATH = '/api-scrm/openapi/clue/collect';
 const ROOT = path.resolve(__dirname, '..');
-
-function intEnv(name: string, fallback: number, min = 1): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min} (got "${raw}")`);
-  return value;
-}
 
 const settings = {
   databaseUrl:
@@ -114,35 +106,11 @@ async function openClues(db: Db, partnerId: string): Promise<{ open: number; uns
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-function temporalBinary(): string {
-  const candidates: string[] = [];
-  if (process.env['TEMPORAL_BIN']) candidates.push(process.env['TEMPORAL_BIN']);
-  try {
-    candidates.push(path.join(execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim(), 'bin', 'temporal'));
-  } catch {
-    // no Go toolchain on PATH
-  }
-  candidates.push(path.join(os.homedir(), 'go', 'bin', 'temporal'));
-  const found = candidates.find((c) => existsSync(c));
-  if (!found) {
-    throw new Error(
-      `Temporal CLI not found (looked at ${candidates.join(', ')}). Run scripts/start-all.sh once (it builds it), ` +
-        'set TEMPORAL_BIN, or point BENCH_TEMPORAL_ADDRESS at a running server.',
-    );
-  }
-  return found;
-}
-
 async function waitForTemporal(bin: string, address: string, server: Child, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (server.hasExited()) throw new Error(`Temporal dev server exited (${await server.exited}):\n${logTail(server)}`);
-    const serving = await new Promise<boolean>((resolve) =>
-      execFile(bin, ['operator', 'cluster', 'health', '--address', address], { timeout: 3000 }, (error, stdout) =>
-        resolve(!error && stdout.includes('SERVING')),
-      ),
-    );
-    if (serving) return;
+    if (await temporalServing(bin, address)) return;
     if (Date.now() > deadline)
       throw new Error(`Temporal at ${address} not serving after ${timeoutMs / 1000} s:\n${logTail(server)}`);
     await sleep(300);

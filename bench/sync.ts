@@ -9,8 +9,7 @@
  * measured on its own, and all of them are stopped at the end, on error and on Ctrl-C.
  */
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureDatabase } from '../src/db/ensure-database';
@@ -38,18 +37,11 @@ import {
   type CpuGroups,
   type CpuUsage,
 } from './processes';
+import { intEnv, temporalBinary, temporalServing } from './settings';
 import { pageCorpRaw, type RawPagingResult } from './sync-raw';
 
 const ROOT = path.resolve(__dirname, '..');
 const TASK_QUEUE = 'bench-sync';
-
-function intEnv(name: string, fallback: number, min = 1): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min} (got "${raw}")`);
-  return value;
-}
 
 const settings = {
   databaseUrl: process.env['BENCH_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/scrm_bench_sync',
@@ -73,34 +65,6 @@ const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('e
 
 // ---------------------------------------------------------------------------------------------
 // Processes
-
-function temporalBinary(): string {
-  const candidates: string[] = [];
-  if (process.env['TEMPORAL_BIN']) candidates.push(process.env['TEMPORAL_BIN']);
-  try {
-    const gopath = execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim();
-    candidates.push(path.join(gopath, 'bin', 'temporal'));
-  } catch {
-    // no Go toolchain on PATH: the default GOPATH may still hold the CLI
-  }
-  candidates.push(path.join(os.homedir(), 'go', 'bin', 'temporal'));
-  const found = candidates.find((candidate) => existsSync(candidate));
-  if (!found) {
-    throw new Error(
-      `Temporal CLI not found (looked at ${candidates.join(', ')}); run scripts/start-all.sh once, ` +
-        'set TEMPORAL_BIN, or give a running server in BENCH_TEMPORAL_ADDRESS.',
-    );
-  }
-  return found;
-}
-
-function temporalServing(bin: string, address: string): Promise<boolean> {
-  return new Promise((resolve) =>
-    execFile(bin, ['operator', 'cluster', 'health', '--address', address], { timeout: 3000 }, (error, stdout) =>
-      resolve(!error && stdout.includes('SERVING')),
-    ),
-  );
-}
 
 /** The port itself, or an error: the benchmark's ports are fixed so it never lands on another run's. */
 async function requirePort(port: number, variable: string, taken: Set<number>): Promise<number> {
