@@ -89,8 +89,9 @@ WITH up AS (
     muser = EXCLUDED.muser
   RETURNING id, (xmax = 0) AS inserted
 ), ev AS (
+  -- The first intake is the clue row itself (ctime, cuser); only repeats need an event row.
   INSERT INTO clue_event (clue_id, kind, cuser)
-  SELECT id, CASE WHEN inserted THEN 'intake' ELSE 'intake_update' END, ? FROM up
+  SELECT id, 'intake_update', ? FROM up WHERE NOT inserted
 )
 SELECT id, inserted FROM up`;
 

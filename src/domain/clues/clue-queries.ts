@@ -104,5 +104,7 @@ export async function getClueDetail(db: Db, clueId: string): Promise<ClueDetail>
     db('clue_follow_up').where({ clue_id: clueId }).orderBy('id'),
     db('clue_event').where({ clue_id: clueId }).orderBy('id'),
   ]);
-  return { clue, assignments, followUps, events };
+  // Intake writes no event row for a new clue (one row less per clue at peak): the clue is its record.
+  const intake = { id: `intake-${clue.id}`, kind: 'intake', detail: null, ctime: clue.ctime, cuser: clue.cuser };
+  return { clue, assignments, followUps, events: [intake, ...events] };
 }
