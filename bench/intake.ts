@@ -119,7 +119,12 @@ async function waitForTemporal(bin: string, address: string, server: Child, time
 
 /** Runs a TypeScript entry point with the tsx loader in a plain node process (so its pid is the process itself). */
 function spawnTs(name: string, file: string, env: NodeJS.ProcessEnv, logDir: string): Child {
-  return spawnChild(name, process.execPath, ['--import', 'tsx', file], {
+  // BENCH_CPU_PROFILE_DIR: each server writes V8 CPU profiles there when it stops (open them in
+  // Chrome DevTools or speedscope) — how to find where a server's CPU per request goes.
+  const profileDir = process.env['BENCH_CPU_PROFILE_DIR'];
+  // One folder per server: the loader's thread writes a profile of its own beside the main one.
+  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, name)}`] : [];
+  return spawnChild(name, process.execPath, [...profiling, '--import', 'tsx', file], {
     cwd: ROOT,
     env,
     logFile: path.join(logDir, `${name}.log`),

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { Type } from '@sinclair/typebox';
 import type { Config } from '../config';
 import type { Db } from '../db/knex';
+import type { ClueIntakeQueue } from '../domain/clues/collect-clue';
 import type { PartnerAuthenticator } from '../domain/partners/partner-auth';
 import type { DistributionClient } from '../temporal/distribution-client';
 import type { DistributionDispatcher } from '../temporal/distribution-dispatcher';
@@ -30,6 +31,8 @@ export interface AppDeps {
   distribution: DistributionClient;
   dispatcher: DistributionDispatcher;
   partnerAuth: PartnerAuthenticator;
+  /** Group-commit writer of partner clues (the intake's hot statement). */
+  clueIntake: ClueIntakeQueue;
   /** Typed WeCom client of a corp, for operations that push to WeCom or read it live. */
   wecom: WecomApiFactory;
   wecomSync: WecomSyncStarter;

@@ -3,6 +3,7 @@ import type { Connection } from '@temporalio/client';
 import { createApp } from '../api/app';
 import { loadConfig, type Config } from '../config';
 import { createDb, type Db } from '../db/knex';
+import { createClueIntakeQueue } from '../domain/clues/collect-clue';
 import { PartnerAuthenticator } from '../domain/partners/partner-auth';
 import { createLogger } from '../logger';
 import { createTemporalClient, ensureSearchAttributes } from '../temporal/connection';
@@ -50,6 +51,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     distribution,
     dispatcher,
     partnerAuth,
+    clueIntake: createClueIntakeQueue(db),
     wecom,
     wecomSync,
     wecomEvents,

@@ -170,6 +170,57 @@ describe('POST /api-scrm/openapi/clue/collect', () => {
     expect(rows[0]).toMatchObject({ remark: '改成要试用', phone_normalized: '13900139000', receive_count: 2 });
   });
 
+  it('keeps every clue of a concurrent burst of new and repeated businessIds from two partners apart', async () => {
+    // Concurrent intakes share statements (group commit): each post must still land on its own clue.
+    const other = await createPartner(db);
+    const businessIds = Array.from({ length: 20 }, () => uid('mix-'));
+    const posts = businessIds.flatMap((businessId) =>
+      [partner, other].flatMap((owner) =>
+        [1, 2, 3].map((n) => ({ owner, businessId, remark: `${owner.partnerId}/${businessId}/${n}` })),
+      ),
+    );
+    posts.sort(() => Math.random() - 0.5);
+    const responses = await inParallel(posts.length, 60, (i) => {
+      const post = posts[i]!;
+      return call(sharedApiUrl, 'POST', COLLECT, {
+        body: clueBody(post.owner.secretKey, { businessId: post.businessId, remark: post.remark }),
+      });
+    });
+    expect(responses.map((r) => r.status)).toEqual(new Array(posts.length).fill(200));
+    expect(responses.map((r) => (r.body as { data: string }).data)).toEqual(posts.map((p) => p.businessId));
+
+    const rows: Array<{ id: string; partner_id: string; business_id: string; receive_count: number; remark: string }> =
+      await db('clue').whereIn('partner_id', [partner.partnerId, other.partnerId]).whereIn('business_id', businessIds);
+    expect(rows).toHaveLength(businessIds.length * 2);
+    for (const row of rows) {
+      expect(row.receive_count).toBe(3);
+      // The stored fields are those of one of this clue's own posts, never a neighbour's.
+      expect(row.remark.startsWith(`${row.partner_id}/${row.business_id}/`)).toBe(true);
+    }
+    const repeats = await db('clue_event')
+      .whereIn(
+        'clue_id',
+        rows.map((row) => row.id),
+      )
+      .andWhere('kind', 'intake_update')
+      .count<{ count: string }[]>('* as count');
+    expect(Number(repeats[0]?.count)).toBe(rows.length * 2);
+
+    const connection = await Connection.connect({ address: sharedTemporalAddress });
+    try {
+      const client = new Client({ connection });
+      const query = `BusinessId IN (${businessIds.map((id) => `"${id}"`).join(', ')})`;
+      await waitFor('a distribution workflow for every clue', async () => {
+        const { count } = await client.workflow.count(query);
+        return count >= rows.length ? count : undefined;
+      });
+      await new Promise((r) => setTimeout(r, 1500)); // let any stray second start show up
+      expect((await client.workflow.count(query)).count).toBe(rows.length);
+    } finally {
+      await connection.close();
+    }
+  });
+
   it('gives one clue and one distribution workflow for 50 concurrent posts of one businessId', async () => {
     const businessId = uid('burst-');
     const responses = await inParallel(50, 50, (i) =>

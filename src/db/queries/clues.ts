@@ -78,50 +78,74 @@ const COLUMNS: Array<[keyof ClueFields, string]> = [
   ['chat', 'chat'],
 ];
 
+// Column types of the recordset the batch is read from (json_to_recordset needs them spelled out).
+const COLUMN_TYPES: Record<string, string> = { source: 'integer' };
+
 const UPSERT_SQL = `
-WITH up AS (
+WITH input AS (
+  SELECT * FROM json_to_recordset(?::json) AS r(
+    partner_id bigint, business_id text, ${COLUMNS.map(([, c]) => `${c} ${COLUMN_TYPES[c] ?? 'text'}`).join(', ')}, actor text)
+), up AS (
   INSERT INTO clue (partner_id, business_id, ${COLUMNS.map(([, c]) => c).join(', ')}, cuser, muser)
-  VALUES (?, ?, ${COLUMNS.map(() => '?').join(', ')}, ?, ?)
+  SELECT partner_id, business_id, ${COLUMNS.map(([, c]) => c).join(', ')}, actor, actor
+    FROM input
+   -- One key order for every writer, so concurrent batches cannot deadlock on the unique index.
+   ORDER BY partner_id, business_id
   ON CONFLICT (partner_id, business_id) DO UPDATE SET
     ${COLUMNS.map(([, c]) => `${c} = EXCLUDED.${c}`).join(', ')},
     receive_count = clue.receive_count + 1,
     mtime = now(),
     muser = EXCLUDED.muser
-  RETURNING id, (xmax = 0) AS inserted
+  RETURNING id, partner_id, business_id, muser, (xmax = 0) AS inserted
 ), ev AS (
   -- The first intake is the clue row itself (ctime, cuser); only repeats need an event row.
   INSERT INTO clue_event (clue_id, kind, cuser)
-  SELECT id, 'intake_update', ? FROM up WHERE NOT inserted
+  SELECT id, 'intake_update', muser FROM up WHERE NOT inserted
 )
-SELECT id, inserted FROM up`;
+SELECT id, partner_id, business_id, inserted FROM up`;
+
+export interface PartnerClueUpsert {
+  partnerId: string;
+  businessId: string;
+  fields: ClueFields;
+  actor: string;
+}
+
+/** Identifies a partner clue: what the unique index (partner_id, business_id) compares. */
+export const partnerClueKey = (partnerId: string, businessId: string): string => `${partnerId}\u0000${businessId}`;
 
 /**
- * Inserts the partner's clue or, when the partner already sent this businessId, updates it in
- * place — one statement, so concurrent retries of one businessId serialise on the unique index
- * and exactly one of them reports `inserted`.
+ * Inserts each partner clue or, when the partner already sent its businessId, updates it in
+ * place — one statement for the whole batch, so concurrent retries of one businessId serialise on
+ * the unique index and exactly one of them reports `inserted`. The batch's keys must be distinct.
+ * Resolves with one result per item, in the items' order.
  */
-export async function upsertPartnerClue(
+export async function upsertPartnerClues(
   db: Executor,
-  partnerId: string,
-  businessId: string,
-  fields: ClueFields,
-  actor: string,
-): Promise<{ id: string; inserted: boolean }> {
+  items: PartnerClueUpsert[],
+): Promise<Array<{ id: string; inserted: boolean }>> {
+  const records = items.map((item) => {
+    const record: Record<string, unknown> = {
+      partner_id: item.partnerId,
+      business_id: item.businessId,
+      actor: item.actor,
+    };
+    for (const [key, column] of COLUMNS) record[column] = item.fields[key];
+    return record;
+  });
   // A named statement is parsed and planned once per connection: for this wide upsert that is
-  // about half of PostgreSQL's work per intake.
+  // about half of PostgreSQL's work per statement.
   const result = await db
-    .raw<{ rows: Array<{ id: string; inserted: boolean }> }>(UPSERT_SQL, [
-      partnerId,
-      businessId,
-      ...COLUMNS.map(([k]) => fields[k]),
-      actor,
-      actor,
-      actor,
-    ])
-    .options({ name: 'clue_partner_upsert' });
-  const row = result.rows[0];
-  if (!row) throw new Error('clue upsert returned no row');
-  return row;
+    .raw<{
+      rows: Array<{ id: string; partner_id: string; business_id: string; inserted: boolean }>;
+    }>(UPSERT_SQL, [JSON.stringify(records)])
+    .options({ name: 'clue_partner_upsert_batch' });
+  const byKey = new Map(result.rows.map((row) => [partnerClueKey(row.partner_id, row.business_id), row]));
+  return items.map((item) => {
+    const row = byKey.get(partnerClueKey(item.partnerId, item.businessId));
+    if (!row) throw new Error(`clue upsert returned no row for businessId ${item.businessId}`);
+    return { id: row.id, inserted: row.inserted };
+  });
 }
 
 export async function findClueById(db: Executor, id: string): Promise<ClueRow | undefined> {

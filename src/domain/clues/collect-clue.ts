@@ -1,5 +1,6 @@
+import { GroupCommitQueue } from '../../db/group-commit';
 import type { Db } from '../../db/knex';
-import { upsertPartnerClue } from '../../db/queries/clues';
+import { partnerClueKey, upsertPartnerClues, type PartnerClueUpsert } from '../../db/queries/clues';
 import { ValidationError } from '../errors';
 import { normalizeChinaPhone } from '../phone';
 
@@ -24,22 +25,37 @@ export interface PartnerClueInput {
 const emptyToNull = (value: string | undefined): string | null =>
   value === undefined || value.trim() === '' ? null : value.trim();
 
+/** Writes partner clues in group commits: the intake path's one database statement. */
+export type ClueIntakeQueue = GroupCommitQueue<PartnerClueUpsert, { id: string; inserted: boolean }>;
+
+/**
+ * Up to 64 clues per statement, two statements at once: enough to keep PostgreSQL busy while the
+ * next batch gathers, and never more than two of the pool's connections.
+ */
+export function createClueIntakeQueue(db: Db): ClueIntakeQueue {
+  return new GroupCommitQueue({
+    write: (items) => upsertPartnerClues(db, items),
+    keyOf: (item) => partnerClueKey(item.partnerId, item.businessId),
+    maxBatch: 64,
+    maxInFlight: 2,
+  });
+}
+
 /**
  * Stores a partner's clue (insert, or update in place for a businessId the partner sent before).
  * When this resolves the clue is committed; `inserted` says whether a distribution must start.
  */
 export async function collectPartnerClue(
-  db: Db,
+  intake: ClueIntakeQueue,
   partner: { partnerId: string; partnerName: string },
   input: PartnerClueInput,
 ): Promise<{ clueId: string; inserted: boolean }> {
   const phone = normalizeChinaPhone(input.linkManTel);
   if (!phone) throw ValidationError.field('linkManTel', 'must be a phone number used in China');
-  const { id, inserted } = await upsertPartnerClue(
-    db,
-    partner.partnerId,
-    input.businessId,
-    {
+  const { id, inserted } = await intake.submit({
+    partnerId: partner.partnerId,
+    businessId: input.businessId,
+    fields: {
       linkManName: input.linkManName.trim(),
       linkManTel: input.linkManTel.trim(),
       phoneNormalized: phone,
@@ -56,7 +72,7 @@ export async function collectPartnerClue(
       se: emptyToNull(input.se),
       chat: input.chat,
     },
-    `partner:${partner.partnerId}`,
-  );
+    actor: `partner:${partner.partnerId}`,
+  });
   return { clueId: id, inserted };
 }

@@ -21,7 +21,7 @@ export function openClueRoutes(deps: AppDeps): RouteDefinition[] {
       bodyLimit: '1mb',
       handle: async ({ body }) => {
         const partner = await deps.partnerAuth.authenticate(body.secretKey);
-        const { inserted } = await collectPartnerClue(deps.db, partner, body);
+        const { inserted } = await collectPartnerClue(deps.clueIntake, partner, body);
         if (inserted) deps.dispatcher.notify();
         return body.businessId;
       },
