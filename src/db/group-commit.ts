@@ -16,6 +16,11 @@ export interface GroupCommitOptions<I, R> {
   maxBatch: number;
   /** Most statements in flight at once (each holds one pooled connection). */
   maxInFlight: number;
+  /**
+   * Whether a failed statement's items are then written one by one, because the failure may
+   * belong to one item (bad data, a deadlock), rather than all getting it (database unreachable).
+   */
+  retryAlone(error: unknown): boolean;
 }
 
 interface Pending<I, R> {
@@ -93,8 +98,8 @@ export class GroupCommitQueue<I, R> {
       }
       batch.forEach((entry, i) => entry.resolve(results[i] as R));
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]?.reject(error);
+      if (batch.length === 1 || !this.options.retryAlone(error)) {
+        for (const entry of batch) entry.reject(error);
         return;
       }
       // One bad item (or a deadlock with another writer) must not fail its neighbours: write

@@ -28,8 +28,14 @@ function recordingWriter(options: { failWhen?: (item: Item) => boolean } = {}) {
   };
 }
 
-function queueFor(writer: ReturnType<typeof recordingWriter>, maxBatch = 8, maxInFlight = 2) {
-  return new GroupCommitQueue<Item, string>({ write: writer.write, keyOf: (item) => item.key, maxBatch, maxInFlight });
+function queueFor(writer: ReturnType<typeof recordingWriter>, maxBatch = 8, maxInFlight = 2, retryAlone = true) {
+  return new GroupCommitQueue<Item, string>({
+    write: writer.write,
+    keyOf: (item) => item.key,
+    maxBatch,
+    maxInFlight,
+    retryAlone: () => retryAlone,
+  });
 }
 
 describe('GroupCommitQueue', () => {
@@ -93,12 +99,24 @@ describe('GroupCommitQueue', () => {
     expect(writer.statements).toHaveLength(7);
   });
 
+  it('gives every item the failure when the statement failed for all of them (database unreachable)', async () => {
+    const writer = recordingWriter({ failWhen: () => true });
+    const queue = queueFor(writer, 8, 1, false);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => queue.submit({ key: `k${i}`, value: i })),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(new Array(5).fill('rejected'));
+    // No item-by-item retries: one statement, one wait for the failure.
+    expect(writer.statements).toHaveLength(1);
+  });
+
   it('treats a wrong number of results as a failed statement', async () => {
     const queue = new GroupCommitQueue<Item, string>({
       write: async () => ['only one'],
       keyOf: (item) => item.key,
       maxBatch: 8,
       maxInFlight: 1,
+      retryAlone: () => true,
     });
     const outcomes = await Promise.allSettled([
       queue.submit({ key: 'a', value: 1 }),
@@ -111,6 +129,7 @@ describe('GroupCommitQueue', () => {
       keyOf: (item) => item.key,
       maxBatch: 8,
       maxInFlight: 1,
+      retryAlone: () => true,
     });
     await expect(lone.submit({ key: 'a', value: 1 })).rejects.toThrow('group write returned 0 results for 1 items');
   });

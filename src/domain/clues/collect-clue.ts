@@ -1,7 +1,7 @@
 import { GroupCommitQueue } from '../../db/group-commit';
 import type { Db } from '../../db/knex';
 import { partnerClueKey, upsertPartnerClues, type PartnerClueUpsert } from '../../db/queries/clues';
-import { ValidationError } from '../errors';
+import { sqlState, ValidationError } from '../errors';
 import { normalizeChinaPhone } from '../phone';
 
 export interface PartnerClueInput {
@@ -38,6 +38,9 @@ export function createClueIntakeQueue(db: Db): ClueIntakeQueue {
     keyOf: (item) => partnerClueKey(item.partnerId, item.businessId),
     maxBatch: 64,
     maxInFlight: 2,
+    // Data exceptions, constraint violations and transaction rollbacks (deadlock, serialization)
+    // can be one clue's doing; a lost connection is everybody's.
+    retryAlone: (error) => /^(22|23|40)/.test(sqlState(error) ?? ''),
   });
 }
 
