@@ -1,4 +1,4 @@
-import type { Executor } from '../knex';
+import type { Db, Executor } from '../knex';
 
 export type ClueStatus = 'pending' | 'waiting' | 'assigned' | 'followed' | 'pool' | 'closed';
 
@@ -168,19 +168,25 @@ export async function insertClueEvent(
  * holding locks across calls to Temporal would block intake.
  */
 export async function findPendingDistributions(
-  trx: Executor,
+  db: Db,
   limit: number,
   olderThanMs: number,
 ): Promise<Array<{ id: string; business_id: string | null; age_ms: number }>> {
-  const result = await trx.raw<{ rows: Array<{ id: string; business_id: string | null; age_ms: number }> }>(
-    `SELECT id, business_id, (extract(epoch FROM now() - ctime) * 1000)::float8 AS age_ms
-       FROM clue
-      WHERE distribution_state = 'pending' AND ctime <= now() - (? * interval '1 millisecond')
-      ORDER BY id
-      LIMIT ?`,
-    [olderThanMs, limit],
-  );
-  return result.rows;
+  return db.transaction(async (trx) => {
+    // The pending clues are a queue read from its head. Statistics lag a burst (autoanalyze runs a
+    // minute later at best, never with autovacuum off), and the planner then sorts the whole queue:
+    // 300 ms for 100,000 pending clues instead of under 1 ms walking the partial index in order.
+    await trx.raw("SELECT set_config('enable_sort', 'off', true), set_config('enable_bitmapscan', 'off', true)");
+    const result = await trx.raw<{ rows: Array<{ id: string; business_id: string | null; age_ms: number }> }>(
+      `SELECT id, business_id, (extract(epoch FROM now() - ctime) * 1000)::float8 AS age_ms
+         FROM clue
+        WHERE distribution_state = 'pending' AND ctime <= now() - (? * interval '1 millisecond')
+        ORDER BY id
+        LIMIT ?`,
+      [olderThanMs, limit],
+    );
+    return result.rows;
+  });
 }
 
 export async function markDistributionsStarted(db: Executor, ids: string[]): Promise<void> {
