@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../knex';
+import { readQueueHead } from '../queue-head';
 
 export type ClueStatus = 'pending' | 'waiting' | 'assigned' | 'followed' | 'pool' | 'closed';
 
@@ -172,11 +173,7 @@ export async function findPendingDistributions(
   limit: number,
   olderThanMs: number,
 ): Promise<Array<{ id: string; business_id: string | null; age_ms: number }>> {
-  return db.transaction(async (trx) => {
-    // The pending clues are a queue read from its head. Statistics lag a burst (autoanalyze runs a
-    // minute later at best, never with autovacuum off), and the planner then sorts the whole queue:
-    // 300 ms for 100,000 pending clues instead of under 1 ms walking the partial index in order.
-    await trx.raw("SELECT set_config('enable_sort', 'off', true), set_config('enable_bitmapscan', 'off', true)");
+  return readQueueHead(db, async (trx) => {
     const result = await trx.raw<{ rows: Array<{ id: string; business_id: string | null; age_ms: number }> }>(
       `SELECT id, business_id, (extract(epoch FROM now() - ctime) * 1000)::float8 AS age_ms
          FROM clue

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Executor } from '../../db/knex';
+import type { Db, Executor } from '../../db/knex';
+import { readQueueHead } from '../../db/queue-head';
 import type { XmlElement } from '../../wecom/callback-xml';
 
 /** Event fields as WeCom names them (Event, ChangeType, UserID...), as parsed from the XML. */
@@ -55,13 +56,15 @@ export async function findCallbackEvent(db: Executor, id: string): Promise<Store
 }
 
 /** Events whose processing workflow has not been started yet (for the outbox sweep). */
-export async function findUnstartedEvents(db: Executor, limit: number, olderThanMs: number) {
-  return db('wecom_callback_event')
-    .where({ status: 'pending' })
-    .andWhere('received_at', '<', db.raw(`now() - make_interval(secs => ?)`, [olderThanMs / 1000]))
-    .orderBy('received_at')
-    .limit(limit)
-    .select<Array<{ id: string }>>('id');
+export async function findUnstartedEvents(db: Db, limit: number, olderThanMs: number) {
+  return readQueueHead(db, (trx) =>
+    trx('wecom_callback_event')
+      .where({ status: 'pending' })
+      .andWhere('received_at', '<', trx.raw(`now() - make_interval(secs => ?)`, [olderThanMs / 1000]))
+      .orderBy('received_at')
+      .limit(limit)
+      .select<Array<{ id: string }>>('id'),
+  );
 }
 
 export async function markEventsStarted(db: Executor, ids: string[]): Promise<void> {
