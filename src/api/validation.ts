@@ -142,6 +142,23 @@ export function toFieldProblems(errors: ErrorObject[] | null | undefined): Field
   return problems;
 }
 
+/**
+ * PostgreSQL text cannot hold U+0000, so a string carrying one would fail in the database as a 500;
+ * it is refused here like any other bad field. Fields are named as ajv names them.
+ */
+function nulCharacterProblems(value: unknown, path: string, problems: FieldProblem[]): FieldProblem[] {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000'))
+      problems.push({ field: path || '(body)', message: 'must not contain NUL characters' });
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => nulCharacterProblems(item, `${path}[${i}]`, problems));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value))
+      nulCharacterProblems(item, path ? `${path}.${key}` : key, problems);
+  }
+  return problems;
+}
+
 const cache = new WeakMap<TSchema, ValidateFunction>();
 
 /** Validates (and strips unknown properties from) `value`; throws ValidationError naming each bad field. */
@@ -152,5 +169,7 @@ export function validate<S extends TSchema>(schema: S, value: unknown): Static<S
     cache.set(schema, fn);
   }
   if (!fn(value)) throw new ValidationError(toFieldProblems(fn.errors));
+  const nulProblems = nulCharacterProblems(value, '', []);
+  if (nulProblems.length > 0) throw new ValidationError(nulProblems);
   return value as Static<S>;
 }

@@ -70,6 +70,8 @@ describe('POST /api-scrm/openapi/clue/collect', () => {
     ['se too long', { se: 's'.repeat(65) }, 'se', /at most 64/],
     ['missing chat', { chat: undefined }, 'chat', /required/],
     ['chat too long', { chat: 'c'.repeat(200_001) }, 'chat', /at most 200000/],
+    ['NUL character in remark (PostgreSQL text cannot hold it)', { remark: 'a\u0000b' }, 'remark', /NUL/],
+    ['NUL character in chat', { chat: '客户：你好\u0000' }, 'chat', /NUL/],
     ['missing secretKey', { secretKey: undefined }, 'secretKey', /required/],
   ];
 

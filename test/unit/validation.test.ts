@@ -115,6 +115,21 @@ describe('validate() with a small TypeBox schema', () => {
     ).toBe('must have at most 2 item(s)');
   });
 
+  it('refuses NUL characters anywhere, naming nested and array fields', () => {
+    const problems = problemsOf(Person, {
+      name: 'a\u0000',
+      age: 3,
+      role: 'admin',
+      tags: ['ok', 'b\u0000'],
+      address: { city: '\u0000x' },
+    });
+    expect(problems).toEqual([
+      { field: 'name', message: 'must not contain NUL characters' },
+      { field: 'tags[1]', message: 'must not contain NUL characters' },
+      { field: 'address.city', message: 'must not contain NUL characters' },
+    ]);
+  });
+
   it('reports a non-object body as "(body)"', () => {
     expect(problemsOf(Person, 'nope')).toEqual([{ field: '(body)', message: 'must be object' }]);
   });
