@@ -142,19 +142,24 @@ export function toFieldProblems(errors: ErrorObject[] | null | undefined): Field
   return problems;
 }
 
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
- * PostgreSQL text cannot hold U+0000, so a string carrying one would fail in the database as a 500;
- * it is refused here like any other bad field. Fields are named as ajv names them.
+ * Text PostgreSQL cannot store: U+0000, and lone UTF-16 surrogates (JSON allows the escape, but it
+ * is not Unicode text). Such a string would fail in the database as a 500; it is refused here like
+ * any other bad field. Fields are named as ajv names them.
  */
-function nulCharacterProblems(value: unknown, path: string, problems: FieldProblem[]): FieldProblem[] {
+function unstorableTextProblems(value: unknown, path: string, problems: FieldProblem[]): FieldProblem[] {
   if (typeof value === 'string') {
-    if (value.includes('\u0000'))
-      problems.push({ field: path || '(body)', message: 'must not contain NUL characters' });
+    const field = path || '(body)';
+    if (value.includes('\u0000')) problems.push({ field, message: 'must not contain NUL characters' });
+    else if (LONE_SURROGATE.test(value)) problems.push({ field, message: 'must be valid Unicode text' });
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => nulCharacterProblems(item, `${path}[${i}]`, problems));
+    value.forEach((item, i) => unstorableTextProblems(item, `${path}[${i}]`, problems));
   } else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value))
-      nulCharacterProblems(item, path ? `${path}.${key}` : key, problems);
+      unstorableTextProblems(item, path ? `${path}.${key}` : key, problems);
   }
   return problems;
 }
@@ -169,7 +174,7 @@ export function validate<S extends TSchema>(schema: S, value: unknown): Static<S
     cache.set(schema, fn);
   }
   if (!fn(value)) throw new ValidationError(toFieldProblems(fn.errors));
-  const nulProblems = nulCharacterProblems(value, '', []);
-  if (nulProblems.length > 0) throw new ValidationError(nulProblems);
+  const textProblems = unstorableTextProblems(value, '', []);
+  if (textProblems.length > 0) throw new ValidationError(textProblems);
   return value as Static<S>;
 }

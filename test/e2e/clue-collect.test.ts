@@ -42,6 +42,15 @@ describe('POST /api-scrm/openapi/clue/collect', () => {
     expect(response.headers.get('x-request-id')).toBeTruthy();
   });
 
+  it('stores Chinese text, emoji and quotes exactly as sent', async () => {
+    const chat = '客户：你好😀，请问"报价"多少？\\n销售：您好\\\\稍等👍';
+    const body = clueBody(partner.secretKey, { chat, remark: '需求：🚗 "SUV"', linkManName: '李😀' });
+    const response = await call(sharedApiUrl, 'POST', COLLECT, { body });
+    expect(response.status).toBe(200);
+    const row = await db('clue').where({ partner_id: partner.partnerId, business_id: body['businessId'] }).first();
+    expect(row).toMatchObject({ chat, remark: '需求：🚗 "SUV"', link_man_name: '李😀' });
+  });
+
   const invalid: Array<[string, Record<string, unknown>, string, RegExp]> = [
     ['missing businessId', { businessId: undefined }, 'businessId', /required/],
     ['businessId with spaces', { businessId: 'a b' }, 'businessId', /printable/],
@@ -72,6 +81,7 @@ describe('POST /api-scrm/openapi/clue/collect', () => {
     ['chat too long', { chat: 'c'.repeat(200_001) }, 'chat', /at most 200000/],
     ['NUL character in remark (PostgreSQL text cannot hold it)', { remark: 'a\u0000b' }, 'remark', /NUL/],
     ['NUL character in chat', { chat: '客户：你好\u0000' }, 'chat', /NUL/],
+    ['lone UTF-16 surrogate in linkManName', { linkManName: '王\ud800' }, 'linkManName', /Unicode/],
     ['missing secretKey', { secretKey: undefined }, 'secretKey', /required/],
   ];
 

@@ -130,6 +130,16 @@ describe('validate() with a small TypeBox schema', () => {
     ]);
   });
 
+  it('refuses lone UTF-16 surrogates and accepts proper pairs (emoji)', () => {
+    expect(problemsOf(Person, { name: 'x\ud800', age: 3, role: 'admin' })).toEqual([
+      { field: 'name', message: 'must be valid Unicode text' },
+    ]);
+    expect(problemsOf(Person, { name: '\udc00x', age: 3, role: 'admin' })).toEqual([
+      { field: 'name', message: 'must be valid Unicode text' },
+    ]);
+    expect(validate(Person, { name: '王😀', age: 3, role: 'admin' })).toMatchObject({ name: '王😀' });
+  });
+
   it('reports a non-object body as "(body)"', () => {
     expect(problemsOf(Person, 'nope')).toEqual([{ field: '(body)', message: 'must be object' }]);
   });
