@@ -121,9 +121,13 @@ async function waitForTemporal(bin: string, address: string, server: Child, time
 function spawnTs(name: string, file: string, env: NodeJS.ProcessEnv, logDir: string): Child {
   // BENCH_CPU_PROFILE_DIR: each server writes V8 CPU profiles there when it stops (open them in
   // Chrome DevTools or speedscope) — how to find where a server's CPU per request goes.
+  // BENCH_CPU_PROFILE_SERVERS limits it to some servers (e.g. "worker"): a profiled API runs slower,
+  // and its outbox then paces workflow starts as if it were saturated.
   const profileDir = process.env['BENCH_CPU_PROFILE_DIR'];
+  const profiled = (process.env['BENCH_CPU_PROFILE_SERVERS'] ?? 'api,worker,baseline').split(',');
   // One folder per server: the loader's thread writes a profile of its own beside the main one.
-  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, name)}`] : [];
+  const profiling =
+    profileDir && profiled.includes(name) ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, name)}`] : [];
   return spawnChild(name, process.execPath, [...profiling, '--import', 'tsx', file], {
     cwd: ROOT,
     env,
