@@ -2,6 +2,7 @@
 # Shared setup steps of the start and test scripts. Each step is idempotent and cheap when done.
 
 TEMPORAL_CLI_VERSION="v1.5.1" # newest tag whose go.mod has no replace directive (go install needs that)
+COMPOSE_VERSION="v2.32.4"
 
 repo_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }
 
@@ -27,6 +28,22 @@ ensure_temporal_cli() {
     CGO_ENABLED=0 go install -ldflags "-s -w" "github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}" >&2
   fi
   echo "$gobin/temporal"
+}
+
+# ensure_compose_cli — path of a Docker Compose v2 binary, built with Go when missing. It runs
+# standalone (no Docker engine needed) to check docker-compose.yml as `docker compose config` would.
+ensure_compose_cli() {
+  local bin tmp
+  bin="$(go env GOPATH)/bin/docker-compose-${COMPOSE_VERSION}"
+  if [ ! -x "$bin" ]; then
+    log "building Docker Compose ${COMPOSE_VERSION} with Go, to check docker-compose.yml (first time only)"
+    tmp=$(mktemp -d)
+    # The module's main package is named cmd; go install cannot rename it, so it lands in a scratch GOBIN.
+    CGO_ENABLED=0 GOBIN="$tmp" go install -ldflags "-s -w" "github.com/docker/compose/v2/cmd@${COMPOSE_VERSION}" >&2
+    mv "$tmp/cmd" "$bin"
+    rmdir "$tmp"
+  fi
+  echo "$bin"
 }
 
 ensure_postgres() {

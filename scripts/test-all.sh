@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test against real services: installs dependencies, builds the Temporal
-# CLI when missing, makes sure PostgreSQL runs, recreates the test database, then typecheck, lint
+# CLI when missing, makes sure PostgreSQL runs, recreates the test database, then checks
+# docker-compose.yml with Docker Compose (built with Go when missing), typecheck, lint
 # and Jest (whose global setup starts a Temporal dev server and the API + worker processes).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -12,6 +13,9 @@ export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:543
 log "recreating the test database"
 psql "${TEST_DATABASE_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS ${TEST_DATABASE_URL##*/} WITH (FORCE)"
 
+log "docker-compose.yml"
+# Any 32-character value satisfies the file's required JWT_SECRET; only the file's validity is checked.
+JWT_SECRET=compose-config-check-0123456789abcdef "$(ensure_compose_cli)" -f docker-compose.yml config -q
 log "typecheck"; npx tsc --noEmit -p tsconfig.json
 log "lint"; npx eslint .
 log "format"; npx prettier --check . >/dev/null
