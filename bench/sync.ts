@@ -16,6 +16,7 @@ import { ensureDatabase } from '../src/db/ensure-database';
 import { createDb, migrateToLatest, type Db } from '../src/db/knex';
 import { upsertWecomCorp } from '../src/db/queries/wecom-corps';
 import { WecomSyncClient } from '../src/temporal/wecom-sync-client';
+import type { CorpCredentialsAnswer } from '../src/wecom/simulator/control-client';
 import {
   SYNC_LANES,
   type PhaseProgress,
@@ -483,14 +484,11 @@ async function main(): Promise<number> {
 
   // A fresh corp id per run: the mirror starts empty for it and workflow ids never collide.
   const corpId = `bench-sync-${Date.now().toString(36)}`;
-  const corp = await control<{
-    corpId: string;
-    secret: string;
-    agentId: number;
-    callbackToken: string;
-    encodingAesKey: string;
-    generatedInMs: number;
-  }>(simBase, 'POST', '/corps', { corpId, seed: settings.seed, customers: settings.customers });
+  const corp = await control<CorpCredentialsAnswer>(simBase, 'POST', '/corps', {
+    corpId,
+    seed: settings.seed,
+    customers: settings.customers,
+  });
   const { counts } = await control<{ counts: CorpCounts }>(simBase, 'GET', `/corps/${corpId}`);
   if (settings.wecomLatencyMs > 0) {
     await control(simBase, 'POST', `/corps/${corpId}/faults`, { path: '*', latencyMs: settings.wecomLatencyMs });
