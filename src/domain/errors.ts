@@ -99,9 +99,12 @@ export class UnavailableError extends DomainError {
   override readonly name = 'UnavailableError';
   readonly kind = 'unavailable' as const;
   readonly code: string;
-  constructor(message: string, code = 'DEPENDENCY_UNAVAILABLE') {
+  /** When set, the client is told to retry after this many seconds (Retry-After). */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(message: string, code = 'DEPENDENCY_UNAVAILABLE', retryAfterSeconds?: number) {
     super(message);
     this.code = code;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
-import { DomainError, RateLimitedError, ValidationError } from '../../domain/errors';
+import { DomainError, RateLimitedError, UnavailableError, ValidationError } from '../../domain/errors';
 import { STATUS_BY_KIND, type Envelope } from '../envelope';
 
 interface HttpishError {
@@ -33,6 +33,8 @@ export function errorHandler(logger: Logger): Middleware {
         msg = error.message;
         if (error instanceof ValidationError) data = { errors: error.problems };
         if (error instanceof RateLimitedError) ctx.set('Retry-After', String(error.retryAfterSeconds));
+        if (error instanceof UnavailableError && error.retryAfterSeconds !== undefined)
+          ctx.set('Retry-After', String(error.retryAfterSeconds));
       } else {
         const e = error as HttpishError;
         if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
