@@ -1,15 +1,15 @@
 /**
- * The bare baseline of the intake benchmark: Koa, the same JSON body parser as the API, and one
+ * The bare baseline of the intake benchmark: Koa, the same JSON body reader as the API, and one
  * INSERT through a pg.Pool of the API's pool size — no validation, authentication, rate limiting,
  * phone normalisation, upsert/event bookkeeping or workflow dispatch. What the real endpoint
  * achieves is compared with what this achieves on the same machine in the same run.
  *
  * Run by bench/intake.ts as a child process: DATABASE_URL, PORT, PG_POOL_MAX from the environment.
  */
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import pg from 'pg';
+import { readBody } from '../src/api/middleware/body';
 
 export const BASELINE_TABLE_SQL = `CREATE TABLE IF NOT EXISTS bench_baseline_clue (
   id bigserial PRIMARY KEY,
@@ -30,8 +30,8 @@ function main(): void {
 
   const app = new Koa();
   const router = new Router();
-  router.post('/collect', bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' }), async (ctx) => {
-    const body = (ctx.request as { body?: { businessId?: unknown } }).body ?? {};
+  router.post('/collect', readBody('json', '1mb'), async (ctx) => {
+    const body = (ctx.request.body ?? {}) as { businessId?: unknown };
     const businessId = String(body.businessId ?? '');
     await pool.query('INSERT INTO bench_baseline_clue(business_id, payload) VALUES ($1, $2)', [businessId, body]);
     ctx.body = { code: '200', msg: 'success', data: businessId };

@@ -29,6 +29,16 @@ const ConfigSchema = Type.Object({
   /** Upper bound for a distribution's re-check when nothing else wakes it (policy edits do). */
   DISTRIBUTION_RECHECK_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
   PG_POOL_MAX: Type.Integer({ minimum: 1, default: 10 }),
+  /**
+   * Browser origins allowed to call the API (the admin UI), comma-separated, e.g.
+   * "https://scrm.example.com,http://localhost:5173". Empty: no CORS headers at all.
+   */
+  CORS_ORIGINS: Type.String({
+    default: '',
+    pattern: '^$|^https?://[^\\s,/]+(,\\s*https?://[^\\s,/]+)*$',
+  }),
+  /** Language of error messages when a request's Accept-Language prefers neither Chinese nor English. */
+  API_DEFAULT_LOCALE: Type.Union([Type.Literal('en'), Type.Literal('zh')], { default: 'en' }),
 
   /** WeCom server API root: the real one, or the local simulator's. */
   WECOM_API_BASE_URL: Type.String({ format: 'uri', default: 'https://qyapi.weixin.qq.com/cgi-bin/' }),
@@ -50,6 +60,13 @@ const ConfigSchema = Type.Object({
 });
 
 export type Config = Static<typeof ConfigSchema>;
+
+/** The CORS_ORIGINS setting as a list. */
+export function corsOrigins(config: Pick<Config, 'CORS_ORIGINS'>): string[] {
+  return config.CORS_ORIGINS.split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+}
 
 const WECOM_CORP_KEYS = [
   'WECOM_CORP_ID',

@@ -1,15 +1,73 @@
 import type { TSchema } from '@sinclair/typebox';
 import { OpenApiBuilder, type OperationObject, type ParameterObject, type SchemaObject } from 'openapi3-ts/oas31';
 import type { RouteDefinition } from './route';
+import { STRING_FORMATS } from './schema-formats';
 
-/** Plain JSON copy of a TypeBox schema (drops TypeBox's symbol keys and our x-message hints stay as extensions). */
+/** Plain JSON copy of a TypeBox schema (drops TypeBox's symbol keys). */
 function plain(schema: TSchema): SchemaObject {
   return JSON.parse(JSON.stringify(schema)) as SchemaObject;
 }
 
+const VALIDATOR_KEYWORDS = new Set(['x-message', 'x-utc']);
+
+/**
+ * An input schema as a generic client should read it: a field with a default is not required (the
+ * validator fills it in), and a custom format carries its description and a pattern.
+ */
+function documentedInput(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(documentedInput);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+    if (VALIDATOR_KEYWORDS.has(key)) continue;
+    out[key] =
+      key === 'properties' && typeof value === 'object' && value !== null
+        ? Object.fromEntries(Object.entries(value).map(([name, s]) => [name, documentedInput(s)]))
+        : documentedInput(value);
+  }
+  const properties = out['properties'] as Record<string, { default?: unknown }> | undefined;
+  if (Array.isArray(out['required']) && properties) {
+    const required = (out['required'] as string[]).filter((name) => properties[name]?.default === undefined);
+    if (required.length > 0) out['required'] = required;
+    else delete out['required'];
+  }
+  const format = typeof out['format'] === 'string' ? STRING_FORMATS[out['format']] : undefined;
+  if (format) {
+    out['pattern'] ??= format.pattern;
+    out['description'] = out['description']
+      ? `${String(out['description'])} — ${format.description}`
+      : format.description;
+  }
+  return out;
+}
+
+const inputOf = (schema: TSchema) => documentedInput(plain(schema)) as SchemaObject;
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'invalid input: `data.errors` lists each bad field (unknown fields, ranges, formats, NUL or lone surrogates in text)',
+  401: 'not authenticated (admin: missing, expired or revoked token)',
+  403: 'the admin lacks the permission of this operation',
+  404: 'a referenced record does not exist',
+  409: 'conflicts with existing data or with WeCom’s state',
+  413: 'request body too large',
+  415: 'the body is not JSON (Content-Type application/json), or its charset or compression is not supported',
+  429: 'rate limited; retry after the Retry-After header’s seconds',
+  503: 'a dependency (PostgreSQL, Temporal or WeCom) is unavailable; retry later (Retry-After when known)',
+};
+
+/** The error statuses an operation can answer, from what it takes and who may call it, plus its own. */
+function errorStatuses(route: RouteDefinition): number[] {
+  const statuses = new Set<number>(route.errors ?? []);
+  if (route.body || route.query || route.params || route.textBody) statuses.add(400);
+  if (route.auth === 'admin') [401, 403].forEach((s) => statuses.add(s));
+  if (route.params) statuses.add(404);
+  if (route.method === 'POST') [413, 415].forEach((s) => statuses.add(s));
+  return [...statuses].sort((a, b) => a - b);
+}
+
 function parametersOf(schema: TSchema | undefined, where: 'query' | 'path'): ParameterObject[] {
   if (!schema) return [];
-  const object = plain(schema);
+  const object = inputOf(schema);
   const required = new Set(object.required ?? []);
   return Object.entries(object.properties ?? {}).map(([name, s]) => ({
     name,
@@ -33,6 +91,19 @@ function envelopeOf(data: SchemaObject): SchemaObject {
 
 const ERROR_ENVELOPE: SchemaObject = envelopeOf({ description: 'null, or { errors: [{ field, message }] } for 400' });
 
+const API_DESCRIPTION = [
+  'Admin API (JWT in the `token` header) and the partner clue-collection API. Every response is the envelope ' +
+    '{code, msg, data}; `code` is the HTTP status as a string ("200" on success).',
+  '',
+  'Rules every operation follows:',
+  '- Bodies are JSON (`Content-Type: application/json`, UTF-8); another content type is refused with 415.',
+  '- Admin operations refuse fields they do not declare (400 naming the field); the partner collect API ignores them.',
+  '- Text may not contain NUL characters (U+0000) or lone UTF-16 surrogates (400 naming the field).',
+  '- Date-times must carry an offset (Z or ±hh:mm up to ±15:59), lie between 1900 and 9999, and are handled in UTC.',
+  '- A wrong method on an existing path answers 405 with an `Allow` header.',
+  '- Messages are in Simplified Chinese when `Accept-Language` prefers zh, in English otherwise; field names stay as they are.',
+].join('\n');
+
 /** The OpenAPI 3.1 document generated from the route table: the schemas that validate are the ones documented. */
 export function buildOpenApiDocument(routes: RouteDefinition[]) {
   const builder = OpenApiBuilder.create()
@@ -40,9 +111,9 @@ export function buildOpenApiDocument(routes: RouteDefinition[]) {
     .addInfo({
       title: 'SCRM backend API',
       version: '0.1.0',
-      description:
-        'Admin API (JWT in the `token` header) and the partner clue-collection API. Every response is the envelope {code, msg, data}.',
+      description: API_DESCRIPTION,
     })
+    .addServer({ url: '/', description: 'this API’s own origin (the admin API and the partner API share it)' })
     .addSecurityScheme('token', { type: 'apiKey', in: 'header', name: 'token' });
   const paths: Record<string, Record<string, OperationObject>> = {};
   for (const route of routes) {
@@ -62,18 +133,30 @@ export function buildOpenApiDocument(routes: RouteDefinition[]) {
               description: 'success',
               content: { 'application/json': { schema: envelopeOf(plain(route.response)) } },
             },
-        default: { description: 'error', content: { 'application/json': { schema: ERROR_ENVELOPE } } },
+        ...Object.fromEntries(
+          errorStatuses(route).map((status) => [
+            String(status),
+            {
+              description: ERROR_DESCRIPTIONS[status] ?? 'error',
+              content: { 'application/json': { schema: ERROR_ENVELOPE } },
+            },
+          ]),
+        ),
+        default: {
+          description: 'unexpected error (500), always the envelope without internals',
+          content: { 'application/json': { schema: ERROR_ENVELOPE } },
+        },
       },
     };
     if (route.seedOp) operation['x-seed-op'] = route.seedOp;
-    if (route.auth === 'admin') operation.security = [{ token: [] }];
+    operation.security = route.auth === 'admin' ? [{ token: [] }] : [];
     if (route.body) {
-      operation.requestBody = { required: true, content: { 'application/json': { schema: plain(route.body) } } };
+      operation.requestBody = { required: true, content: { 'application/json': { schema: inputOf(route.body) } } };
     } else if (route.textBody) {
       operation.requestBody = {
         required: true,
         description: route.textBody.description,
-        content: { 'text/xml': { schema: { type: 'string' } } },
+        content: { '*/*': { schema: { type: 'string' } } },
       };
     }
     paths[route.path] ??= {};

@@ -1,9 +1,11 @@
 import { Type, type TSchema, type TProperties } from '@sinclair/typebox';
 
 export const MAX_PAGE_SIZE = 200;
+/** Deeper pages are not browsing any more (use filters or an export); the bound keeps OFFSET small. */
+export const MAX_PAGE_NUM = 100_000;
 
 export const PagingFields = {
-  pageNum: Type.Integer({ minimum: 1, default: 1 }),
+  pageNum: Type.Integer({ minimum: 1, maximum: MAX_PAGE_NUM, default: 1 }),
   pageSize: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 }),
 };
 

@@ -1,6 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Context } from 'koa';
 import type { AuthUser } from '../domain/users/tokens';
+import type { UnknownFields } from './validation';
 
 /** Who may call a route: an admin with a JWT, or anyone (the route authenticates itself, e.g. by partner key). */
 export type RouteAuth = 'admin' | 'public';
@@ -48,6 +49,17 @@ export interface RouteDefinition<
    * from ctx.koa.request.body instead of a validated JSON body.
    */
   textBody?: { limit: string; description: string };
+  /**
+   * What to do with fields the schemas do not declare: refuse them (400, the default) or ignore
+   * them (the partner API). Applies to body, query and path alike.
+   */
+  unknownFields?: UnknownFields;
+  /**
+   * Error statuses this operation answers beyond those its shape implies (400 for input, 401/403
+   * for admin routes, 404 for path ids, 413/415 for bodies), e.g. 404 for an id in the body, 409,
+   * 429 or 503. Documentation only.
+   */
+  errors?: Array<404 | 409 | 429 | 503 | 401>;
   /** JSON body limit for this route (bytes syntax of raw-body, e.g. '1mb'). */
   bodyLimit?: string;
   /**
@@ -65,4 +77,11 @@ export function defineRoute<B extends TSchema, Q extends TSchema, P extends TSch
   route: RouteDefinition<B, Q, P, R>,
 ): RouteDefinition {
   return route as unknown as RouteDefinition;
+}
+
+declare module 'koa' {
+  interface Request {
+    /** Set by the body reader (middleware/body.ts): parsed JSON, or the text of an XML/text route. */
+    body?: unknown;
+  }
 }

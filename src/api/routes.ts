@@ -1,3 +1,4 @@
+import type { TSchema } from '@sinclair/typebox';
 import { authRoutes } from './admin/auth/routes';
 import { chatGroupRoutes } from './admin/chat-groups/routes';
 import { clueRoutes } from './admin/clues/routes';
@@ -13,13 +14,14 @@ import { selfTagRoutes } from './admin/self-tags/routes';
 import { wecomDeptRoutes } from './admin/wecom-depts/routes';
 import type { AppDeps } from './app';
 import { openClueRoutes } from './open/clues/routes';
+import { inputSchema } from './input-schema';
 import type { RouteDefinition } from './route';
 import { systemRoutes } from './system/routes';
 import { wecomRoutes } from './wecom/routes';
 
 /** The route table: every operation the API serves, and the source of the OpenAPI document. */
 export function allRoutes(deps: AppDeps): RouteDefinition[] {
-  return [
+  const routes = [
     ...systemRoutes(deps),
     ...openClueRoutes(deps),
     ...authRoutes(deps),
@@ -37,4 +39,13 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...chatGroupRoutes(deps),
     ...wecomRoutes(deps),
   ];
+  return routes.map(withInputSchemas);
+}
+
+/** The route with the schemas its input is validated and documented with (see input-schema.ts). */
+function withInputSchemas(route: RouteDefinition): RouteDefinition {
+  const unknownFields = route.unknownFields ?? 'refuse';
+  const prepare = <S extends TSchema>(schema: S | undefined) =>
+    schema ? inputSchema(schema, unknownFields) : undefined;
+  return { ...route, body: prepare(route.body), query: prepare(route.query), params: prepare(route.params) };
 }

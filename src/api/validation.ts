@@ -1,63 +1,49 @@
 import { Type, type TSchema, type Static } from '@sinclair/typebox';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import { ValidationError, type FieldProblem } from '../domain/errors';
-import { normalizeChinaPhone } from '../domain/phone';
+import { formatMessage, hasMessage, type MessageKey } from './messages';
+import { parseDateTime, STRING_FORMATS } from './schema-formats';
 
 /**
- * One ajv instance for every request schema. Schemas are TypeBox objects, so the same value is
- * the TypeScript type (Static<>), the runtime validator and the OpenAPI entry.
+ * How a schema treats fields it does not declare: `refuse` answers 400 naming them (admin API:
+ * a typo must not silently widen a filter or drop an edit), `ignore` strips them (the partner
+ * API, whose callers send extras of their own).
  */
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, removeAdditional: true, useDefaults: true });
-addFormats(ajv, ['email', 'date-time', 'date', 'uri']);
+export type UnknownFields = 'refuse' | 'ignore';
 
-ajv.addFormat('cn-phone', { type: 'string', validate: (value: string) => normalizeChinaPhone(value) !== null });
-ajv.addFormat('http-url', {
-  type: 'string',
-  validate: (value: string) => {
-    try {
-      const url = new URL(value);
-      return url.protocol === 'http:' || url.protocol === 'https:';
-    } catch {
-      return false;
-    }
-  },
-});
-ajv.addFormat('hh-mm-range', {
-  type: 'string',
-  validate: (value: string) => /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?-([01]\d|2[0-4]):[0-5]\d(:[0-5]\d)?$/.test(value),
-});
-const BIGINT_MAX = 9223372036854775807n;
-// Ids are PostgreSQL bigints: a longer or larger number would make the query itself fail.
-ajv.addFormat('bigint-id', {
-  type: 'string',
-  validate: (value: string) => /^[0-9]{1,19}$/.test(value) && BigInt(value) <= BIGINT_MAX,
-});
-ajv.addFormat('iana-zone', {
-  type: 'string',
-  validate: (value: string) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: value });
+function createAjv(unknownFields: UnknownFields): Ajv {
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: false,
+    verbose: true,
+    useDefaults: true,
+    removeAdditional: unknownFields === 'ignore' ? 'all' : false,
+  });
+  for (const [name, format] of Object.entries(STRING_FORMATS)) {
+    ajv.addFormat(name, { type: 'string', validate: format.validate });
+  }
+  // Per-property override of the error message (a catalogue key), for rules a keyword alone explains badly.
+  ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' });
+  // Date-times are handed to handlers in UTC, whatever offset the client wrote (see input-schema.ts).
+  ajv.addKeyword({
+    keyword: 'x-utc',
+    modifying: true,
+    errors: false,
+    validate: (
+      _on: unknown,
+      data: unknown,
+      _schema?: unknown,
+      cxt?: { parentData: unknown; parentDataProperty: string | number },
+    ) => {
+      const instant = typeof data === 'string' ? parseDateTime(data) : null;
+      if (instant && cxt?.parentData !== undefined) {
+        (cxt.parentData as Record<string | number, unknown>)[cxt.parentDataProperty] = instant.toISOString();
+      }
       return true;
-    } catch {
-      return false;
-    }
-  },
-});
-
-const FORMAT_MESSAGES: Record<string, string> = {
-  'cn-phone':
-    'must be a phone number used in China: a mobile like 13812345678 (optionally +86) or a landline like 010-12345678',
-  'http-url': 'must be an http(s) URL',
-  'hh-mm-range': 'must be a time range like 09:00-18:00',
-  'iana-zone': 'must be an IANA time zone such as Asia/Shanghai',
-  email: 'must be an email address',
-  'date-time': 'must be an ISO 8601 date-time',
-  date: 'must be a date YYYY-MM-DD',
-};
-
-// Per-property override of the error message, for rules a keyword alone explains badly (patterns).
-ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' });
+    },
+  });
+  return ajv;
+}
 
 /** Required text: at least one non-space character. */
 export function RequiredText(maxLength: number, description?: string) {
@@ -77,8 +63,9 @@ export function StringEnum<T extends string>(values: readonly T[], description?:
 /** Query/path integer ids arrive as strings; this accepts only digits. */
 export const IdString = Type.String({
   pattern: '^[1-9][0-9]{0,18}$',
+  maxLength: 19,
   format: 'bigint-id',
-  'x-message': 'must be a positive integer id',
+  'x-message': 'field.positiveId',
 });
 
 function fieldName(error: ErrorObject): string {
@@ -88,46 +75,62 @@ function fieldName(error: ErrorObject): string {
     .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part.replace(/~1/g, '/').replace(/~0/g, '~')}`))
     .join('')
     .replace(/^\./, '');
-  if (error.keyword === 'required') {
-    const missing = String(error.params['missingProperty']);
-    return base ? `${base}.${missing}` : missing;
-  }
-  return base || '(body)';
+  const child =
+    error.keyword === 'required'
+      ? String(error.params['missingProperty'])
+      : error.keyword === 'additionalProperties'
+        ? String(error.params['additionalProperty'])
+        : undefined;
+  if (child === undefined) return base || '(body)';
+  return base ? `${base}.${child}` : child;
 }
 
-function messageFor(error: ErrorObject): string {
+function problemKey(error: ErrorObject): { key: MessageKey; params?: Record<string, string | number> } {
   const parent = error.parentSchema as Record<string, unknown> | undefined;
-  if (error.keyword !== 'required' && typeof parent?.['x-message'] === 'string') return parent['x-message'];
+  const override = parent?.['x-message'];
+  if (error.keyword !== 'required' && error.keyword !== 'additionalProperties' && typeof override === 'string') {
+    if (hasMessage(override)) return { key: override };
+  }
   const p = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required':
-      return 'is required';
+      return { key: 'field.required' };
+    case 'additionalProperties':
+      return { key: 'field.unknown' };
     case 'type':
-      return `must be ${String(p['type'])}`;
+      return { key: 'field.type', params: { type: String(p['type']) } };
     case 'minLength':
-      return p['limit'] === 1 ? 'must not be empty' : `must be at least ${String(p['limit'])} characters`;
+      return p['limit'] === 1
+        ? { key: 'field.notEmpty' }
+        : { key: 'field.minLength', params: { limit: Number(p['limit']) } };
     case 'maxLength':
-      return `must be at most ${String(p['limit'])} characters`;
+      return { key: 'field.maxLength', params: { limit: Number(p['limit']) } };
     case 'pattern':
-      return parent?.['pattern'] === '\\S' ? 'must not be blank' : 'has an invalid format';
-    case 'format':
-      return FORMAT_MESSAGES[String(p['format'])] ?? `must be a valid ${String(p['format'])}`;
+      return { key: parent?.['pattern'] === '\\S' ? 'field.notBlank' : 'field.pattern' };
+    case 'format': {
+      const key = `format.${String(p['format'])}`;
+      return hasMessage(key) ? { key } : { key: 'format.other', params: { format: String(p['format']) } };
+    }
     case 'enum':
-      return `must be one of: ${(p['allowedValues'] as unknown[]).map(String).join(', ')}`;
+      return { key: 'field.enum', params: { values: (p['allowedValues'] as unknown[]).map(String).join(', ') } };
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return `must be ${String(p['comparison'])} ${String(p['limit'])}`;
+      return { key: 'field.compare', params: { comparison: String(p['comparison']), limit: Number(p['limit']) } };
     case 'minItems':
-      return `must have at least ${String(p['limit'])} item(s)`;
+      return { key: 'field.minItems', params: { limit: Number(p['limit']) } };
     case 'maxItems':
-      return `must have at most ${String(p['limit'])} item(s)`;
+      return { key: 'field.maxItems', params: { limit: Number(p['limit']) } };
     case 'uniqueItems':
-      return 'must not contain duplicates';
+      return { key: 'field.uniqueItems' };
     default:
-      return error.message ?? 'is invalid';
+      return { key: 'field.invalid' };
   }
+}
+
+function problem(field: string, key: MessageKey, params?: Record<string, string | number>): FieldProblem {
+  return { field, message: formatMessage(key, params), messageKey: key, ...(params ? { params } : {}) };
 }
 
 export function toFieldProblems(errors: ErrorObject[] | null | undefined): FieldProblem[] {
@@ -137,7 +140,8 @@ export function toFieldProblems(errors: ErrorObject[] | null | undefined): Field
     const field = fieldName(error);
     if (seen.has(field)) continue;
     seen.add(field);
-    problems.push({ field, message: messageFor(error) });
+    const { key, params } = problemKey(error);
+    problems.push(problem(field, key, params));
   }
   return problems;
 }
@@ -153,8 +157,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 function unstorableTextProblems(value: unknown, path: string, problems: FieldProblem[]): FieldProblem[] {
   if (typeof value === 'string') {
     const field = path || '(body)';
-    if (value.includes('\u0000')) problems.push({ field, message: 'must not contain NUL characters' });
-    else if (LONE_SURROGATE.test(value)) problems.push({ field, message: 'must be valid Unicode text' });
+    if (value.includes('\u0000')) problems.push(problem(field, 'field.nul'));
+    else if (LONE_SURROGATE.test(value)) problems.push(problem(field, 'field.unicode'));
   } else if (Array.isArray(value)) {
     value.forEach((item, i) => unstorableTextProblems(item, `${path}[${i}]`, problems));
   } else if (value !== null && typeof value === 'object') {
@@ -164,10 +168,21 @@ function unstorableTextProblems(value: unknown, path: string, problems: FieldPro
   return problems;
 }
 
-const cache = new WeakMap<TSchema, ValidateFunction>();
+const validators: Record<UnknownFields, { ajv: Ajv; cache: WeakMap<TSchema, ValidateFunction> }> = {
+  refuse: { ajv: createAjv('refuse'), cache: new WeakMap() },
+  ignore: { ajv: createAjv('ignore'), cache: new WeakMap() },
+};
 
-/** Validates (and strips unknown properties from) `value`; throws ValidationError naming each bad field. */
-export function validate<S extends TSchema>(schema: S, value: unknown): Static<S> {
+/**
+ * Validates `value` (defaults filled in, date-times turned to UTC, undeclared fields refused or
+ * stripped); throws ValidationError naming each bad field.
+ */
+export function validate<S extends TSchema>(
+  schema: S,
+  value: unknown,
+  unknownFields: UnknownFields = 'refuse',
+): Static<S> {
+  const { ajv, cache } = validators[unknownFields];
   let fn = cache.get(schema);
   if (!fn) {
     fn = ajv.compile(schema);

@@ -29,7 +29,10 @@ export abstract class DomainError extends Error {
 
 export interface FieldProblem {
   field: string;
+  /** English text; the API translates it when `messageKey` names an entry of its catalogue. */
   message: string;
+  messageKey?: string;
+  params?: Record<string, string | number>;
 }
 
 export class ValidationError extends DomainError {

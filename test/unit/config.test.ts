@@ -36,6 +36,8 @@ describe('loadConfig', () => {
       PARTNER_RATE_LIMIT_PER_MINUTE: 6000,
       DISTRIBUTION_RECHECK_SECONDS: 300,
       PG_POOL_MAX: 10,
+      CORS_ORIGINS: '',
+      API_DEFAULT_LOCALE: 'en',
       WECOM_API_BASE_URL: 'https://qyapi.weixin.qq.com/cgi-bin/',
       WECOM_CALLBACK_MAX_AGE_SECONDS: 300,
       WECOM_SYNC_CRON: '30 2 * * *',

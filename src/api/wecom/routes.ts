@@ -17,8 +17,8 @@ const CALLBACK_BODY_LIMIT = '64kb';
 
 const CorpParams = Type.Object({ corpId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) });
 const SignedQuery = {
-  msg_signature: Type.String({ pattern: '^[0-9a-f]{40}$', 'x-message': 'must be a 40-character hex SHA-1' }),
-  timestamp: Type.String({ pattern: '^[0-9]{1,12}$' }),
+  msg_signature: Type.String({ pattern: '^[0-9a-f]{40}$', maxLength: 40, 'x-message': 'field.sha1Hex' }),
+  timestamp: Type.String({ pattern: '^[0-9]{1,12}$', maxLength: 12 }),
   nonce: Type.String({ minLength: 1, maxLength: 64 }),
 };
 
@@ -42,9 +42,12 @@ export function wecomRoutes(deps: AppDeps): RouteDefinition[] {
       path: '/api-scrm/wecom/callback/{corpId}',
       seedOp: 'wecom.callbackVerify',
       operationId: 'verifyWecomCallbackUrl',
+      errors: [401, 404],
       summary: "WeCom's callback URL check: verify msg_signature, decrypt echostr and answer its plaintext as the body",
       tag: 'wecom',
       auth: 'public',
+      // WeCom's own requests: a query parameter WeCom adds one day must not make callbacks fail.
+      unknownFields: 'ignore',
       params: CorpParams,
       query: Type.Object({ ...SignedQuery, echostr: Type.String({ minLength: 1, maxLength: 4096 }) }),
       response: Type.Null(),
@@ -66,10 +69,13 @@ export function wecomRoutes(deps: AppDeps): RouteDefinition[] {
       path: '/api-scrm/wecom/callback/{corpId}',
       seedOp: 'wecom.callbackEvent',
       operationId: 'receiveWecomCallback',
+      errors: [401, 404],
       summary:
         'WeCom event receiver: verify the signature and timestamp, decrypt, store the event durably (a redelivery is stored once), answer 200 with an empty body, and process it in a Temporal workflow',
       tag: 'wecom',
       auth: 'public',
+      // WeCom's own requests: a query parameter WeCom adds one day must not make callbacks fail.
+      unknownFields: 'ignore',
       params: CorpParams,
       query: Type.Object(SignedQuery),
       textBody: { limit: CALLBACK_BODY_LIMIT, description: 'the encrypted XML envelope WeCom sends' },
@@ -100,6 +106,7 @@ export function wecomRoutes(deps: AppDeps): RouteDefinition[] {
       path: '/admin/wecom/callback/test',
       seedOp: 'wecom.callbackTest',
       operationId: 'testWecomCallback',
+      errors: [401, 404],
       summary:
         "Operators' self-test: feed a sample event through the same receiver — plain event XML, or an encrypted envelope with its signature — and get the stored event id",
       tag: 'wecom',
@@ -135,6 +142,7 @@ export function wecomRoutes(deps: AppDeps): RouteDefinition[] {
       path: '/admin/wecom/jsConfig',
       seedOp: 'wecom.jsConfig',
       operationId: 'getWecomJsConfig',
+      errors: [409, 503],
       summary:
         'JS-SDK signatures for a page URL: wx.config (corp jsapi_ticket) and wx.agentConfig (app ticket); tickets are cached server side',
       tag: 'wecom',

@@ -23,6 +23,7 @@ export function authRoutes(deps: AppDeps): RouteDefinition[] {
       method: 'POST',
       path: '/admin/auth/login',
       operationId: 'login',
+      errors: [401],
       seedOp: 'auth.login',
       summary: 'Log in with username and password; the token comes back in the `token` header and in data',
       tag: 'auth',

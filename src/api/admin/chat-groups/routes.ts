@@ -49,6 +49,7 @@ export function chatGroupRoutes(deps: AppDeps): RouteDefinition[] {
       path: '/admin/chatGroup/save',
       seedOp: 'chatGroup.save',
       operationId: 'saveChatGroup',
+      errors: [404, 409],
       summary: 'Add or modify the record of a customer group: remark, category, channel',
       description:
         'chatId must be a live group of the mirror (404 otherwise). Without id the group’s record is created, ' +
@@ -75,6 +76,7 @@ export function chatGroupRoutes(deps: AppDeps): RouteDefinition[] {
       path: '/admin/chatGroup/{id}',
       seedOp: 'chatGroup.get',
       operationId: 'getChatGroup',
+      errors: [404],
       summary: 'One customer group record by id, with the mirrored group',
       tag: TAG,
       auth: 'admin',

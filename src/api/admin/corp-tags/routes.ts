@@ -75,6 +75,7 @@ export function corpTagRoutes(deps: AppDeps): RouteDefinition[] {
       path: '/admin/corpTag/byGroup',
       seedOp: 'corpTag.byGroup',
       operationId: 'listCorpTagsOfGroup',
+      errors: [404],
       summary: 'The tags of one corp tag group (404 for an unknown group)',
       tag: TAG,
       auth: 'admin',
@@ -89,6 +90,7 @@ export function corpTagRoutes(deps: AppDeps): RouteDefinition[] {
       path: '/admin/corpTag/updateTag',
       seedOp: 'corpTag.updateTag',
       operationId: 'updateCorpTag',
+      errors: [404, 409, 429, 503],
       summary: 'Rename or reorder a corp tag in WeCom (edit_corp_tag), then in the mirror',
       tag: TAG,
       auth: 'admin',
@@ -106,6 +108,7 @@ export function corpTagRoutes(deps: AppDeps): RouteDefinition[] {
       path: '/admin/corpTag/deleteTag',
       seedOp: 'corpTag.deleteTag',
       operationId: 'deleteCorpTags',
+      errors: [404, 409, 429, 503],
       summary: 'Delete corp tags in WeCom (del_corp_tag), then in the mirror',
       description:
         'Customers lose the deleted tags; a group left without tags is deleted too, as WeCom does. ' +
@@ -122,6 +125,7 @@ export function corpTagRoutes(deps: AppDeps): RouteDefinition[] {
       path: '/admin/corpTag/saveGroup',
       seedOp: 'corpTag.saveGroup',
       operationId: 'saveCorpTagGroup',
+      errors: [404, 409, 429, 503],
       summary: 'Add a corp tag group with its tags, or rename/reorder a group and add tags to it (pushed to WeCom)',
       description:
         'Without groupId a new group is created with add_corp_tag; it needs groupName and at least one tag ' +
@@ -148,6 +152,7 @@ export function corpTagRoutes(deps: AppDeps): RouteDefinition[] {
       path: '/admin/corpTag/updateGroup',
       seedOp: 'corpTag.updateGroup',
       operationId: 'updateCorpTagGroup',
+      errors: [404, 409, 429, 503],
       summary: 'Rename or reorder a corp tag group in WeCom (edit_corp_tag), then in the mirror',
       tag: TAG,
       auth: 'admin',
@@ -165,6 +170,7 @@ export function corpTagRoutes(deps: AppDeps): RouteDefinition[] {
       path: '/admin/corpTag/deleteGroup',
       seedOp: 'corpTag.deleteGroup',
       operationId: 'deleteCorpTagGroups',
+      errors: [404, 409, 429, 503],
       summary: 'Delete corp tag groups with all their tags in WeCom (del_corp_tag), then in the mirror',
       tag: TAG,
       auth: 'admin',
@@ -178,6 +184,7 @@ export function corpTagRoutes(deps: AppDeps): RouteDefinition[] {
       path: '/admin/corpTag/sync',
       seedOp: 'corpTag.sync',
       operationId: 'syncCorpTags',
+      errors: [409, 503],
       summary: 'Start a full sync of the corp tags from WeCom (a workflow); answers its workflow id',
       description: 'A second request while a sync runs joins the running one.',
       tag: TAG,

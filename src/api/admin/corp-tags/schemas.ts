@@ -10,7 +10,7 @@ export const WecomId = Type.String({
   minLength: 1,
   maxLength: 64,
   pattern: '^\\S+$',
-  'x-message': 'must be a WeCom id (no spaces, at most 64 characters)',
+  'x-message': 'field.wecomId',
 });
 
 /** WeCom's `order`: an unsigned 32-bit integer, larger sorts first. */

@@ -22,7 +22,7 @@ const UseridField = Type.Optional(
     minLength: 1,
     maxLength: 64,
     pattern: '^\\S+$',
-    'x-message': 'must be a WeCom userid',
+    'x-message': 'field.wecomUserid',
     description: 'employee of the relation; required for corp tags, ignored for self-built tags',
   }),
 );
@@ -72,6 +72,7 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
       path: '/admin/customerTagging/save',
       seedOp: 'customerTagging.save',
       operationId: 'saveCustomerTagging',
+      errors: [404, 409, 429, 503],
       summary: 'Tagging operation: add and remove tags on one customer, corp tags (pushed to WeCom) or self-built',
       description:
         'Corp tags sit on one follow-user relation: userid is required, the relation must be active, and the ' +
@@ -118,6 +119,7 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
       path: '/admin/customerTagging/{id}',
       seedOp: 'customerTagging.get',
       operationId: 'getCustomerTagging',
+      errors: [404],
       summary: 'Tagging view: one tag assignment by id',
       tag: 'customer tagging',
       auth: 'admin',
@@ -155,6 +157,7 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
       path: '/admin/customerTag/save',
       seedOp: 'customerTag.save',
       operationId: 'saveCustomerTag',
+      errors: [404, 409, 429, 503],
       summary: 'Record view: add one customer tag record, or point an existing record (id) at another tag',
       description:
         'A self-built tag goes on the customer; a corp tag goes on the relation named by userid and is marked in ' +
@@ -182,6 +185,7 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
       path: '/admin/customerTag/{id}',
       seedOp: 'customerTag.get',
       operationId: 'getCustomerTag',
+      errors: [404],
       summary: 'Record view: one customer tag record by id, with its names',
       tag: 'customer tags',
       auth: 'admin',

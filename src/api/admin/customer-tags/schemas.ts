@@ -12,7 +12,7 @@ export const OpaqueId = Type.String({
   minLength: 1,
   maxLength: 64,
   pattern: '^\\S+$',
-  'x-message': 'must be an id without spaces (at most 64 characters)',
+  'x-message': 'field.plainId',
 });
 
 export const TagIdList = Type.Array(OpaqueId, { maxItems: 100, uniqueItems: true });

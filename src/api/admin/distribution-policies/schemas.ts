@@ -2,26 +2,29 @@ import { Type } from '@sinclair/typebox';
 import type { PolicyWithMembers } from '../../../domain/distribution/policies';
 import { IdString, StringEnum } from '../../validation';
 
+/** Clues a member may take per day or per round: far above any real team, and within PostgreSQL's integer. */
+const MAX_LIMIT = 1_000_000;
+
 const Member = Type.Object(
   {
     employeeUserid: Type.String({
       minLength: 1,
       maxLength: 64,
       pattern: '^[A-Za-z0-9_.@-]+$',
-      'x-message': 'must be a WeCom userid',
+      'x-message': 'field.wecomUserid',
     }),
     employeeName: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
     weight: Type.Integer({ minimum: 0, maximum: 10_000, description: 'relative share; 0 pauses the member' }),
     dailyLimit: Type.Optional(
-      Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'null: no limit' }),
+      Type.Union([Type.Integer({ minimum: 0, maximum: MAX_LIMIT }), Type.Null()], { description: 'null: no limit' }),
     ),
     roundLimit: Type.Optional(
-      Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'null: no limit' }),
+      Type.Union([Type.Integer({ minimum: 1, maximum: MAX_LIMIT }), Type.Null()], { description: 'null: no limit' }),
     ),
     workingHours: Type.Optional(
-      Type.Union([Type.String({ maxLength: 0 }), Type.String({ format: 'hh-mm-range' }), Type.Null()], {
+      Type.Union([Type.String({ maxLength: 0 }), Type.String({ format: 'hh-mm-range', maxLength: 17 }), Type.Null()], {
         description: '09:00-18:00 in the policy time zone; empty: always',
-        'x-message': 'must be a time range like 09:00-18:00',
+        'x-message': 'format.hh-mm-range',
       }),
     ),
     active: Type.Optional(Type.Boolean()),
@@ -35,7 +38,9 @@ export const SavePolicyBody = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 128, pattern: '\\S' }),
     priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'lower is tried first' })),
     enabled: Type.Optional(Type.Boolean()),
-    matchSources: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 100, uniqueItems: true })),
+    matchSources: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 1, maximum: 2147483647 }), { maxItems: 100, uniqueItems: true }),
+    ),
     matchTags: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100, uniqueItems: true }),
     ),

@@ -12,12 +12,13 @@ export const WecomUserid = Type.String({
   minLength: 1,
   maxLength: 64,
   pattern: '^[A-Za-z0-9_.@-]+$',
-  'x-message': 'must be a WeCom userid',
+  'x-message': 'field.wecomUserid',
 });
 
 const DeptIdDigits = Type.String({
   pattern: '^[1-9][0-9]{0,17}$',
-  'x-message': 'must be a WeCom department id (a positive integer as a string)',
+  maxLength: 18,
+  'x-message': 'field.wecomDeptId',
 });
 
 /** WeCom member status: 1 activated, 2 disabled, 4 not activated, 5 left the corp. */
@@ -62,7 +63,7 @@ export const SaveEmployeeBody = Type.Object(
     mobile: OptionalNullableText(32),
     email: Type.Optional(
       Type.Union([Type.String({ maxLength: 0 }), Type.String({ format: 'email', maxLength: 254 }), Type.Null()], {
-        'x-message': 'must be an email address',
+        'x-message': 'format.email',
       }),
     ),
     gender: Type.Optional(Gender),

@@ -11,7 +11,7 @@ export const WecomId = Type.String({
   minLength: 1,
   maxLength: 64,
   pattern: '^\\S+$',
-  'x-message': 'must be a WeCom id (no spaces, at most 64 characters)',
+  'x-message': 'field.wecomId',
 });
 
 export const GroupView = Type.Object({

@@ -38,6 +38,7 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
       method: 'GET',
       path: '/admin/relation/validByEmployee',
       operationId: 'listValidRelationsOfEmployee',
+      errors: [404],
       seedOp: 'relation.validByEmployee',
       summary: 'All customers an employee follows now (valid relations), most recently added first',
       tag: 'relations',
@@ -135,6 +136,7 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
       method: 'POST',
       path: '/admin/relation/save',
       operationId: 'saveRelation',
+      errors: [404, 409],
       seedOp: 'relation.save',
       summary: 'Edit the remark and/or description of a relation; pushed to WeCom (externalcontact/remark) first',
       description:
@@ -173,6 +175,7 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
       method: 'GET',
       path: '/admin/relation/{id}',
       operationId: 'getRelation',
+      errors: [404],
       seedOp: 'relation.get',
       summary: 'Get a customer–employee relation by id',
       tag: 'relations',

@@ -18,7 +18,7 @@ export const ExternalUserid = Type.String({
   minLength: 1,
   maxLength: 64,
   pattern: '^[\\x21-\\x7e]+$',
-  'x-message': 'must be a WeCom external userid',
+  'x-message': 'field.externalUserid',
 });
 
 const RELATION_STATUS_DESCRIPTION =

@@ -33,6 +33,7 @@ export function wecomDeptRoutes(deps: AppDeps): RouteDefinition[] {
       method: 'POST',
       path: '/admin/wecom/dept/save',
       operationId: 'saveWecomDept',
+      errors: [404, 409, 429, 503],
       seedOp: 'wecomDept.save',
       summary: 'Edit the local record of a WeCom department (by id), or add one (with its WeCom deptId)',
       description:
@@ -49,6 +50,7 @@ export function wecomDeptRoutes(deps: AppDeps): RouteDefinition[] {
       method: 'POST',
       path: '/admin/wecom/dept/sync',
       operationId: 'syncWecomDepts',
+      errors: [409, 503],
       seedOp: 'wecomDept.sync',
       summary: 'Start a full department sync from WeCom (a Temporal workflow; a running one is joined)',
       tag: 'wecom-org',
@@ -61,6 +63,7 @@ export function wecomDeptRoutes(deps: AppDeps): RouteDefinition[] {
       method: 'GET',
       path: '/admin/wecom/dept/{id}',
       operationId: 'getWecomDept',
+      errors: [404],
       seedOp: 'wecomDept.get',
       summary: 'Get a mirrored WeCom department by id',
       tag: 'wecom-org',

@@ -10,11 +10,13 @@ const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 /** A WeCom department id (digits); 0 only where a parent is meant (WeCom gives the root parent 0). */
 export const WecomDeptId = Type.String({
   pattern: '^[1-9][0-9]{0,17}$',
-  'x-message': 'must be a WeCom department id (a positive integer as a string)',
+  maxLength: 18,
+  'x-message': 'field.wecomDeptId',
 });
 export const WecomParentDeptId = Type.String({
   pattern: '^(0|[1-9][0-9]{0,17})$',
-  'x-message': 'must be a WeCom department id, or 0 for a root department',
+  maxLength: 18,
+  'x-message': 'field.wecomParentDeptId',
 });
 
 export const PageDeptsBody = PageRequest(

@@ -11,7 +11,7 @@ export const CollectClueBody = Type.Object(
       minLength: 1,
       maxLength: 64,
       pattern: '^[\\x21-\\x7E]+$',
-      'x-message': 'must be 1-64 printable ASCII characters without spaces',
+      'x-message': 'field.businessId',
       description: '线索唯一索引 — the partner’s unique clue id; sending it again updates the clue',
     }),
     linkManName: RequiredText(64, '联系人名称 — contact name'),
@@ -25,7 +25,7 @@ export const CollectClueBody = Type.Object(
       Type.String({
         maxLength: 254,
         pattern: '^$|^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$',
-        'x-message': 'must be an email address',
+        'x-message': 'format.email',
         description: '联系人邮箱 — contact email',
       }),
     ),
@@ -41,7 +41,13 @@ export const CollectClueBody = Type.Object(
     se: OptionalText(64, '搜索引擎 — search engine'),
     chat: Type.String({ minLength: 1, maxLength: 200_000, pattern: '\\S', description: '聊天内容 — chat transcript' }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: true,
+    description:
+      'Fields not listed here are accepted and ignored (partners’ systems send extras of their own); nothing but ' +
+      'these fields is stored. The body is JSON in UTF-8; GBK and GB18030 are read when the Content-Type says ' +
+      'charset=gbk or charset=gb18030, and bytes that are not valid in the declared charset are refused (400).',
+  },
 );
 
 export type CollectClueInput = Static<typeof CollectClueBody>;

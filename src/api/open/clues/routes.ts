@@ -10,12 +10,15 @@ export function openClueRoutes(deps: AppDeps): RouteDefinition[] {
       method: 'POST',
       path: '/api-scrm/openapi/clue/collect',
       operationId: 'collectClue',
+      errors: [401, 429, 503],
       seedOp: 'openapi.clueCollect',
       summary: 'Collect a clue from a partner (seed 000)',
       description:
         'Stores the clue before answering and starts its distribution. The same businessId sent again updates the one clue and never starts a second distribution. `data` is the businessId.',
       tag: 'open-api',
       auth: 'public',
+      // Partners' systems send fields of their own; they are ignored, never stored (see the schema).
+      unknownFields: 'ignore',
       body: CollectClueBody,
       response: Type.String({ description: 'businessId' }),
       bodyLimit: '1mb',

@@ -1,0 +1,135 @@
+/**
+ * Every message the API writes for a person to read, in English and Simplified Chinese. Handlers
+ * and the validator name a key and its parameters; the error middleware picks the language.
+ * Field names and ids stay as they are in both languages.
+ */
+export type Locale = 'en' | 'zh';
+
+type Params = Record<string, string | number>;
+
+const MESSAGES = {
+  // Field problems found by the validator (the field name is printed before them).
+  'field.required': { en: 'is required', zh: '为必填项' },
+  'field.type': { en: 'must be {type}', zh: '类型必须为 {type}' },
+  'field.notEmpty': { en: 'must not be empty', zh: '不能为空' },
+  'field.minLength': { en: 'must be at least {limit} characters', zh: '至少 {limit} 个字符' },
+  'field.maxLength': { en: 'must be at most {limit} characters', zh: '最多 {limit} 个字符' },
+  'field.notBlank': { en: 'must not be blank', zh: '不能全为空白' },
+  'field.pattern': { en: 'has an invalid format', zh: '格式不正确' },
+  'field.enum': { en: 'must be one of: {values}', zh: '必须是以下值之一：{values}' },
+  'field.compare': { en: 'must be {comparison} {limit}', zh: '必须 {comparison} {limit}' },
+  'field.minItems': { en: 'must have at least {limit} item(s)', zh: '至少 {limit} 项' },
+  'field.maxItems': { en: 'must have at most {limit} item(s)', zh: '最多 {limit} 项' },
+  'field.uniqueItems': { en: 'must not contain duplicates', zh: '不能有重复项' },
+  'field.unknown': { en: 'is not a known field', zh: '不是可识别的字段' },
+  'field.invalid': { en: 'is invalid', zh: '不合法' },
+  'field.nul': { en: 'must not contain NUL characters', zh: '不能包含 NUL 字符' },
+  'field.unicode': { en: 'must be valid Unicode text', zh: '必须是合法的 Unicode 文本' },
+  'field.positiveId': { en: 'must be a positive integer id', zh: '必须是正整数 id' },
+  'field.wecomUserid': { en: 'must be a WeCom userid', zh: '必须是企业微信成员 userid' },
+  'field.wecomId': {
+    en: 'must be a WeCom id (no spaces, at most 64 characters)',
+    zh: '必须是企业微信 id（无空格，最多 64 个字符）',
+  },
+  'field.wecomDeptId': {
+    en: 'must be a WeCom department id (a positive integer as a string)',
+    zh: '必须是企业微信部门 id（字符串形式的正整数）',
+  },
+  'field.wecomParentDeptId': {
+    en: 'must be a WeCom department id, or 0 for a root department',
+    zh: '必须是企业微信部门 id，根部门填 0',
+  },
+  'field.plainId': {
+    en: 'must be an id without spaces (at most 64 characters)',
+    zh: '必须是不含空格的 id（最多 64 个字符）',
+  },
+  'field.externalUserid': { en: 'must be a WeCom external userid', zh: '必须是企业微信客户 external_userid' },
+  'field.sha1Hex': { en: 'must be a 40-character hex SHA-1', zh: '必须是 40 位十六进制 SHA-1' },
+  'field.businessId': {
+    en: 'must be 1-64 printable ASCII characters without spaces',
+    zh: '必须是 1-64 个不含空格的可打印 ASCII 字符',
+  },
+  'format.date-time': {
+    en: 'must be an ISO 8601 date-time with an offset such as 2026-01-01T08:00:00+08:00, from 1900 to 9999',
+    zh: '必须是带时区偏移的 ISO 8601 时间，如 2026-01-01T08:00:00+08:00，年份 1900 至 9999',
+  },
+  'format.date': {
+    en: 'must be a date YYYY-MM-DD from 1900 to 9999',
+    zh: '必须是 YYYY-MM-DD 格式的日期，年份 1900 至 9999',
+  },
+  'format.cn-phone': {
+    en: 'must be a phone number used in China: a mobile like 13812345678 (optionally +86) or a landline like 010-12345678',
+    zh: '必须是中国大陆电话号码：手机号如 13812345678（可带 +86），或座机如 010-12345678',
+  },
+  'format.http-url': { en: 'must be an http(s) URL', zh: '必须是 http(s) 网址' },
+  'format.hh-mm-range': { en: 'must be a time range like 09:00-18:00', zh: '必须是时间段，如 09:00-18:00' },
+  'format.iana-zone': {
+    en: 'must be an IANA time zone such as Asia/Shanghai',
+    zh: '必须是 IANA 时区，如 Asia/Shanghai',
+  },
+  'format.bigint-id': { en: 'must be a positive integer id', zh: '必须是正整数 id' },
+  'format.email': { en: 'must be an email address', zh: '必须是电子邮箱地址' },
+  'format.uri': { en: 'must be a URI', zh: '必须是 URI' },
+  'format.other': { en: 'must be a valid {format}', zh: '必须是合法的 {format}' },
+
+  // Answers of the HTTP layer itself.
+  'request.invalid': { en: 'request is invalid: {problems}', zh: '请求不合法：{problems}' },
+  'request.notJson': { en: 'request body is not valid JSON', zh: '请求体不是合法的 JSON' },
+  'request.tooLarge': { en: 'request body too large (at most {limit})', zh: '请求体过大（最多 {limit}）' },
+  'request.badEncoding': {
+    en: 'request body is not valid {charset} text',
+    zh: '请求体不是合法的 {charset} 文本',
+  },
+  'request.unsupportedCharset': {
+    en: 'charset {charset} is not supported; send UTF-8 (GBK and GB18030 are also read)',
+    zh: '不支持字符集 {charset}；请使用 UTF-8（也支持 GBK、GB18030）',
+  },
+  'request.unsupportedContentEncoding': {
+    en: 'content encoding {encoding} is not supported; send the body uncompressed',
+    zh: '不支持内容编码 {encoding}；请发送未压缩的请求体',
+  },
+  'request.unsupportedMediaType': {
+    en: 'content type {type} is not accepted here; send {expected}',
+    zh: '此接口不接受内容类型 {type}；请使用 {expected}',
+  },
+  'request.aborted': { en: 'request body was not received completely', zh: '请求体未完整接收' },
+  'request.bad': { en: 'bad request', zh: '请求错误' },
+  'route.notFound': { en: 'no route for {method} {path}', zh: '没有 {method} {path} 这个接口' },
+  'route.methodNotAllowed': {
+    en: '{method} is not allowed on {path}; allowed: {allowed}',
+    zh: '{path} 不支持 {method} 方法；支持：{allowed}',
+  },
+  'server.internal': { en: 'internal error (request id {requestId})', zh: '服务器内部错误（请求 id {requestId}）' },
+} as const satisfies Record<string, Record<Locale, string>>;
+
+export type MessageKey = keyof typeof MESSAGES;
+
+export function hasMessage(key: string): key is MessageKey {
+  return Object.prototype.hasOwnProperty.call(MESSAGES, key);
+}
+
+/** The message of `key` in `locale`, with `{name}` placeholders filled from `params`. */
+export function formatMessage(key: MessageKey, params: Params = {}, locale: Locale = 'en'): string {
+  return MESSAGES[key][locale].replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in params ? String(params[name]) : whole,
+  );
+}
+
+/**
+ * The language of an Accept-Language header: zh when Chinese is preferred over English, en when
+ * English is, the fallback otherwise (no header, or neither language named).
+ */
+export function localeOf(acceptLanguage: string | undefined, fallback: Locale): Locale {
+  if (!acceptLanguage) return fallback;
+  let best: { locale: Locale; q: number } | undefined;
+  for (const part of acceptLanguage.split(',')) {
+    const [tag = '', ...attrs] = part.trim().toLowerCase().split(';');
+    const qAttr = attrs.map((a) => a.trim()).find((a) => a.startsWith('q='));
+    const q = qAttr ? Number(qAttr.slice(2)) : 1;
+    if (!Number.isFinite(q) || q <= 0) continue;
+    const locale: Locale | undefined =
+      tag === 'zh' || tag.startsWith('zh-') ? 'zh' : tag === 'en' || tag.startsWith('en-') ? 'en' : undefined;
+    if (locale && (!best || q > best.q)) best = { locale, q };
+  }
+  return best?.locale ?? fallback;
+}
