@@ -14,6 +14,8 @@ export const SHARED_SIMULATOR_PORT = 18490 + PORT_OFFSET;
 export const RESILIENCE_TEMPORAL_PORT = 7733 + PORT_OFFSET;
 export const RESILIENCE_API_PORT = 18472 + PORT_OFFSET;
 export const SHARED_TASK_QUEUE = 'test-main';
+/** The browser origin the shared API lets through CORS (its CORS_ORIGINS). */
+export const ADMIN_UI_ORIGIN = 'http://admin-ui.example.test:5173';
 export const LOG_DIR = path.join(REPO_ROOT, '.data', PORT_OFFSET ? `test-logs-${PORT_OFFSET}` : 'test-logs');
 
 export function temporalBinary(): string {

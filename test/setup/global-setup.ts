@@ -1,6 +1,7 @@
 import { createDb, migrateToLatest } from '../../src/db/knex';
 import { ensureDatabase } from '../../src/db/ensure-database';
 import {
+  ADMIN_UI_ORIGIN,
   SHARED_API_PORT,
   SHARED_SIMULATOR_PORT,
   SHARED_TASK_QUEUE,
@@ -36,6 +37,7 @@ export default async function globalSetup(): Promise<void> {
     temporalAddress: address,
     apiPort: SHARED_API_PORT,
     taskQueue: SHARED_TASK_QUEUE,
+    env: { CORS_ORIGINS: ADMIN_UI_ORIGIN },
   });
   await system.start();
   globalThis.__scrmSystem = system;
