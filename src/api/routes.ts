@@ -11,6 +11,7 @@ import { groupRoutes } from './admin/groups/routes';
 import { partnerRoutes } from './admin/partners/routes';
 import { relationRoutes } from './admin/relations/routes';
 import { selfTagRoutes } from './admin/self-tags/routes';
+import { syncRoutes } from './admin/syncs/routes';
 import { wecomDeptRoutes } from './admin/wecom-depts/routes';
 import type { AppDeps } from './app';
 import { openClueRoutes } from './open/clues/routes';
@@ -38,6 +39,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...groupRoutes(deps),
     ...chatGroupRoutes(deps),
     ...wecomRoutes(deps),
+    ...syncRoutes(deps),
   ];
   return routes.map(withInputSchemas);
 }

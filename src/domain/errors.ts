@@ -71,9 +71,12 @@ export class NotFoundError extends DomainError {
   override readonly name = 'NotFoundError';
   readonly kind = 'not_found' as const;
   readonly code: string;
+  /** The id that was looked for, as the caller gave it (for messages in other languages). */
+  readonly id: string;
   constructor(what: string, id: string | number, code = 'NOT_FOUND') {
     super(`${what} ${id} not found`);
     this.code = code;
+    this.id = String(id);
   }
 }
 

@@ -1,9 +1,24 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { WecomSyncProgress } from '../workflows/wecom-full-sync';
 import { wecomSyncWorkflowId, type WecomSyncKind } from './names';
 
-/** Starts WeCom full syncs; the admin `sync` endpoints answer with the workflow id. */
+/** Where the latest sync of a (corp, kind) stands, as Temporal knows it. */
+export interface WecomSyncStatus {
+  workflowId: string;
+  runId: string;
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT, CONTINUED_AS_NEW. */
+  status: string;
+  startTime: Date;
+  closeTime: Date | null;
+  /** The workflow's `progress` query; null when it could not be answered (e.g. no worker is up). */
+  progress: WecomSyncProgress | null;
+}
+
+/** Starts WeCom full syncs and reports on them; the admin `sync` endpoints answer with the workflow id. */
 export interface WecomSyncStarter {
   start(corpId: string, kind: WecomSyncKind, startedBy: string): Promise<{ workflowId: string; runId: string }>;
+  /** The latest sync of `kind` for the corp, or null when there never was one. */
+  status(corpId: string, kind: WecomSyncKind): Promise<WecomSyncStatus | null>;
 }
 
 export class WecomSyncClient implements WecomSyncStarter {
@@ -25,5 +40,28 @@ export class WecomSyncClient implements WecomSyncStarter {
       }),
     );
     return { workflowId, runId: handle.firstExecutionRunId };
+  }
+
+  async status(corpId: string, kind: WecomSyncKind): Promise<WecomSyncStatus | null> {
+    const handle = this.client.workflow.getHandle(wecomSyncWorkflowId(corpId, kind));
+    const deadline = () => Date.now() + this.callTimeoutMs;
+    let description;
+    try {
+      description = await this.client.connection.withDeadline(deadline(), () => handle.describe());
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return null;
+      throw error;
+    }
+    const progress = await this.client.connection
+      .withDeadline(deadline(), () => handle.query<WecomSyncProgress>('progress'))
+      .catch(() => null);
+    return {
+      workflowId: description.workflowId,
+      runId: description.runId,
+      status: description.status.name,
+      startTime: description.startTime,
+      closeTime: description.closeTime ?? null,
+      progress,
+    };
   }
 }

@@ -377,6 +377,17 @@ describe('the API contract every route shares', () => {
       expect(envelope(response.text).msg).toBe('/admin/customer/growthStats 不支持 GET 方法；支持：OPTIONS, POST');
     });
 
+    it('answers domain errors in Chinese by their code', async () => {
+      const response = await call(sharedApiUrl, 'GET', '/admin/clue/detail?clueId=987654321987', {
+        token,
+        headers: { 'accept-language': 'zh-CN' },
+      });
+      expect(response.status).toBe(404);
+      expect(response.body.msg).toBe('线索 987654321987 不存在');
+      const english = await call(sharedApiUrl, 'GET', '/admin/clue/detail?clueId=987654321987', { token });
+      expect(english.body.msg).toBe('clue 987654321987 not found');
+    });
+
     it('answers in English when English is preferred', async () => {
       const response = await call<Problems>(sharedApiUrl, 'POST', '/admin/relation/page', {
         token,

@@ -291,6 +291,14 @@ describe('customers (mirror)', () => {
     expect((await call(sharedApiUrl, 'POST', '/api-scrm/openapi/clue/collect', { body })).status).toBe(200);
     const clue = await db('clue').where({ partner_id: partner.partnerId, business_id: body['businessId'] }).first();
 
+    // WeCom's own fields are read-only here: naming one is refused, and nothing is saved.
+    const readOnly = await call<Customer>(sharedApiUrl, 'POST', '/admin/customer/save', {
+      token,
+      body: { id: customer.id, localRemark: 'x', name: '改名' },
+    });
+    expect(readOnly.status).toBe(400);
+    expect(readOnly.body.msg).toBe('name: is not a known field');
+
     const saved = await call<Customer>(sharedApiUrl, 'POST', '/admin/customer/save', {
       token,
       body: {
@@ -298,7 +306,6 @@ describe('customers (mirror)', () => {
         localRemark: '  老客户介绍 ',
         phone: '+86 138-0013-8000',
         clueId: clue.id,
-        name: '改名',
       },
     });
     expect(saved.status).toBe(200);

@@ -61,7 +61,11 @@ describe('durability when Temporal or the worker goes away', () => {
       { employeeUserid: uid('r2'), weight: 1 },
     ]);
     await temporal?.stop();
-    const health = await call(system.baseUrl, 'GET', '/health');
+    // The API's open gRPC channel may take a moment to notice the server went away.
+    const health = await waitFor('health to report Temporal down', async () => {
+      const answer = await call(system.baseUrl, 'GET', '/health');
+      return answer.status === 503 && answer;
+    });
     expect(health.status).toBe(503);
     expect(health.body.msg).toMatch(/temporal down/);
 

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Db } from '../../src/db/knex';
 import type { WecomSyncProgress } from '../../src/workflows/wecom-full-sync';
 import { sharedApiUrl, sharedTemporalAddress } from '../helpers/env';
-import { createAdmin, testDb } from '../helpers/factories';
+import { createAdmin, testDb, uid } from '../helpers/factories';
 import { call } from '../helpers/http';
 import { canonicalFromMirror, canonicalFromSimulator } from '../helpers/mirror-compare';
 import { waitFor } from '../helpers/wait';
@@ -16,6 +16,14 @@ const SYNC_ROUTES = [
   ['customers', '/admin/customer/sync'],
   ['groups', '/admin/group/sync'],
 ] as const;
+
+interface SyncStatus {
+  workflowId: string;
+  runId: string;
+  status: string;
+  closeTime: string | null;
+  phases: Array<{ kind: string; status: string; items: number }> | null;
+}
 
 describe('WeCom full syncs against the simulator', () => {
   let db: Db;
@@ -170,5 +178,40 @@ describe('WeCom full syncs against the simulator', () => {
     await new Promise((r) => setTimeout(r, 3000));
     // Later checks by the worker leave it as it is.
     expect((await handle.describe()).info.createdAt.getTime()).toBe(created);
+  });
+
+  it('answers {workflowId, runId} from every sync operation and reports status and progress at GET /admin/sync/{kind}', async () => {
+    const corp = await createSimulatedCorp(db, { seed: 5, customers: 30 });
+    const admin = await createAdmin(db, sharedApiUrl, { corpId: corp.corpId });
+    const stranger = await createAdmin(db, sharedApiUrl, { corpId: uid('corp-') });
+
+    const before = await call(sharedApiUrl, 'GET', '/admin/sync/customers', { token: admin.token });
+    expect(before.status).toBe(404);
+
+    for (const [kind, path] of SYNC_ROUTES) {
+      const started = await call<{ workflowId: string; runId: string }>(sharedApiUrl, 'POST', path, {
+        token: admin.token,
+      });
+      expect(started.status).toBe(200);
+      expect(Object.keys(started.body.data).sort()).toEqual(['runId', 'workflowId']);
+      expect(started.body.data.workflowId).toBe(`wecom-sync-${kind}-${corp.corpId}`);
+      expect(started.body.data.runId).toMatch(/^[0-9a-f-]{36}$/);
+
+      const done = await waitFor(`${kind} sync to complete`, async () => {
+        const status = await call<SyncStatus>(sharedApiUrl, 'GET', `/admin/sync/${kind}`, { token: admin.token });
+        expect(status.status).toBe(200);
+        return status.body.data.status === 'COMPLETED' && status.body.data;
+      });
+      expect(done).toMatchObject({ workflowId: started.body.data.workflowId, runId: started.body.data.runId });
+      expect(done.closeTime).not.toBeNull();
+      expect(done.phases).toEqual([expect.objectContaining({ kind, status: 'succeeded' })]);
+      expect(done.phases?.[0]?.items).toBeGreaterThan(0);
+    }
+
+    // Another corp's admin sees none of it.
+    const foreign = await call(sharedApiUrl, 'GET', '/admin/sync/customers', { token: stranger.token });
+    expect(foreign.status).toBe(404);
+    const badKind = await call(sharedApiUrl, 'GET', '/admin/sync/everything', { token: admin.token });
+    expect(badKind.status).toBe(400);
   });
 });

@@ -2,11 +2,13 @@ import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import {
   DomainError,
+  NotFoundError,
   RateLimitedError,
   UnavailableError,
   ValidationError,
   type FieldProblem,
 } from '../../domain/errors';
+import { DOMAIN_MESSAGES_ZH } from '../domain-messages';
 import { STATUS_BY_KIND, type Envelope } from '../envelope';
 import { formatMessage, hasMessage, localeOf, type Locale } from '../messages';
 import { RequestError } from '../request-error';
@@ -24,6 +26,14 @@ function localizeProblems(problems: FieldProblem[], locale: Locale): Array<{ fie
   }));
 }
 
+/** A domain error's message in `locale`: its English text, or the catalogue's Chinese for its code. */
+function domainMessage(error: DomainError, locale: Locale): string {
+  const zh = locale === 'zh' ? DOMAIN_MESSAGES_ZH[error.code] : undefined;
+  if (!zh) return error.message;
+  const params: Record<string, string> = { message: error.message, id: error instanceof NotFoundError ? error.id : '' };
+  return zh.replace(/\{(id|message)\}/g, (_whole, name: string) => params[name] ?? '');
+}
+
 function refusalOf(error: unknown, ctx: Context, locale: Locale, requestId: string): Refusal {
   if (error instanceof ValidationError) {
     const errors = localizeProblems(error.problems, locale);
@@ -38,7 +48,7 @@ function refusalOf(error: unknown, ctx: Context, locale: Locale, requestId: stri
     if (error instanceof RateLimitedError) ctx.set('Retry-After', String(error.retryAfterSeconds));
     if (error instanceof UnavailableError && error.retryAfterSeconds !== undefined)
       ctx.set('Retry-After', String(error.retryAfterSeconds));
-    return { status: STATUS_BY_KIND[error.kind], msg: error.message, data: null };
+    return { status: STATUS_BY_KIND[error.kind], msg: domainMessage(error, locale), data: null };
   }
   if (error instanceof RequestError) {
     for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);

@@ -1,6 +1,6 @@
 import type { WecomSyncKind } from '../../temporal/names';
-import type { WecomSyncStarter } from '../../temporal/wecom-sync-client';
-import { DomainError, UnavailableError } from '../errors';
+import type { WecomSyncStarter, WecomSyncStatus } from '../../temporal/wecom-sync-client';
+import { DomainError, NotFoundError, UnavailableError } from '../errors';
 
 /**
  * Starts (or joins, when one already runs) the corp's full sync of `kind` and returns its
@@ -21,4 +21,23 @@ export async function startWecomSync(
       'TEMPORAL_UNAVAILABLE',
     );
   }
+}
+
+/** Where the corp's latest sync of `kind` stands; NotFoundError when it never ran. */
+export async function wecomSyncStatus(
+  starter: WecomSyncStarter,
+  corpId: string,
+  kind: WecomSyncKind,
+): Promise<WecomSyncStatus> {
+  let status: WecomSyncStatus | null;
+  try {
+    status = await starter.status(corpId, kind);
+  } catch {
+    throw new UnavailableError(
+      'could not read the sync: Temporal is unreachable, try again later',
+      'TEMPORAL_UNAVAILABLE',
+    );
+  }
+  if (!status) throw new NotFoundError('WeCom sync', kind, 'SYNC_NOT_FOUND');
+  return status;
 }

@@ -13,6 +13,7 @@ import { startWecomSync } from '../../../domain/wecom-org/sync';
 import type { AppDeps } from '../../app';
 import { defineRoute, type RequestContext, type RouteDefinition } from '../../route';
 import { corpOf } from '../corp';
+import { SyncStartedView } from '../syncs/schemas';
 import {
   CorpTagGroupView,
   CorpTagGroupWithTagsView,
@@ -190,11 +191,8 @@ export function corpTagRoutes(deps: AppDeps): RouteDefinition[] {
       tag: TAG,
       auth: 'admin',
       permission: 'tag:sync',
-      response: Type.Object({ workflowId: Type.String() }),
-      handle: async (_input, ctx) => {
-        const { workflowId } = await startWecomSync(deps.wecomSync, corpOf(ctx, deps), 'corpTags', actorOf(ctx));
-        return { workflowId };
-      },
+      response: SyncStartedView,
+      handle: async (_input, ctx) => startWecomSync(deps.wecomSync, corpOf(ctx, deps), 'corpTags', actorOf(ctx)),
     }),
   ];
 }

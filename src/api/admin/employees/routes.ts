@@ -13,7 +13,7 @@ import { PageOf } from '../../paging';
 import { defineRoute, type RequestContext, type RouteDefinition } from '../../route';
 import { IdString } from '../../validation';
 import { corpOf } from '../corp';
-import { SyncStartedView } from '../wecom-depts/schemas';
+import { SyncStartedView } from '../syncs/schemas';
 import {
   ByUseridQuery,
   EmployeeView,

@@ -17,6 +17,7 @@ import { PageOf, PageRequest } from '../../paging';
 import { defineRoute, type RequestContext, type RouteDefinition } from '../../route';
 import { IdString } from '../../validation';
 import { corpOf } from '../corp';
+import { SyncStartedView } from '../syncs/schemas';
 import {
   GroupMemberView,
   GroupView,
@@ -97,11 +98,8 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       tag: 'customer groups',
       auth: 'admin',
       permission: 'group:sync',
-      response: Type.Object({ workflowId: Type.String() }),
-      handle: async (_input, ctx) => {
-        const { workflowId } = await startWecomSync(deps.wecomSync, corpOf(ctx, deps), 'groups', actorOf(ctx));
-        return { workflowId };
-      },
+      response: SyncStartedView,
+      handle: async (_input, ctx) => startWecomSync(deps.wecomSync, corpOf(ctx, deps), 'groups', actorOf(ctx)),
     }),
 
     defineRoute({

@@ -6,7 +6,8 @@ import { PageOf } from '../../paging';
 import { defineRoute, type RequestContext, type RouteDefinition } from '../../route';
 import { IdString } from '../../validation';
 import { corpOf } from '../corp';
-import { DeptView, PageDeptsBody, presentDept, SaveDeptBody, SyncStartedView } from './schemas';
+import { SyncStartedView } from '../syncs/schemas';
+import { DeptView, PageDeptsBody, presentDept, SaveDeptBody } from './schemas';
 
 const actor = (ctx: RequestContext) => ctx.user?.username ?? 'system';
 

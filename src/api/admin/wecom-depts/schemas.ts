@@ -76,7 +76,3 @@ export function presentDept(d: WecomDeptRow) {
 }
 
 /** Answer of every full-sync start: the Temporal workflow to watch. */
-export const SyncStartedView = Type.Object({
-  workflowId: Type.String({ description: 'wecom-sync-<kind>-<corpId>; a sync already running is joined' }),
-  runId: Type.String(),
-});

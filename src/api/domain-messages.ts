@@ -1,0 +1,79 @@
+/**
+ * Simplified Chinese for the domain's errors, by their stable `code`. The domain writes its
+ * messages in English (they also go to logs); `{id}` is a NotFoundError's id and `{message}` the
+ * English message, for details that come from elsewhere (WeCom's own errmsg). Kept beside the
+ * API's catalogue (messages.ts) and checked against the codes the source uses.
+ */
+export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
+  // Defaults of the error classes.
+  NOT_FOUND: '记录 {id} 不存在',
+  CONFLICT: '与已有数据冲突',
+  FORBIDDEN: '没有此操作的权限',
+  UNAUTHORIZED: '未登录或登录已失效',
+  RATE_LIMITED: '请求过于频繁，请稍后再试',
+  DEPENDENCY_UNAVAILABLE: '依赖的服务暂不可用，请稍后再试（{message}）',
+
+  // Admin sign-in and tokens.
+  TOKEN_MISSING: '缺少 token 请求头',
+  TOKEN_INVALID: 'token 无效',
+  TOKEN_EXPIRED: 'token 已过期，请重新登录',
+  TOKEN_REVOKED: 'token 已失效，请重新登录',
+  ACCOUNT_DISABLED: '账号已停用',
+  LOGIN_FAILED: '用户名或密码错误',
+
+  // Partners.
+  PARTNER_NOT_FOUND: '合作方 {id} 不存在',
+  PARTNER_KEY_NOT_FOUND: '合作方密钥 {id} 不存在或已吊销',
+  PARTNER_KEY_INVALID: 'secretKey 无效',
+  PARTNER_KEY_REVOKED: 'secretKey 已被吊销',
+
+  // Clues and distribution.
+  CLUE_NOT_FOUND: '线索 {id} 不存在',
+  CUSTOMER_HAS_NO_CLUE: '企业微信客户 {id} 没有关联的线索',
+  POLICY_NOT_FOUND: '分配策略 {id} 不存在',
+
+  // WeCom corps and the service itself.
+  WECOM_CORP_MISSING: '当前用户没有配置企业微信企业',
+  WECOM_CORP_NOT_FOUND: '企业微信企业 {id} 不存在',
+  WECOM_CORP_NOT_CONFIGURED: '该企业尚未配置企业微信',
+  WECOM_UNAVAILABLE: '企业微信暂时无法访问，请稍后再试',
+  WECOM_REJECTED: '企业微信拒绝了此操作：{message}',
+  WECOM_CREDENTIALS_INVALID: '企业微信拒绝了企业的凭证，请检查企业 ID 和 secret',
+  TEMPORAL_UNAVAILABLE: '工作流服务（Temporal）暂不可用，请稍后再试',
+  UNHEALTHY: '服务不健康：{message}',
+  SYNC_NOT_FOUND: '没有找到 {id} 的同步记录',
+
+  // The WeCom mirror.
+  CUSTOMER_NOT_FOUND: '客户 {id} 不存在',
+  WECOM_CUSTOMER_NOT_FOUND: '企业微信中不存在客户 {id}',
+  WECOM_EMPLOYEE_NOT_FOUND: '企业微信成员 {id} 不存在',
+  WECOM_EMPLOYEE_EXISTS: '企业微信成员已存在',
+  WECOM_DEPT_NOT_FOUND: '企业微信部门 {id} 不存在',
+  WECOM_DEPT_EXISTS: '企业微信部门已存在',
+  RELATION_NOT_FOUND: '客户与成员的关系 {id} 不存在',
+  RELATION_VANISHED: '保存时该客户关系已被删除',
+  RELATION_INACTIVE: '该客户关系已失效',
+  WECOM_RELATION_MISSING: '企业微信中不存在该客户关系：{message}',
+  GROUP_NOT_FOUND: '客户群 {id} 不存在',
+  GROUP_MEMBER_NOT_FOUND: '群成员 {id} 不存在',
+  CHAT_GROUP_NOT_FOUND: '客户群记录 {id} 不存在',
+  CHAT_GROUP_EXISTS: '该客户群已有记录',
+
+  // Tags.
+  TAG_NOT_FOUND: '标签 {id} 不存在',
+  TAG_GROUP_NOT_FOUND: '标签组 {id} 不存在',
+  TAG_NAME_TAKEN: '已有同名标签或标签组',
+  TAG_GROUP_NAME_TAKEN: '已有同名标签组',
+  WECOM_TAG_NOT_FOUND: '企业微信中不存在标签 {id}',
+  WECOM_TAG_LIMIT: '企业标签数量已达企业微信上限（3000 个）',
+  CUSTOMER_TAG_NOT_FOUND: '客户标签 {id} 不存在',
+  CUSTOMER_TAG_EXISTS: '该客户已有此标签',
+
+  // WeCom callbacks.
+  WECOM_CALLBACK_STALE: '回调时间戳超出允许范围，可能是重放请求',
+  WECOM_SIGNATURE_MISMATCH: '回调签名校验失败',
+  WECOM_RECEIVE_ID_MISMATCH: '回调的企业 ID 不匹配',
+  WECOM_DECRYPT_FAILED: '回调解密失败',
+  WECOM_INVALID_AES_KEY: 'EncodingAESKey 不合法',
+  WECOM_ENCRYPT_FAILED: '回调加密失败',
+};
