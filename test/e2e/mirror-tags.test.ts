@@ -14,7 +14,6 @@ import {
 import { control, createSimulatedCorp, type SimulatedCorp } from '../helpers/wecom';
 
 interface TagView {
-  id: string;
   tagId: string;
   groupId: string;
   groupName: string | null;
@@ -22,7 +21,6 @@ interface TagView {
   order: number;
 }
 interface GroupWithTags {
-  id: string;
   groupId: string;
   groupName: string;
   order: number;

@@ -24,9 +24,9 @@ export const NewCorpTag = Type.Object(
   { additionalProperties: false },
 );
 
+// Corp tags and their groups are identified by WeCom's ids only: they are what every operation takes.
 export const CorpTagView = Type.Object({
-  id: Type.String({ description: 'local row id' }),
-  tagId: Type.String({ description: 'WeCom tag id' }),
+  tagId: Type.String({ description: 'WeCom tag id: the tag’s identity in every operation' }),
   groupId: Type.String({ description: 'WeCom group id' }),
   groupName: NStr,
   name: Type.String(),
@@ -37,8 +37,7 @@ export const CorpTagView = Type.Object({
 });
 
 export const CorpTagGroupView = Type.Object({
-  id: Type.String({ description: 'local row id' }),
-  groupId: Type.String({ description: 'WeCom group id' }),
+  groupId: Type.String({ description: 'WeCom group id: the group’s identity in every operation' }),
   groupName: Type.String(),
   order: Type.Integer(),
   createTime: NStr,
@@ -58,7 +57,6 @@ export const DeletedView = Type.Object({
 
 export function presentCorpTag(t: CorpTagRow) {
   return {
-    id: t.id,
     tagId: t.tag_id,
     groupId: t.group_id,
     groupName: t.group_name,
@@ -72,7 +70,6 @@ export function presentCorpTag(t: CorpTagRow) {
 
 export function presentCorpTagGroup(g: CorpTagGroupRow) {
   return {
-    id: g.id,
     groupId: g.group_id,
     groupName: g.group_name,
     order: Number(g.group_order),
