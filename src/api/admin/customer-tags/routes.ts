@@ -78,7 +78,8 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
         'Corp tags sit on one follow-user relation: userid is required, the relation must be active, and the ' +
         'change goes to WeCom (mark_tag) before the mirror follows. Self-built tags sit on the customer and stay ' +
         'local. Unknown tag ids are refused with 400 naming them; repeating a request changes nothing. Answers ' +
-        'every tag of that source the customer (relation) now carries.',
+        'every tag of that source the customer (relation) now carries. addTagIds and removeTagIds may not both be ' +
+        'empty, nor name the same tag.',
       tag: 'customer tagging',
       auth: 'admin',
       permission: 'tag:write',

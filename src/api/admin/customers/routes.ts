@@ -86,7 +86,8 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
       description:
         'Counted on relations (customer, employee) per calendar day of `timeZone`: `added` were created that day, ' +
         '`lost` ended that day, `netGrowth` = added − lost, `survivalRate` = added that day and still valid now ÷ ' +
-        'added. Transfers to another employee are reported apart and are not losses.',
+        'added. Transfers to another employee are reported apart and are not losses. `to` must not be before ' +
+        '`from`, and the range covers at most 366 days.',
       tag: 'customers',
       auth: 'admin',
       permission: 'customer:read',

@@ -89,7 +89,9 @@ export function employeeRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Edit the local record of a WeCom employee (by id), or add one (with its WeCom userid)',
       description:
         'Local only: nothing is written to WeCom. WeCom’s own fields are overwritten by the next employee sync, and ' +
-        'an employee WeCom does not know is then marked deleted. Departments must be mirrored departments of the corp.',
+        'an employee WeCom does not know is then marked deleted. Departments must be mirrored departments of the ' +
+        'corp, and mainDepartment one of them. Without id a new employee needs userid and name; userid cannot ' +
+        'be changed afterwards.',
       tag: 'wecom-org',
       auth: 'admin',
       permission: 'wecom:write',

@@ -143,7 +143,8 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
         'Relations come from WeCom, so only existing ones can be edited. While the relation exists in WeCom the ' +
         'change is sent through externalcontact/remark and stored here only after WeCom accepted it; when WeCom ' +
         'refuses (409), limits (429) or is unreachable (503) nothing changes here. An ended relation is edited ' +
-        'locally only. `pushedToWecom` says which happened.',
+        'locally only. `pushedToWecom` says which happened. Give remark and/or description; they cannot both end ' +
+        'up empty (WeCom refuses that call).',
       tag: 'relations',
       auth: 'admin',
       permission: 'customer:write',
@@ -163,7 +164,8 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Customer statistics per employee: customers followed now, added and lost between from and to',
       description:
         'Days are calendar days of `timeZone` (default Asia/Shanghai), `to` inclusive. `lost` counts relations the ' +
-        'employee or the customer ended (or that vanished from WeCom); transfers away are reported apart.',
+        'employee or the customer ended (or that vanished from WeCom); transfers away are reported apart. `to` must ' +
+        'not be before `from`, and the range covers at most 366 days.',
       tag: 'relations',
       auth: 'admin',
       permission: 'customer:read',

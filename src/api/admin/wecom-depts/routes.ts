@@ -39,7 +39,9 @@ export function wecomDeptRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Edit the local record of a WeCom department (by id), or add one (with its WeCom deptId)',
       description:
         'Local only: nothing is written to WeCom. WeCom’s own fields (name, nameEn, parentId, order, leaders) are ' +
-        'overwritten by the next department sync, and a department WeCom does not know is then marked deleted.',
+        'overwritten by the next department sync, and a department WeCom does not know is then marked deleted. ' +
+        'Without id a new department needs deptId and name; deptId cannot be changed afterwards. parentId must ' +
+        'be a mirrored department that is neither the department itself nor one of its descendants.',
       tag: 'wecom-org',
       auth: 'admin',
       permission: 'wecom:write',
