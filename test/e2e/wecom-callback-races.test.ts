@@ -1,8 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Db } from '../../src/db/knex';
 import type { WecomSyncProgress } from '../../src/workflows/wecom-full-sync';
-import { sharedTemporalAddress } from '../helpers/env';
-import { testDb } from '../helpers/factories';
+import { sharedApiUrl, sharedTemporalAddress } from '../helpers/env';
+import { createAdmin, testDb } from '../helpers/factories';
+import { call } from '../helpers/http';
 import { canonicalFromMirror, canonicalFromSimulator } from '../helpers/mirror-compare';
 import { waitFor } from '../helpers/wait';
 import { control, createSimulatedCorp, postSignedCallback, sentPlaintext, type SimulatedCorp } from '../helpers/wecom';
@@ -11,6 +12,18 @@ interface ActionAnswer {
   done: Record<string, unknown>;
   callbacks: Array<{ id: number; event: string; changeType?: string; outcome: string }>;
 }
+
+interface GrowthTotals {
+  added: number;
+  retained: number;
+  lost: number;
+  lostByEmployee: number;
+  lostByCustomer: number;
+  lostOther: number;
+}
+
+const seconds = (date: Date | null) => (date === null ? null : Math.round(date.getTime() / 1000));
+const isoDay = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
 describe('WeCom callbacks that race each other', () => {
   let db: Db;
@@ -122,5 +135,60 @@ describe('WeCom callbacks that race each other', () => {
     expect(rows[0]).toMatchObject({ receive_count: 2, status: 'done' });
     const workflows = await temporal.workflow.count(`WorkflowId = "wecom-event-${rows[0].id}"`);
     expect(workflows.count).toBe(1);
+  });
+
+  it('records an add and the deletion that follows at once, whatever order they are processed in', async () => {
+    const corp = await syncedCorp({ seed: 43, customers: 0 });
+    const { token } = await createAdmin(db, sharedApiUrl, { corpId: corp.corpId });
+    const employees = await followers(corp);
+    const expected: Array<[string, string, number]> = [];
+    for (let i = 0; i < 30; i++) {
+      const userid = employees[i % employees.length] as string;
+      // Half the adds are answered before their callback is delivered, so the deletion happens before any read.
+      const added = await act(corp, 'customer-adds-employee', {
+        userid,
+        customer: { name: `加了就删${i}` },
+        wait: i % 2 === 1,
+      });
+      const externalUserid = String(added.done['externalUserid']);
+      const byEmployee = i % 4 < 2;
+      await act(corp, byEmployee ? 'employee-deletes-customer' : 'customer-deletes-employee', {
+        userid,
+        externalUserid,
+      });
+      expected.push([externalUserid, userid, byEmployee ? 1 : 2]);
+    }
+    await allProcessed(corp);
+    expect(await eventRows(corp).where({ status: 'failed' })).toEqual([]);
+    expect(await eventRows(corp)).toHaveLength(60);
+
+    const addTimes = new Map(
+      (await eventRows(corp).where({ change_type: 'add_external_contact' })).map((e) => [
+        e.payload.ExternalUserID as string,
+        Number(e.payload.CreateTime),
+      ]),
+    );
+    const relations = await db('wecom_relation').where({ corp_id: corp.corpId });
+    expect(
+      relations.map((r) => [r.external_userid, r.userid, r.status, seconds(r.add_time), r.del_time !== null]).sort(),
+    ).toEqual(expected.map(([e, u, status]) => [e, u, status, addTimes.get(e), true]).sort());
+    const customers = await db('wecom_customer').where({ corp_id: corp.corpId });
+    expect(customers.map((c) => [c.external_userid, c.is_del]).sort()).toEqual(expected.map(([e]) => [e, 1]).sort());
+
+    const stats = await call<{ total: GrowthTotals }>(sharedApiUrl, 'POST', '/admin/customer/growthStats', {
+      token,
+      body: { from: isoDay(-1), to: isoDay(1) },
+    });
+    expect(stats.status).toBe(200);
+    const byEmployee = expected.filter(([, , status]) => status === 1).length;
+    expect(stats.body.data.total).toMatchObject({
+      added: 30,
+      retained: 0,
+      lost: 30,
+      lostByEmployee: byEmployee,
+      lostByCustomer: 30 - byEmployee,
+      lostOther: 0,
+    });
+    expect(await canonicalFromMirror(db, corp.corpId)).toEqual(await simulatorCanonical(corp));
   });
 });
