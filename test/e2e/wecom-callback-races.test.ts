@@ -141,13 +141,14 @@ describe('WeCom callbacks that race each other', () => {
     const corp = await syncedCorp({ seed: 43, customers: 0 });
     const { token } = await createAdmin(db, sharedApiUrl, { corpId: corp.corpId });
     const employees = await followers(corp);
-    const expected: Array<[string, string, number]> = [];
+    const expected: Array<[string, string, number, string]> = [];
     for (let i = 0; i < 30; i++) {
       const userid = employees[i % employees.length] as string;
       // Half the adds are answered before their callback is delivered, so the deletion happens before any read.
       const added = await act(corp, 'customer-adds-employee', {
         userid,
         customer: { name: `加了就删${i}` },
+        state: `flash-${i}`,
         wait: i % 2 === 1,
       });
       const externalUserid = String(added.done['externalUserid']);
@@ -156,7 +157,7 @@ describe('WeCom callbacks that race each other', () => {
         userid,
         externalUserid,
       });
-      expected.push([externalUserid, userid, byEmployee ? 1 : 2]);
+      expected.push([externalUserid, userid, byEmployee ? 1 : 2, `flash-${i}`]);
     }
     await allProcessed(corp);
     expect(await eventRows(corp).where({ status: 'failed' })).toEqual([]);
@@ -170,8 +171,10 @@ describe('WeCom callbacks that race each other', () => {
     );
     const relations = await db('wecom_relation').where({ corp_id: corp.corpId });
     expect(
-      relations.map((r) => [r.external_userid, r.userid, r.status, seconds(r.add_time), r.del_time !== null]).sort(),
-    ).toEqual(expected.map(([e, u, status]) => [e, u, status, addTimes.get(e), true]).sort());
+      relations
+        .map((r) => [r.external_userid, r.userid, r.status, seconds(r.add_time), r.state, r.del_time !== null])
+        .sort(),
+    ).toEqual(expected.map(([e, u, status, state]) => [e, u, status, addTimes.get(e), state, true]).sort());
     const customers = await db('wecom_customer').where({ corp_id: corp.corpId });
     expect(customers.map((c) => [c.external_userid, c.is_del]).sort()).toEqual(expected.map(([e]) => [e, 1]).sort());
 
