@@ -1,6 +1,6 @@
 import type { Db } from '../db/knex';
 import { applyCallbackEvent } from '../domain/wecom-events/apply-event';
-import { findCallbackEvent, finishEvent } from '../domain/wecom-events/event-store';
+import { findCallbackEvent, finishEvent, markEventApplying } from '../domain/wecom-events/event-store';
 import type { WecomApiFactory } from '../wecom/api';
 import { withWecomFailures } from './wecom-failures';
 
@@ -14,6 +14,7 @@ export function createWecomEventActivities(deps: { db: Db; wecom: WecomApiFactor
         const event = await findCallbackEvent(db, input.eventId);
         if (!event) return { applied: false, note: 'event row not found' };
         if (event.status === 'done' || event.status === 'failed') return { applied: false, note: 'already processed' };
+        await markEventApplying(db, input.eventId);
         const outcome = await applyCallbackEvent(db, await wecom(event.corp_id), event.payload);
         await finishEvent(db, input.eventId, { status: 'done', note: outcome.note });
         return outcome;

@@ -1,5 +1,6 @@
 import type { Db } from '../../src/db/knex';
 import { upsertWecomCorp } from '../../src/db/queries/wecom-corps';
+import { buildEncryptedEnvelope } from '../../src/wecom/callback-crypto';
 import { sharedApiUrl, SHARED_SIMULATOR_PORT } from './env';
 import { uid } from './factories';
 
@@ -55,4 +56,39 @@ export async function createSimulatedCorp(
     encodingAesKey: corp.encodingAesKey,
   });
   return corp;
+}
+
+/** The decrypted XML of a callback the simulator sent (its id from an action's answer). */
+export async function sentPlaintext(corpId: string, callbackId: number): Promise<string> {
+  const log = await control<{ callbacks: Array<{ id: number; plaintext: string }> }>(
+    'GET',
+    `/corps/${corpId}/callbacks`,
+  );
+  const record = log.callbacks.find((c) => c.id === callbackId);
+  if (!record) throw new Error(`simulator sent no callback ${callbackId} for ${corpId}`);
+  return record.plaintext;
+}
+
+/** POSTs a decrypted event to the app's callback receiver, signed and encrypted as WeCom sends it. */
+export async function postSignedCallback(
+  corp: SimulatedCorp,
+  plaintext: string,
+  apiUrl = sharedApiUrl,
+): Promise<Response> {
+  const envelope = buildEncryptedEnvelope({
+    token: corp.callbackToken,
+    encodingAESKey: corp.encodingAesKey,
+    receiveId: corp.corpId,
+    plaintext,
+  });
+  const query = new URLSearchParams({
+    msg_signature: envelope.msgSignature,
+    timestamp: envelope.timestamp,
+    nonce: envelope.nonce,
+  });
+  return fetch(`${apiUrl}/api-scrm/wecom/callback/${corp.corpId}?${query.toString()}`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml' },
+    body: envelope.body,
+  });
 }

@@ -6,6 +6,7 @@ import { markCorpTagGroupsDeleted, markCorpTagsDeleted, upsertCorpTagGroups } fr
 import {
   endRelation,
   endRelationsMissingFromRead,
+  recordAddOfGoneRelation,
   RelationStatus,
   upsertCustomerPairs,
 } from '../wecom-mirror/customers';
@@ -66,8 +67,8 @@ export async function applyCallbackEvent(db: Db, api: WecomApi, fields: EventFie
   }
 }
 
-/** Reads a customer with all its follow users (paged past 500) and mirrors it as the truth. */
-async function refreshCustomer(db: Db, api: WecomApi, externalUserid: string): Promise<void> {
+/** Reads a customer with all its follow users (paged past 500), mirrors it as the truth and returns their userids. */
+async function refreshCustomer(db: Db, api: WecomApi, externalUserid: string): Promise<string[]> {
   const { contact, followUsers } = await readExternalContact(api, externalUserid);
   const pairs = followUsers.map((follow) => ({ external_contact: contact, follow_info: follow }));
   await db.transaction(async (trx) => {
@@ -80,6 +81,31 @@ async function refreshCustomer(db: Db, api: WecomApi, externalUserid: string): P
       new Date(),
     );
   });
+  return pairs.map((p) => p.follow_info.userid);
+}
+
+/**
+ * An add is a fact even when its relation is gone by the time WeCom is read (deleted at once):
+ * it is then recorded from the event, and the deletion's event says who ended it.
+ */
+async function applyAdd(
+  db: Db,
+  api: WecomApi,
+  pair: { externalUserid: string; userid: string },
+  added: { addTime: Date; state: string | null },
+): Promise<ApplyOutcome> {
+  let live: string[];
+  try {
+    live = await refreshCustomer(db, api, pair.externalUserid);
+  } catch (error) {
+    // 84061: no relation left with anyone, so the customer itself is not readable either.
+    if (!(error instanceof WecomApiError && error.errcode === 84061)) throw error;
+    live = [];
+  }
+  if (live.includes(pair.userid)) return { applied: true };
+  const seenGoneAt = new Date();
+  await db.transaction((trx) => recordAddOfGoneRelation(trx, api.corpId, pair, added, seenGoneAt));
+  return { applied: true, note: 'relation already gone in WeCom; recorded from the event' };
 }
 
 async function applyExternalContactChange(
@@ -92,6 +118,7 @@ async function applyExternalContactChange(
   const at = eventTime(fields);
   switch (change) {
     case 'add_external_contact':
+      return applyAdd(db, api, pair, { addTime: at, state: text(fields, 'State') || null });
     case 'add_half_external_contact':
     case 'edit_external_contact':
       try {
@@ -109,11 +136,11 @@ async function applyExternalContactChange(
       const transferred = text(fields, 'Source') === 'DELETE_BY_TRANSFER';
       const status = transferred ? RelationStatus.transferred : RelationStatus.deletedByEmployee;
       const ended = await endRelation(db, api.corpId, pair, status, at, text(fields, 'Source') || 'employee');
-      return ended ? { applied: true } : { applied: false, note: 'no valid relation older than the event' };
+      return ended ? { applied: true } : { applied: false, note: 'relation re-added after the event or already ended' };
     }
     case 'del_follow_user': {
       const ended = await endRelation(db, api.corpId, pair, RelationStatus.deletedByCustomer, at, 'customer');
-      return ended ? { applied: true } : { applied: false, note: 'no valid relation older than the event' };
+      return ended ? { applied: true } : { applied: false, note: 'relation re-added after the event or already ended' };
     }
     case 'transfer_fail':
       return { applied: false, note: `transfer failed: ${text(fields, 'FailReason')}` };

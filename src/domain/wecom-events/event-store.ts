@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Db, Executor } from '../../db/knex';
 import { readQueueHead } from '../../db/queue-head';
 import type { XmlElement } from '../../wecom/callback-xml';
+import { copyRuleOf } from './event-kinds';
 
 /** Event fields as WeCom names them (Event, ChangeType, UserID...), as parsed from the XML. */
 export type EventFields = XmlElement;
@@ -17,9 +18,10 @@ export interface StoredEvent {
 }
 
 /**
- * Stores a decrypted callback once. WeCom's redeliveries are byte-identical plaintexts, so the
- * digest of the whole plaintext is the dedupe key; two different events (even with the same
- * sender and second) never collide. A redelivery only bumps receive_count.
+ * Stores a decrypted callback. WeCom's redeliveries are byte-identical plaintexts, so the digest
+ * of the whole plaintext is the dedupe key, and a copy only bumps receive_count. Two changes of one
+ * object within a second are byte-identical too: a copy of a `refresh` event (event-kinds.ts) that
+ * arrives once applying its first copy began is stored as a new event, to be applied again.
  */
 export async function storeCallbackEvent(
   db: Executor,
@@ -41,8 +43,10 @@ export async function storeCallbackEvent(
       change_type: str('ChangeType'),
       payload: JSON.stringify(fields),
       plaintext,
+      refresh_on_copy: copyRuleOf(fields) === 'refresh',
     })
-    .onConflict(['corp_id', 'dedupe_key'])
+    // The unique index covers only rows that still absorb copies (see the migration).
+    .onConflict(db.raw('(corp_id, dedupe_key) WHERE NOT refresh_on_copy OR apply_started_at IS NULL'))
     .merge({ receive_count: db.raw('wecom_callback_event.receive_count + 1') })
     .returning(['id', db.raw('(xmax = 0) AS inserted')])) as Array<{ id: string; inserted: boolean }>;
   if (!row) throw new Error('callback event insert returned no row');
@@ -65,6 +69,14 @@ export async function findUnstartedEvents(db: Db, limit: number, olderThanMs: nu
       .limit(limit)
       .select<Array<{ id: string }>>('id'),
   );
+}
+
+/** Applying begins: from now on an identical copy of a `refresh` event is a new event. */
+export async function markEventApplying(db: Executor, id: string): Promise<void> {
+  await db('wecom_callback_event')
+    .where({ id })
+    .whereNull('apply_started_at')
+    .update({ apply_started_at: db.fn.now() });
 }
 
 export async function markEventsStarted(db: Executor, ids: string[]): Promise<void> {

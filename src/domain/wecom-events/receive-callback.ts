@@ -13,7 +13,7 @@ export interface SignedQuery {
 
 export interface ReceivedEvent {
   eventId: string;
-  /** A redelivery of an event already stored: nothing new to process. */
+  /** A copy taken by an event already stored and still to apply (or applied once only): nothing new to process. */
   duplicate: boolean;
   event: string;
   changeType: string;

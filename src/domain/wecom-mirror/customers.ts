@@ -187,9 +187,10 @@ async function removeTagsMissingFromPairs(
 }
 
 /**
- * Records that a relation ended (a deletion callback). An event older than the relation's own
- * add time belongs to an earlier friendship and is ignored, so out-of-order processing cannot
- * undo a re-add.
+ * Records that a relation ended (a deletion callback), creating the relation when its add was not
+ * mirrored yet (the add's event fills in when it began). An event older than the relation's own
+ * add time belongs to an earlier friendship and is ignored, so out-of-order processing cannot undo
+ * a re-add; one newer than a recorded end ends a re-add not mirrored yet.
  */
 export async function endRelation(
   db: Executor,
@@ -199,23 +200,69 @@ export async function endRelation(
   at: Date,
   source: string,
 ): Promise<boolean> {
-  const updated = await db('wecom_relation')
-    .where({ corp_id: corpId, external_userid: pair.externalUserid, userid: pair.userid })
-    // A read may have noticed the end first, without knowing who ended it: the event tells.
-    .andWhere((q) =>
-      q
-        .where('status', RelationStatus.valid)
-        .orWhere((gone) =>
-          gone.where('status', RelationStatus.goneFromWecom).whereIn('del_source', ['wecom-read', 'full-sync']),
-        ),
-    )
-    .andWhere((q) => q.whereNull('add_time').orWhere('add_time', '<=', at))
-    .update({ status, del_time: at, del_source: source, mtime: db.fn.now(), muser: 'wecom-callback' });
+  const { rows } = (await db.raw(
+    `INSERT INTO wecom_relation AS r (corp_id, external_userid, userid, status, del_time, del_source, cuser, muser)
+     VALUES (?, ?, ?, ?, ?, ?, 'wecom-callback', 'wecom-callback')
+     ON CONFLICT (corp_id, external_userid, userid) DO UPDATE
+        SET status = EXCLUDED.status, del_time = EXCLUDED.del_time, del_source = EXCLUDED.del_source,
+            mtime = now(), muser = EXCLUDED.muser
+      -- A read may have noticed the end first, without knowing who ended it: the event tells.
+      WHERE ((r.status = ${RelationStatus.valid}
+              OR (r.status = ${RelationStatus.goneFromWecom} AND r.del_source IN ('wecom-read', 'full-sync')))
+             AND (r.add_time IS NULL OR r.add_time <= EXCLUDED.del_time))
+         OR (r.status <> ${RelationStatus.valid} AND r.del_time < EXCLUDED.del_time)
+     RETURNING r.id`,
+    [corpId, pair.externalUserid, pair.userid, status, at, source],
+  )) as { rows: Array<{ id: string }> };
+  const ended = rows.length > 0;
+  if (ended) {
+    await db('customer_tag')
+      .where({ corp_id: corpId, external_userid: pair.externalUserid, userid: pair.userid, is_del: 0 })
+      .update({ is_del: 1, del_time: at, mtime: db.fn.now() });
+  }
+  await markCustomersWithoutRelationsDeleted(db, corpId, [pair.externalUserid], at);
+  return ended;
+}
+
+/**
+ * Records an add whose relation was already gone when WeCom was read (ended at once): the event's
+ * time and state make the relation, ended as seen at `seenGoneAt` unless a deletion event
+ * recorded its end first. The customer is recorded too, deleted, when nothing else knew it.
+ */
+export async function recordAddOfGoneRelation(
+  db: Executor,
+  corpId: string,
+  pair: { externalUserid: string; userid: string },
+  added: { addTime: Date; state: string | null },
+  seenGoneAt: Date,
+): Promise<void> {
+  // An end at or after this add is this friendship's own end, recorded by its deletion event.
+  const ownEnd = `r.status <> ${RelationStatus.valid} AND r.del_time >= EXCLUDED.add_time`;
+  await db.raw(
+    `INSERT INTO wecom_relation AS r
+            (corp_id, external_userid, userid, add_time, state, status, del_time, del_source, cuser, muser)
+     VALUES (?, ?, ?, ?, ?, ${RelationStatus.goneFromWecom}, ?, 'wecom-read', 'wecom-callback', 'wecom-callback')
+     ON CONFLICT (corp_id, external_userid, userid) DO UPDATE
+        SET add_time = EXCLUDED.add_time, state = EXCLUDED.state,
+            status = CASE WHEN ${ownEnd} THEN r.status ELSE EXCLUDED.status END,
+            del_time = CASE WHEN ${ownEnd} THEN r.del_time ELSE EXCLUDED.del_time END,
+            del_source = CASE WHEN ${ownEnd} THEN r.del_source ELSE EXCLUDED.del_source END,
+            is_del = 0, mtime = now(), muser = EXCLUDED.muser
+      WHERE r.add_time IS NULL OR r.add_time <= EXCLUDED.add_time`,
+    [corpId, pair.externalUserid, pair.userid, added.addTime, added.state, seenGoneAt],
+  );
   await db('customer_tag')
     .where({ corp_id: corpId, external_userid: pair.externalUserid, userid: pair.userid, is_del: 0 })
-    .update({ is_del: 1, del_time: at, mtime: db.fn.now() });
-  await markCustomersWithoutRelationsDeleted(db, corpId, [pair.externalUserid], at);
-  return updated > 0;
+    .update({ is_del: 1, del_time: seenGoneAt, mtime: db.fn.now() });
+  await db.raw(
+    `INSERT INTO wecom_customer AS c (corp_id, external_userid, first_add_time, is_del, del_time, cuser, muser)
+     VALUES (?, ?, ?, 1, ?, 'wecom-callback', 'wecom-callback')
+     ON CONFLICT (corp_id, external_userid) DO UPDATE
+        SET first_add_time = EXCLUDED.first_add_time, mtime = now()
+      WHERE c.first_add_time IS NULL OR c.first_add_time > EXCLUDED.first_add_time`,
+    [corpId, pair.externalUserid, added.addTime, seenGoneAt],
+  );
+  await markCustomersWithoutRelationsDeleted(db, corpId, [pair.externalUserid], seenGoneAt);
 }
 
 /** A customer no employee of the corp follows any more is soft-deleted (with the time). */
