@@ -209,14 +209,14 @@ describe('chat group records', () => {
       chatId: s.big.chatId,
       remark: '重点客户群',
       category: '销售',
-      channelId: '12',
+      channelId: null,
     });
     expect(created.status).toBe(200);
     expect(created.body.data).toMatchObject({
       chatId: s.big.chatId,
       remark: '重点客户群',
       category: '销售',
-      channelId: '12',
+      channelId: null,
       groupName: '销售群 100%',
       ownerName: '群主甲',
       memberCount: 3,
@@ -270,6 +270,16 @@ describe('chat group records', () => {
     expect((await api.get(`/admin/chatGroup/${foreignRecord.body.data.id}`)).status).toBe(404);
     expect((await api.get('/admin/chatGroup/999999999')).status).toBe(404);
     expectFieldError(await api.post('/admin/chatGroup/save', { chatId: s.big.chatId, channelId: 'abc' }), 'channelId');
+    // No acquisition channel exists yet, so no channel id can be referenced.
+    expectFieldError(await api.post('/admin/chatGroup/save', { chatId: s.big.chatId, channelId: '12' }), 'channelId');
+    expectFieldError(
+      await api.post('/admin/chatGroup/save', {
+        id: foreignRecord.body.data.id,
+        chatId: other.big.chatId,
+        channelId: '12',
+      }),
+      'channelId',
+    );
     expectFieldError(await api.post('/admin/chatGroup/save', { remark: 'x' }), 'chatId');
     expectFieldError(
       await api.post('/admin/chatGroup/save', { chatId: s.big.chatId, remark: 'x'.repeat(513) }),

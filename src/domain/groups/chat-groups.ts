@@ -9,7 +9,7 @@ import {
   type ChatGroupFilter,
   type ChatGroupRow,
 } from '../../db/queries/chat-groups';
-import { ConflictError, NotFoundError, SQLSTATE_UNIQUE_VIOLATION, sqlState } from '../errors';
+import { ConflictError, NotFoundError, SQLSTATE_UNIQUE_VIOLATION, sqlState, ValidationError } from '../errors';
 import { requireGroupChat } from './group-chats';
 
 /** The SCRM's own notes about a customer group (remark, category, channel); one live record per group. */
@@ -37,6 +37,14 @@ export async function pageChatGroupRecords(
 }
 
 /**
+ * A chat group's channel is an acquisition channel (channel.*), which this product does not hold
+ * yet: no id can name one, so only clearing the channel is accepted until channels exist.
+ */
+function requireChannel(corpId: string, channelId: string): never {
+  throw ValidationError.field('channelId', `no acquisition channel ${channelId} in WeCom corp ${corpId}`);
+}
+
+/**
  * Without id: the group's record is created, or updated when the group already has one.
  * With id: that record is updated. The chat id must name a live group of the mirror.
  */
@@ -52,6 +60,7 @@ export async function saveChatGroup(
     category: input.category,
     channelId: input.channelId,
   };
+  if (input.channelId !== undefined && input.channelId !== null) requireChannel(corpId, input.channelId);
   let id: string;
   try {
     id = await db.transaction(async (trx) => {
