@@ -253,6 +253,20 @@ describe('chat group records', () => {
     expect(got.body.data).toMatchObject({ chatId: s.small.chatId, groupName: '售后群A1', memberCount: 1 });
   });
 
+  it('gives concurrent saves of one group’s record one record, each save answered 200', async () => {
+    const s = await seedGroupCorp();
+    const api = await adminOf(s.corp);
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        api.post<ChatGroupView>('/admin/chatGroup/save', { chatId: s.big.chatId, category: `类别${i}` }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(new Array(8).fill(200));
+    const rows = await db('chat_group').where({ corp_id: s.corp, chat_id: s.big.chatId, is_del: 0 }).select('id');
+    expect(rows).toHaveLength(1);
+    expect(new Set(responses.map((r) => r.body.data.id))).toEqual(new Set([rows[0].id]));
+  });
+
   it('refuses unknown, dismissed or foreign groups and records with 404, bad fields with 400, writing nothing', async () => {
     const s = await seedGroupCorp();
     const api = await adminOf(s.corp);

@@ -9,7 +9,8 @@ import {
   type ChatGroupFilter,
   type ChatGroupRow,
 } from '../../db/queries/chat-groups';
-import { ConflictError, NotFoundError, SQLSTATE_UNIQUE_VIOLATION, sqlState, ValidationError } from '../errors';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { conflictOnUniqueViolation, withKeyLocks } from '../refuse-duplicates';
 import { requireGroupChat } from './group-chats';
 
 /** The SCRM's own notes about a customer group (remark, category, channel); one live record per group. */
@@ -61,41 +62,38 @@ export async function saveChatGroup(
     channelId: input.channelId,
   };
   if (input.channelId !== undefined && input.channelId !== null) requireChannel(corpId, input.channelId);
-  let id: string;
-  try {
-    id = await db.transaction(async (trx) => {
-      await requireGroupChat(trx, corpId, input.chatId);
-      if (input.id !== undefined) {
-        if (!(await updateChatGroup(trx, corpId, input.id, patch, actor))) {
-          throw new NotFoundError('chat group record', input.id, 'CHAT_GROUP_NOT_FOUND');
+  // Saves of one group take turns: a save without id updates the record another save just created.
+  const id = await conflictOnUniqueViolation(
+    () =>
+      withKeyLocks(db, [['chat-group', corpId, input.chatId]], async (trx) => {
+        await requireGroupChat(trx, corpId, input.chatId);
+        if (input.id !== undefined) {
+          if (!(await updateChatGroup(trx, corpId, input.id, patch, actor))) {
+            throw new NotFoundError('chat group record', input.id, 'CHAT_GROUP_NOT_FOUND');
+          }
+          return input.id;
         }
-        return input.id;
-      }
-      const existing = await findChatGroupIdByChatId(trx, corpId, input.chatId);
-      if (existing) {
-        await updateChatGroup(trx, corpId, existing, patch, actor);
-        return existing;
-      }
-      return insertChatGroup(
-        trx,
-        corpId,
-        {
-          chatId: input.chatId,
-          remark: input.remark ?? null,
-          category: input.category ?? null,
-          channelId: input.channelId ?? null,
-        },
-        actor,
-      );
-    });
-  } catch (error) {
-    if (
-      sqlState(error) === SQLSTATE_UNIQUE_VIOLATION &&
-      (error as { constraint?: unknown }).constraint === CHAT_GROUP_CHAT_INDEX
-    ) {
-      throw new ConflictError(`group ${input.chatId} already has a record`, 'CHAT_GROUP_EXISTS');
-    }
-    throw error;
-  }
+        const existing = await findChatGroupIdByChatId(trx, corpId, input.chatId);
+        if (existing) {
+          await updateChatGroup(trx, corpId, existing, patch, actor);
+          return existing;
+        }
+        return insertChatGroup(
+          trx,
+          corpId,
+          {
+            chatId: input.chatId,
+            remark: input.remark ?? null,
+            category: input.category ?? null,
+            channelId: input.channelId ?? null,
+          },
+          actor,
+        );
+      }),
+    {
+      [CHAT_GROUP_CHAT_INDEX]: () =>
+        new ConflictError(`group ${input.chatId} already has a record`, 'CHAT_GROUP_EXISTS'),
+    },
+  );
   return getChatGroup(db, corpId, id);
 }
