@@ -282,17 +282,14 @@ export async function insertStays(
 ): Promise<number> {
   if (rows.length === 0) return 0;
   const actor = options.actor ?? 'wecom-sync';
-  await db.batchInsert(
-    'wecom_group_member',
-    rows.map((row) => ({
-      ...row,
-      status: 0,
-      seen_sync_run: options.syncRunId ?? null,
-      cuser: actor,
-      muser: actor,
-    })),
-    500,
-  );
+  const values = rows.map((row) => ({
+    ...row,
+    status: 0,
+    seen_sync_run: options.syncRunId ?? null,
+    cuser: actor,
+    muser: actor,
+  }));
+  for (let i = 0; i < values.length; i += 500) await db('wecom_group_member').insert(values.slice(i, i + 500));
   return rows.length;
 }
 
