@@ -4,6 +4,7 @@ import type { ClueRow } from '../../src/db/queries/clues';
 import { sharedApiUrl } from '../helpers/env';
 import { clueBody, createAdmin, createPartner, createPolicy, testDb, uid } from '../helpers/factories';
 import { call, inParallel } from '../helpers/http';
+import { seedEmployee } from '../helpers/mirror-tags-groups';
 import { waitFor } from '../helpers/wait';
 
 const COLLECT = '/api-scrm/openapi/clue/collect';
@@ -298,5 +299,72 @@ describe('clue distribution', () => {
     const secondRow = await clueReaching('assigned', partner.partnerId, { businessId: second['businessId'] as string });
     expect(secondRow.duplicate_of_clue_id).toBe(firstRow.id);
     expect(firstRow.duplicate_of_clue_id).toBeNull();
+  });
+
+  it('refuses policy members and manual assignees who are not employees of the admin’s corp, changing nothing', async () => {
+    const corp = uid('corp-');
+    const corpToken = (await createAdmin(db, sharedApiUrl, { corpId: corp })).token;
+    const known = await seedEmployee(db, corp);
+    const other = await seedEmployee(db, corp);
+    const foreign = await seedEmployee(db, uid('corp-'));
+    const partner = await createPartner(db);
+    const fieldsOf = (response: { body: { data: unknown } }) =>
+      ((response.body.data as { errors?: Array<{ field: string }> }).errors ?? []).map((e) => e.field);
+
+    const name = uid('policy-');
+    const refused = await call(sharedApiUrl, 'POST', '/admin/distribution/policy/save', {
+      token: corpToken,
+      body: {
+        name,
+        followUpSlaSeconds: 86400,
+        matchPartnerIds: [partner.partnerId],
+        members: [
+          { employeeUserid: known, weight: 1 },
+          { employeeUserid: 'ghost_nobody', weight: 1 },
+          { employeeUserid: foreign, weight: 1 },
+        ],
+      },
+    });
+    expect(refused.status).toBe(400);
+    expect(fieldsOf(refused)).toEqual(['members[1].employeeUserid', 'members[2].employeeUserid']);
+    expect(await db('distribution_policy').where({ name })).toEqual([]);
+
+    const policy = await createPolicy(sharedApiUrl, corpToken, partner.partnerId, [
+      { employeeUserid: known, weight: 1, dailyLimit: 0 },
+    ]);
+    const edit = await call(sharedApiUrl, 'POST', '/admin/distribution/policy/save', {
+      token: corpToken,
+      body: {
+        id: policy.id,
+        name: uid('policy-'),
+        followUpSlaSeconds: 86400,
+        members: [{ employeeUserid: 'ghost_nobody', weight: 1 }],
+      },
+    });
+    expect(edit.status).toBe(400);
+    expect(fieldsOf(edit)).toEqual(['members[0].employeeUserid']);
+    expect(
+      (await db('distribution_member').where({ policy_id: policy.id, is_del: 0 })).map((m) => m.employee_userid),
+    ).toEqual([known]);
+
+    expect((await call(sharedApiUrl, 'POST', COLLECT, { body: clueBody(partner.secretKey) })).status).toBe(200);
+    const clue = await clueReaching('waiting', partner.partnerId);
+    for (const employeeUserid of ['ghost_nobody', foreign]) {
+      const response = await call(sharedApiUrl, 'POST', '/admin/clue/batchAssign', {
+        token: corpToken,
+        body: { clueIds: [clue.id], employeeUserid },
+      });
+      expect(response.status).toBe(400);
+      expect(fieldsOf(response)).toEqual(['employeeUserid']);
+    }
+    expect(await db('clue').where({ id: clue.id }).first()).toMatchObject({ status: 'waiting', owner_userid: null });
+    expect(await db('clue_assignment').where({ clue_id: clue.id })).toEqual([]);
+
+    const assigned = await call<{ results: Array<{ ok: boolean }> }>(sharedApiUrl, 'POST', '/admin/clue/batchAssign', {
+      token: corpToken,
+      body: { clueIds: [clue.id], employeeUserid: other },
+    });
+    expect(assigned.body.data.results).toEqual([expect.objectContaining({ clueId: clue.id, ok: true })]);
+    expect(await db('clue').where({ id: clue.id }).first()).toMatchObject({ status: 'assigned', owner_userid: other });
   });
 });

@@ -143,9 +143,10 @@ describe('customers (mirror)', () => {
 
   it('filters customers by corp and self tags, any or all of them, ignoring removed tags', async () => {
     const { corpId, token } = await corpWithAdmin();
-    const [a, b, c] = await Promise.all(
-      ['标签甲', '标签乙', '标签丙'].map((name) => mirrorCustomer(db, corpId, { name })),
-    );
+    // One at a time: the assertions below expect ids in this order.
+    const a = await mirrorCustomer(db, corpId, { name: '标签甲' });
+    const b = await mirrorCustomer(db, corpId, { name: '标签乙' });
+    const c = await mirrorCustomer(db, corpId, { name: '标签丙' });
     const tag = (customer: { external_userid: string }, source: 'corp' | 'self', tagId: string, userid = 'sales1') => ({
       corp_id: corpId,
       external_userid: customer.external_userid,
@@ -154,12 +155,12 @@ describe('customers (mirror)', () => {
       tag_id: tagId,
     });
     await db('customer_tag').insert([
-      tag(a!, 'corp', 'etVIP'),
-      tag(a!, 'corp', 'etHOT', 'sales2'),
-      tag(b!, 'corp', 'etVIP'),
-      tag(b!, 'self', '71', ''),
-      tag(c!, 'self', '71', ''),
-      { ...tag(c!, 'corp', 'etHOT'), is_del: 1, del_time: new Date() },
+      tag(a, 'corp', 'etVIP'),
+      tag(a, 'corp', 'etHOT', 'sales2'),
+      tag(b, 'corp', 'etVIP'),
+      tag(b, 'self', '71', ''),
+      tag(c, 'self', '71', ''),
+      { ...tag(c, 'corp', 'etHOT'), is_del: 1, del_time: new Date() },
     ]);
     const names = async (body: Record<string, unknown>) => {
       const response = await call<Page<Customer>>(sharedApiUrl, 'POST', '/admin/customer/page', {

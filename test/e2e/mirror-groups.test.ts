@@ -5,7 +5,10 @@ import type { Db } from '../../src/db/knex';
 import { sharedApiUrl, sharedTemporalAddress } from '../helpers/env';
 import { createAdmin, testDb, uid } from '../helpers/factories';
 import { call, type ApiResponse } from '../helpers/http';
+import { canonicalFromMirror, canonicalFromSimulator, type SimState } from '../helpers/mirror-compare';
 import { daysAgo, seedCustomer, seedEmployee, seedGroupChat, seedGroupMember } from '../helpers/mirror-tags-groups';
+import { waitFor } from '../helpers/wait';
+import { control, createSimulatedCorp } from '../helpers/wecom';
 
 interface GroupView {
   id: string;
@@ -209,14 +212,14 @@ describe('chat group records', () => {
       chatId: s.big.chatId,
       remark: '重点客户群',
       category: '销售',
-      channelId: '12',
+      channelId: null,
     });
     expect(created.status).toBe(200);
     expect(created.body.data).toMatchObject({
       chatId: s.big.chatId,
       remark: '重点客户群',
       category: '销售',
-      channelId: '12',
+      channelId: null,
       groupName: '销售群 100%',
       ownerName: '群主甲',
       memberCount: 3,
@@ -253,6 +256,20 @@ describe('chat group records', () => {
     expect(got.body.data).toMatchObject({ chatId: s.small.chatId, groupName: '售后群A1', memberCount: 1 });
   });
 
+  it('gives concurrent saves of one group’s record one record, each save answered 200', async () => {
+    const s = await seedGroupCorp();
+    const api = await adminOf(s.corp);
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        api.post<ChatGroupView>('/admin/chatGroup/save', { chatId: s.big.chatId, category: `类别${i}` }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(new Array(8).fill(200));
+    const rows = await db('chat_group').where({ corp_id: s.corp, chat_id: s.big.chatId, is_del: 0 }).select('id');
+    expect(rows).toHaveLength(1);
+    expect(new Set(responses.map((r) => r.body.data.id))).toEqual(new Set([rows[0].id]));
+  });
+
   it('refuses unknown, dismissed or foreign groups and records with 404, bad fields with 400, writing nothing', async () => {
     const s = await seedGroupCorp();
     const api = await adminOf(s.corp);
@@ -270,6 +287,16 @@ describe('chat group records', () => {
     expect((await api.get(`/admin/chatGroup/${foreignRecord.body.data.id}`)).status).toBe(404);
     expect((await api.get('/admin/chatGroup/999999999')).status).toBe(404);
     expectFieldError(await api.post('/admin/chatGroup/save', { chatId: s.big.chatId, channelId: 'abc' }), 'channelId');
+    // No acquisition channel exists yet, so no channel id can be referenced.
+    expectFieldError(await api.post('/admin/chatGroup/save', { chatId: s.big.chatId, channelId: '12' }), 'channelId');
+    expectFieldError(
+      await api.post('/admin/chatGroup/save', {
+        id: foreignRecord.body.data.id,
+        chatId: other.big.chatId,
+        channelId: '12',
+      }),
+      'channelId',
+    );
     expectFieldError(await api.post('/admin/chatGroup/save', { remark: 'x' }), 'chatId');
     expectFieldError(
       await api.post('/admin/chatGroup/save', { chatId: s.big.chatId, remark: 'x'.repeat(513) }),
@@ -486,5 +513,129 @@ describe('group members', () => {
     expectFieldError(bad, 'memberType');
     const anonymous = await call(sharedApiUrl, 'POST', '/admin/groupMember/export', { body: {} });
     expect(anonymous.status).toBe(401);
+  });
+});
+
+describe('group member history from WeCom callbacks', () => {
+  interface Stats {
+    size: number;
+    joinedToday: number;
+    quitToday: number;
+  }
+  interface ChannelRow {
+    state: string;
+    joined: number;
+    quit: number;
+    stillIn: number;
+  }
+
+  it('keeps every stay of a member who leaves and rejoins, in stats, channel figures and pages', async () => {
+    const corp = await createSimulatedCorp(db, { seed: 31, customers: 20, groups: 2 });
+    const api = await adminOf(corp.corpId);
+    const sync = await api.post<{ workflowId: string }>('/admin/group/sync');
+    const connection = await Connection.connect({ address: sharedTemporalAddress });
+    try {
+      await new Client({ connection }).workflow.getHandle(sync.body.data.workflowId).result();
+    } finally {
+      await connection.close();
+    }
+    const chat = await db('wecom_group_chat').where({ corp_id: corp.corpId, is_del: 0 }).orderBy('id').first();
+    const chatId = chat.chat_id as string;
+    const act = (name: string, body: Record<string, unknown>) =>
+      control<{ done: Record<string, unknown> }>('POST', `/corps/${corp.corpId}/actions/${name}`, body);
+    const processed = () =>
+      waitFor('callback events to be processed', async () => {
+        const open = await db('wecom_callback_event')
+          .where({ corp_id: corp.corpId })
+          .whereNotIn('status', ['done', 'failed'])
+          .count<{ n: string }[]>({ n: '*' });
+        return Number(open[0]?.n) === 0;
+      });
+    const stats = async () =>
+      (await api.get<Stats>(`/admin/groupMember/groupStats?chatId=${chatId}`)).body.data as Stats;
+    const channel = async (state: string) =>
+      (
+        await api.post<{ list: ChannelRow[] }>('/admin/groupMember/channelStats', {
+          from: shanghaiDay(0),
+          to: shanghaiDay(0),
+          state,
+        })
+      ).body.data.list;
+    const base = await stats();
+
+    // One step at a time: each callback is applied before the next action.
+    const joined = await act('member-joins-group', { chatId, members: [{ name: '回头客', state: 'ch-back' }] });
+    const member = (joined.done['joined'] as string[])[0]!;
+    await processed();
+    await act('member-leaves-group', { chatId, members: [member], quitScene: 0 });
+    await processed();
+    await act('member-joins-group', { chatId, members: [{ externalUserid: member, state: 'ch-back' }] });
+    await processed();
+    expect(await stats()).toMatchObject({
+      size: base.size + 1,
+      joinedToday: base.joinedToday + 2,
+      quitToday: base.quitToday + 1,
+    });
+    expect(await channel('ch-back')).toEqual([{ state: 'ch-back', joined: 2, quit: 1, stillIn: 1 }]);
+
+    await act('member-leaves-group', { chatId, members: [member], quitScene: 1 });
+    await processed();
+    expect(await stats()).toMatchObject({
+      size: base.size,
+      joinedToday: base.joinedToday + 2,
+      quitToday: base.quitToday + 2,
+    });
+    expect(await channel('ch-back')).toEqual([{ state: 'ch-back', joined: 2, quit: 2, stillIn: 0 }]);
+    const stays = await api.post<Page<MemberView>>('/admin/groupMember/page', {
+      pageNum: 1,
+      pageSize: 10,
+      chatId,
+      state: 'ch-back',
+      sortField: 'id',
+      sortOrder: 'asc',
+    });
+    expect(stays.body.data.list.map((m) => [m.memberId, m.status])).toEqual([
+      [member, 'quit'],
+      [member, 'quit'],
+    ]);
+    expect(
+      await db('wecom_group_member').where({ corp_id: corp.corpId, member_id: member }).pluck('quit_scene'),
+    ).toEqual(expect.arrayContaining([0, 1]));
+
+    const exported = await fetch(`${sharedApiUrl}/admin/groupMember/export`, {
+      method: 'POST',
+      headers: { token: api.token, 'content-type': 'application/json' },
+      body: JSON.stringify({ chatId, state: 'ch-back' }),
+    });
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(await exported.arrayBuffer());
+    const exportedRows: string[][] = [];
+    book.worksheets[0]!.eachRow((row, n) => {
+      if (n > 1) exportedRows.push((row.values as unknown[]).slice(1).map((v) => (v == null ? '' : String(v))));
+    });
+    expect(exportedRows.map((r) => [r[2], r[10], r[12]])).toEqual([
+      [member, '已退群', '主动退群'],
+      [member, '已退群', '被移出'],
+    ]);
+
+    // Back to back, with the callbacks applied in whatever order they come.
+    const quick = await act('member-joins-group', { chatId, members: [{ name: '快进快出', state: 'ch-quick' }] });
+    const quickMember = (quick.done['joined'] as string[])[0]!;
+    await act('member-leaves-group', { chatId, members: [quickMember] });
+    await act('member-joins-group', { chatId, members: [{ externalUserid: quickMember, state: 'ch-quick' }] });
+    await processed();
+    expect(await channel('ch-quick')).toEqual([{ state: 'ch-quick', joined: 2, quit: 1, stillIn: 1 }]);
+    expect(await stats()).toMatchObject({ size: base.size + 1, quitToday: base.quitToday + 3 });
+
+    expect(await db('wecom_callback_event').where({ corp_id: corp.corpId, status: 'failed' })).toEqual([]);
+    const simulator = canonicalFromSimulator(
+      await control<SimState>(
+        'GET',
+        `/corps/${corp.corpId}/state?sections=departments,users,customers,tagGroups,groupChats`,
+      ),
+    );
+    const mirror = await canonicalFromMirror(db, corp.corpId);
+    expect(mirror.members).toEqual(simulator.members);
+    expect(mirror.groups).toEqual(simulator.groups);
   });
 });

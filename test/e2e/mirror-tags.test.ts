@@ -290,6 +290,31 @@ describe('corp tags pushed to WeCom', () => {
     expect(mirrored).toEqual(saved.body.data.tags.map((t) => ({ tag_id: t.tagId, name: t.name })));
   });
 
+  it('lets exactly one of concurrent saves of one new group name through; the others get 409', async () => {
+    const name = uid('并发-').slice(0, 30);
+    const responses = await Promise.all(
+      [0, 1, 2, 3].map((i) =>
+        api.post<GroupWithTags>('/admin/corpTag/saveGroup', { groupName: name, tags: [{ name: `标签${i}` }] }),
+      ),
+    );
+    expect(responses.map((r) => r.status).sort()).toEqual([200, 409, 409, 409]);
+    const winner = responses.find((r) => r.status === 200)!.body.data;
+    expect(responses.filter((r) => r.status === 409).map((r) => r.body.code)).toEqual(['409', '409', '409']);
+
+    const inWecom = (await state()).tagGroups.filter((g) => g.group_name === name);
+    expect(inWecom.map((g) => [g.group_id, g.tag.map((t) => t.name)])).toEqual([
+      [winner.groupId, winner.tags.map((t) => t.name)],
+    ]);
+    const stats = await control<{ apiCalls: { byPath: Record<string, number> } }>('GET', `/corps/${sim.corpId}/stats`);
+    expect(stats.apiCalls.byPath['externalcontact/add_corp_tag']).toBe(1);
+    expect(
+      await db('wecom_corp_tag_group').where({ corp_id: sim.corpId, group_name: name, is_del: 0 }).select('group_id'),
+    ).toEqual([{ group_id: winner.groupId }]);
+    expect(
+      await db('wecom_corp_tag').where({ corp_id: sim.corpId, group_id: winner.groupId, is_del: 0 }).select('name'),
+    ).toEqual(winner.tags.map((t) => ({ name: t.name })));
+  });
+
   it('renames a group and adds tags, renames and reorders a tag, in WeCom and in the mirror', async () => {
     const created = await api.post<GroupWithTags>('/admin/corpTag/saveGroup', {
       groupName: uid('g-').slice(0, 30),

@@ -3,7 +3,7 @@ import type { Executor } from '../knex';
 import { readPage } from './paging';
 import { containsPattern } from './corp-rows';
 
-/** A member of a customer group with the names around it (null where nothing is mirrored). */
+/** One stay of a member in a customer group (join to quit), with the names around it (null where nothing is mirrored). */
 export interface GroupMemberRow {
   id: string;
   corp_id: string;
@@ -220,4 +220,178 @@ export async function channelMemberStats(
     [range.from, tz, range.to, tz, corpId, ...(range.state !== undefined ? [range.state] : [])],
   );
   return result.rows;
+}
+
+/** One stay of a member in a group as WeCom reports it (a row runs from join to quit). */
+export interface MemberStayValues {
+  corp_id: string;
+  chat_id: string;
+  member_id: string;
+  member_type: number;
+  unionid: string | null;
+  join_time: Date;
+  join_scene: number;
+  invitor: string | null;
+  group_nickname: string | null;
+  name: string | null;
+  state: string | null;
+}
+
+export interface StayRef {
+  id: string;
+  member_id: string;
+  join_time: Date | null;
+  status: number;
+}
+
+interface StayWriteOptions {
+  syncRunId?: string;
+  touch?: boolean;
+  actor?: string;
+}
+
+/** Holds the group's row until the transaction ends: membership changes of one group take turns. */
+export async function lockGroupChatRow(db: Executor, corpId: string, chatId: string): Promise<void> {
+  await db('wecom_group_chat').where({ corp_id: corpId, chat_id: chatId }).forUpdate().first('id');
+}
+
+export async function listCurrentStays(db: Executor, corpId: string, chatId: string): Promise<StayRef[]> {
+  return (await db('wecom_group_member')
+    .where({ corp_id: corpId, chat_id: chatId, status: 0 })
+    .select('id', 'member_id', 'join_time', 'status')) as StayRef[];
+}
+
+/** Ends stays at `at` (now when null) with the quit scene. */
+export async function closeGroupStays(
+  db: Executor,
+  ids: readonly string[],
+  at: Date | null,
+  quitScene: number | null,
+): Promise<void> {
+  if (ids.length === 0) return;
+  await db('wecom_group_member')
+    .whereIn('id', ids)
+    .update({ status: 1, quit_time: at ?? db.fn.now(), quit_scene: quitScene, mtime: db.fn.now() });
+}
+
+/** Opens current stays; returns how many. */
+export async function insertStays(
+  db: Executor,
+  rows: readonly MemberStayValues[],
+  options: StayWriteOptions,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const actor = options.actor ?? 'wecom-sync';
+  const values = rows.map((row) => ({
+    ...row,
+    status: 0,
+    seen_sync_run: options.syncRunId ?? null,
+    cuser: actor,
+    muser: actor,
+  }));
+  for (let i = 0; i < values.length; i += 500) await db('wecom_group_member').insert(values.slice(i, i + 500));
+  return rows.length;
+}
+
+/**
+ * Refreshes current stays from a new sighting (WeCom's fields; the join time is the stay's own).
+ * A stay whose fields are unchanged keeps its mtime unless `touch`; returns how many changed.
+ */
+export async function updateStays(
+  db: Executor,
+  rows: ReadonlyArray<MemberStayValues & { id: string }>,
+  options: StayWriteOptions,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const actor = options.actor ?? 'wecom-sync';
+  const fields = ['member_type', 'unionid', 'join_time', 'join_scene', 'invitor', 'group_nickname', 'name', 'state'];
+  const result = await db.raw<{ rows: Array<{ changed: boolean }> }>(
+    `UPDATE wecom_group_member m
+        SET ${fields.map((f) => `${f} = v.${f}`).join(', ')},
+            is_del = 0, del_time = NULL,
+            seen_sync_run = COALESCE(?::bigint, m.seen_sync_run),
+            mtime = CASE WHEN v.changed OR ? THEN now() ELSE m.mtime END,
+            muser = CASE WHEN v.changed THEN ? ELSE m.muser END
+       FROM (SELECT v.*,
+                    (${fields.map((f) => `o.${f}`).join(', ')}, o.is_del) IS DISTINCT FROM
+                    (${fields.map((f) => `v.${f}`).join(', ')}, 0) AS changed
+               FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, member_type smallint, unionid text,
+                      join_time timestamptz, join_scene smallint, invitor text, group_nickname text, name text, state text)
+               JOIN wecom_group_member o ON o.id = v.id) v
+      WHERE m.id = v.id
+        AND (v.changed OR ? OR (?::bigint IS NOT NULL AND m.seen_sync_run IS DISTINCT FROM ?::bigint))
+      RETURNING v.changed`,
+    [
+      options.syncRunId ?? null,
+      options.touch === true,
+      actor,
+      JSON.stringify(
+        rows.map((r) => ({ id: r.id, ...Object.fromEntries(fields.map((f) => [f, r[f as keyof MemberStayValues]])) })),
+      ),
+      options.touch === true,
+      options.syncRunId ?? null,
+      options.syncRunId ?? null,
+    ],
+  );
+  return result.rows.filter((r) => r.changed).length;
+}
+
+/** The member's stay that ended exactly at `at`. */
+export async function findStayEndedAt(
+  db: Executor,
+  corpId: string,
+  chatId: string,
+  memberId: string,
+  at: Date,
+): Promise<StayRef | undefined> {
+  return (await db('wecom_group_member')
+    .where({ corp_id: corpId, chat_id: chatId, member_id: memberId, status: 1, quit_time: at })
+    .orderBy('id', 'desc')
+    .first('id', 'member_id', 'join_time', 'status')) as StayRef | undefined;
+}
+
+/** The member's latest stay that began by `at` (one with an unknown join time counts as earliest). */
+export async function findLatestStayBefore(
+  db: Executor,
+  corpId: string,
+  chatId: string,
+  memberId: string,
+  at: Date,
+): Promise<StayRef | undefined> {
+  return (await db('wecom_group_member')
+    .where({ corp_id: corpId, chat_id: chatId, member_id: memberId })
+    .andWhere((q) => q.where('join_time', '<=', at).orWhereNull('join_time'))
+    .orderByRaw('join_time DESC NULLS LAST, id DESC')
+    .first('id', 'member_id', 'join_time', 'status')) as StayRef | undefined;
+}
+
+export async function updateStayDeparture(db: Executor, id: string, at: Date, quitScene: number | null): Promise<void> {
+  await db('wecom_group_member')
+    .where({ id })
+    .update({ status: 1, quit_time: at, quit_scene: quitScene, mtime: db.fn.now() });
+}
+
+/** Opens a new current stay with the fields of stay `id` (the member is in the group again). */
+export async function reopenStay(db: Executor, id: string): Promise<void> {
+  const columns = [
+    'corp_id',
+    'chat_id',
+    'member_id',
+    'member_type',
+    'unionid',
+    'join_time',
+    'join_scene',
+    'invitor',
+    'group_nickname',
+    'name',
+    'state',
+    'seen_sync_run',
+    'cuser',
+    'muser',
+  ];
+  await db.raw(
+    `INSERT INTO wecom_group_member (${columns.join(', ')}, status)
+     SELECT ${columns.join(', ')}, 0 FROM wecom_group_member WHERE id = ?`,
+    [id],
+  );
 }

@@ -164,3 +164,17 @@ export async function employeeNames(
     .select('userid', 'name')) as Array<{ userid: string; name: string }>;
   return new Map(rows.map((r) => [r.userid, r.name]));
 }
+
+/** The lower-cased userids among `userids` that name a live employee of the corp. */
+export async function liveEmployeeUserids(
+  db: Executor,
+  corpId: string,
+  userids: readonly string[],
+): Promise<Set<string>> {
+  if (userids.length === 0) return new Set();
+  const rows = (await db('wecom_employee')
+    .where({ corp_id: corpId, is_del: 0 })
+    .whereRaw('lower(userid) = ANY (?::text[])', [[...new Set(userids.map((u) => u.toLowerCase()))]])
+    .select(db.raw('lower(userid) AS userid'))) as Array<{ userid: string }>;
+  return new Set(rows.map((r) => r.userid));
+}

@@ -6,6 +6,7 @@ import {
   type DistributionPolicyRow,
   type RecycleMode,
 } from '../../db/queries/distribution-policies';
+import { corpOfActor, requireEmployees } from '../employee-references';
 import { NotFoundError, ValidationError } from '../errors';
 import { parseWorkingHours } from './working-hours';
 
@@ -55,10 +56,25 @@ function checkMembers(members: PolicyMemberInput[]): void {
 
 /**
  * Adds a policy, or modifies it when `id` is given. Members are matched by employee userid so a
- * kept member keeps its id and today's counters; members no longer listed are removed.
+ * kept member keeps its id and today's counters; members no longer listed are removed. When the
+ * admin works on a WeCom corp (`corpId`, else the actor's own), every member must be a live
+ * employee of it; without a corp there is no employee directory to check against.
  */
-export async function savePolicy(db: Db, input: PolicyInput, actor: string): Promise<PolicyWithMembers> {
+export async function savePolicy(
+  db: Db,
+  input: PolicyInput,
+  actor: string,
+  corpId?: string,
+): Promise<PolicyWithMembers> {
   checkMembers(input.members);
+  const corp = corpId ?? (await corpOfActor(db, actor));
+  if (corp !== undefined) {
+    await requireEmployees(
+      db,
+      corp,
+      input.members.map((m, i) => ({ field: `members[${i}].employeeUserid`, userid: m.employeeUserid })),
+    );
+  }
   return db.transaction(async (trx) => {
     const values = {
       name: input.name.trim(),

@@ -9,7 +9,8 @@ import {
   type ChatGroupFilter,
   type ChatGroupRow,
 } from '../../db/queries/chat-groups';
-import { ConflictError, NotFoundError, SQLSTATE_UNIQUE_VIOLATION, sqlState } from '../errors';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { conflictOnUniqueViolation, withKeyLocks } from '../refuse-duplicates';
 import { requireGroupChat } from './group-chats';
 
 /** The SCRM's own notes about a customer group (remark, category, channel); one live record per group. */
@@ -37,6 +38,14 @@ export async function pageChatGroupRecords(
 }
 
 /**
+ * A chat group's channel is an acquisition channel (channel.*), which this product does not hold
+ * yet: no id can name one, so only clearing the channel is accepted until channels exist.
+ */
+function requireChannel(corpId: string, channelId: string): never {
+  throw ValidationError.field('channelId', `no acquisition channel ${channelId} in WeCom corp ${corpId}`);
+}
+
+/**
  * Without id: the group's record is created, or updated when the group already has one.
  * With id: that record is updated. The chat id must name a live group of the mirror.
  */
@@ -52,41 +61,39 @@ export async function saveChatGroup(
     category: input.category,
     channelId: input.channelId,
   };
-  let id: string;
-  try {
-    id = await db.transaction(async (trx) => {
-      await requireGroupChat(trx, corpId, input.chatId);
-      if (input.id !== undefined) {
-        if (!(await updateChatGroup(trx, corpId, input.id, patch, actor))) {
-          throw new NotFoundError('chat group record', input.id, 'CHAT_GROUP_NOT_FOUND');
+  if (input.channelId !== undefined && input.channelId !== null) requireChannel(corpId, input.channelId);
+  // Saves of one group take turns: a save without id updates the record another save just created.
+  const id = await conflictOnUniqueViolation(
+    () =>
+      withKeyLocks(db, [['chat-group', corpId, input.chatId]], async (trx) => {
+        await requireGroupChat(trx, corpId, input.chatId);
+        if (input.id !== undefined) {
+          if (!(await updateChatGroup(trx, corpId, input.id, patch, actor))) {
+            throw new NotFoundError('chat group record', input.id, 'CHAT_GROUP_NOT_FOUND');
+          }
+          return input.id;
         }
-        return input.id;
-      }
-      const existing = await findChatGroupIdByChatId(trx, corpId, input.chatId);
-      if (existing) {
-        await updateChatGroup(trx, corpId, existing, patch, actor);
-        return existing;
-      }
-      return insertChatGroup(
-        trx,
-        corpId,
-        {
-          chatId: input.chatId,
-          remark: input.remark ?? null,
-          category: input.category ?? null,
-          channelId: input.channelId ?? null,
-        },
-        actor,
-      );
-    });
-  } catch (error) {
-    if (
-      sqlState(error) === SQLSTATE_UNIQUE_VIOLATION &&
-      (error as { constraint?: unknown }).constraint === CHAT_GROUP_CHAT_INDEX
-    ) {
-      throw new ConflictError(`group ${input.chatId} already has a record`, 'CHAT_GROUP_EXISTS');
-    }
-    throw error;
-  }
+        const existing = await findChatGroupIdByChatId(trx, corpId, input.chatId);
+        if (existing) {
+          await updateChatGroup(trx, corpId, existing, patch, actor);
+          return existing;
+        }
+        return insertChatGroup(
+          trx,
+          corpId,
+          {
+            chatId: input.chatId,
+            remark: input.remark ?? null,
+            category: input.category ?? null,
+            channelId: input.channelId ?? null,
+          },
+          actor,
+        );
+      }),
+    {
+      [CHAT_GROUP_CHAT_INDEX]: () =>
+        new ConflictError(`group ${input.chatId} already has a record`, 'CHAT_GROUP_EXISTS'),
+    },
+  );
   return getChatGroup(db, corpId, id);
 }

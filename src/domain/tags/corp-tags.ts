@@ -16,6 +16,7 @@ import type { EndpointResponse } from '../../wecom/endpoints';
 import type { WecomApiFactory } from '../../wecom/api';
 import { openWecom } from '../customers/wecom-errors';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { withKeyLocks, type UniqueKey } from '../refuse-duplicates';
 import { markCorpTagGroupsDeleted, markCorpTagsDeleted, upsertCorpTagGroups } from '../wecom-mirror/corp-tags';
 import { checkNewTagNames, type NewTag } from './tag-names';
 import { callWecom } from './wecom-errors';
@@ -67,14 +68,19 @@ async function ensureGroupNameFree(db: Executor, corpId: string, name: string, e
   }
 }
 
+/** Group names are unique per corp. */
+const groupNameKey = (corpId: string, name: string): UniqueKey => ['corp-tag-group-name', corpId, name];
+/** Tag names are unique per group. */
+const tagNamesKey = (corpId: string, groupId: string): UniqueKey => ['corp-tag-names', corpId, groupId];
+
 /** Mirrors add_corp_tag's answer (the group and the tags WeCom created) the way a sync mirrors it. */
 async function mirrorAddedTags(
-  db: Db,
+  trx: Executor,
   corpId: string,
   added: EndpointResponse<'addCorpTag'>['tag_group'],
   actor: string,
 ): Promise<void> {
-  await db.transaction((trx) => upsertCorpTagGroups(trx, corpId, [added], { actor, touch: true }));
+  await upsertCorpTagGroups(trx, corpId, [added], { actor, touch: true });
 }
 
 export interface SaveCorpTagGroupInput {
@@ -99,37 +105,48 @@ export async function saveCorpTagGroup(
   if (input.groupId === undefined) {
     if (!groupName) throw ValidationError.field('groupName', 'is required for a new group');
     if (tags.length === 0) throw ValidationError.field('tags', 'a new tag group needs at least one tag');
-    await ensureGroupNameFree(deps.db, corpId, groupName);
-    const api = await openWecom(deps.wecom, corpId);
-    const answer = await callWecom({ what: 'corp tag group', ids: [groupName] }, () =>
-      api.call('addCorpTag', { body: { group_name: groupName, order: input.order, tag: tags } }),
-    );
-    await mirrorAddedTags(deps.db, corpId, answer.tag_group, actor);
-    return loadCorpTagGroup(deps.db, corpId, answer.tag_group.group_id);
+    // WeCom merges an add under an existing group name into that group: the name stays locked
+    // from the check until WeCom's answer is mirrored.
+    const created = await withKeyLocks(deps.db, [groupNameKey(corpId, groupName)], async (trx) => {
+      await ensureGroupNameFree(trx, corpId, groupName);
+      const api = await openWecom(deps.wecom, corpId);
+      const answer = await callWecom({ what: 'corp tag group', ids: [groupName] }, () =>
+        api.call('addCorpTag', { body: { group_name: groupName, order: input.order, tag: tags } }),
+      );
+      await mirrorAddedTags(trx, corpId, answer.tag_group, actor);
+      return answer.tag_group.group_id;
+    });
+    return loadCorpTagGroup(deps.db, corpId, created);
   }
 
   const groupId = input.groupId;
-  const group = await requireGroup(deps.db, corpId, groupId);
-  const rename = groupName !== undefined && groupName !== '' && groupName !== group.group_name ? groupName : undefined;
-  if (rename) await ensureGroupNameFree(deps.db, corpId, rename, groupId);
-  if (tags.length > 0) {
-    const existing = new Set((await listCorpTags(deps.db, corpId, [groupId])).map((t) => t.name));
-    const taken = tags.find((t) => existing.has(t.name));
-    if (taken) throw new ConflictError(`the group already has a tag named "${taken.name}"`, 'TAG_NAME_TAKEN');
-  }
-  const api = await openWecom(deps.wecom, corpId);
-  if (tags.length > 0) {
-    const answer = await callWecom({ what: 'corp tag group', ids: [groupId] }, () =>
-      api.call('addCorpTag', { body: { group_id: groupId, tag: tags } }),
-    );
-    await mirrorAddedTags(deps.db, corpId, answer.tag_group, actor);
-  }
-  if (rename !== undefined || input.order !== undefined) {
-    await callWecom({ what: 'corp tag group', ids: [groupId] }, () =>
-      api.call('editCorpTag', { body: { id: groupId, name: rename, order: input.order } }),
-    );
-    await updateCorpTagGroup(deps.db, corpId, groupId, { name: rename, order: input.order }, actor);
-  }
+  const current = await requireGroup(deps.db, corpId, groupId);
+  const renameTo =
+    groupName !== undefined && groupName !== '' && groupName !== current.group_name ? groupName : undefined;
+  const keys = [tagNamesKey(corpId, groupId), ...(renameTo ? [groupNameKey(corpId, renameTo)] : [])];
+  await withKeyLocks(deps.db, keys, async (trx) => {
+    const group = await requireGroup(trx, corpId, groupId);
+    const rename = renameTo !== undefined && renameTo !== group.group_name ? renameTo : undefined;
+    if (rename) await ensureGroupNameFree(trx, corpId, rename, groupId);
+    if (tags.length > 0) {
+      const existing = new Set((await listCorpTags(trx, corpId, [groupId])).map((t) => t.name));
+      const taken = tags.find((t) => existing.has(t.name));
+      if (taken) throw new ConflictError(`the group already has a tag named "${taken.name}"`, 'TAG_NAME_TAKEN');
+    }
+    const api = await openWecom(deps.wecom, corpId);
+    if (tags.length > 0) {
+      const answer = await callWecom({ what: 'corp tag group', ids: [groupId] }, () =>
+        api.call('addCorpTag', { body: { group_id: groupId, tag: tags } }),
+      );
+      await mirrorAddedTags(trx, corpId, answer.tag_group, actor);
+    }
+    if (rename !== undefined || input.order !== undefined) {
+      await callWecom({ what: 'corp tag group', ids: [groupId] }, () =>
+        api.call('editCorpTag', { body: { id: groupId, name: rename, order: input.order } }),
+      );
+      await updateCorpTagGroup(trx, corpId, groupId, { name: rename, order: input.order }, actor);
+    }
+  });
   return loadCorpTagGroup(deps.db, corpId, groupId);
 }
 
@@ -143,12 +160,14 @@ export async function updateCorpTagGroupFields(
   const name = input.name?.trim();
   if (name === undefined && input.order === undefined) throw ValidationError.field('name', 'give name and/or order');
   await requireGroup(deps.db, corpId, input.groupId);
-  if (name !== undefined) await ensureGroupNameFree(deps.db, corpId, name, input.groupId);
-  const api = await openWecom(deps.wecom, corpId);
-  await callWecom({ what: 'corp tag group', ids: [input.groupId] }, () =>
-    api.call('editCorpTag', { body: { id: input.groupId, name, order: input.order } }),
-  );
-  await updateCorpTagGroup(deps.db, corpId, input.groupId, { name, order: input.order }, actor);
+  await withKeyLocks(deps.db, name !== undefined ? [groupNameKey(corpId, name)] : [], async (trx) => {
+    if (name !== undefined) await ensureGroupNameFree(trx, corpId, name, input.groupId);
+    const api = await openWecom(deps.wecom, corpId);
+    await callWecom({ what: 'corp tag group', ids: [input.groupId] }, () =>
+      api.call('editCorpTag', { body: { id: input.groupId, name, order: input.order } }),
+    );
+    await updateCorpTagGroup(trx, corpId, input.groupId, { name, order: input.order }, actor);
+  });
   return loadCorpTagGroup(deps.db, corpId, input.groupId);
 }
 
@@ -163,17 +182,19 @@ export async function updateCorpTagFields(
   if (name === undefined && input.order === undefined) throw ValidationError.field('name', 'give name and/or order');
   const [tag] = await findCorpTags(deps.db, corpId, [input.tagId]);
   if (!tag) throw new NotFoundError('corp tag', input.tagId, 'TAG_NOT_FOUND');
-  if (name !== undefined) {
-    const siblings = await listCorpTags(deps.db, corpId, [tag.group_id]);
-    if (siblings.some((t) => t.name === name && t.tag_id !== tag.tag_id)) {
-      throw new ConflictError(`the group already has a tag named "${name}"`, 'TAG_NAME_TAKEN');
+  await withKeyLocks(deps.db, name !== undefined ? [tagNamesKey(corpId, tag.group_id)] : [], async (trx) => {
+    if (name !== undefined) {
+      const siblings = await listCorpTags(trx, corpId, [tag.group_id]);
+      if (siblings.some((t) => t.name === name && t.tag_id !== tag.tag_id)) {
+        throw new ConflictError(`the group already has a tag named "${name}"`, 'TAG_NAME_TAKEN');
+      }
     }
-  }
-  const api = await openWecom(deps.wecom, corpId);
-  await callWecom({ what: 'corp tag', ids: [input.tagId] }, () =>
-    api.call('editCorpTag', { body: { id: input.tagId, name, order: input.order } }),
-  );
-  await updateCorpTag(deps.db, corpId, input.tagId, { name, order: input.order }, actor);
+    const api = await openWecom(deps.wecom, corpId);
+    await callWecom({ what: 'corp tag', ids: [input.tagId] }, () =>
+      api.call('editCorpTag', { body: { id: input.tagId, name, order: input.order } }),
+    );
+    await updateCorpTag(trx, corpId, input.tagId, { name, order: input.order }, actor);
+  });
   const [updated] = await findCorpTags(deps.db, corpId, [input.tagId]);
   if (!updated) throw new NotFoundError('corp tag', input.tagId, 'TAG_NOT_FOUND');
   return updated;

@@ -17,6 +17,7 @@ import { findSelfTags } from '../../db/queries/self-tags';
 import type { WecomApiFactory } from '../../wecom/api';
 import { openWecom } from '../customers/wecom-errors';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { conflictOnUniqueViolation } from '../refuse-duplicates';
 import { callWecom } from './wecom-errors';
 
 /**
@@ -183,7 +184,12 @@ export async function saveCustomerTag(
       const oldIsLive = (await liveTagIds(db, corpId, 'corp', [row.tag_id])).has(row.tag_id);
       await markInWecom(deps, corpId, key, [input.tagId], oldIsLive ? [row.tag_id] : []);
     }
-    await db.transaction(async (trx) => retagCustomerTag(trx, corpId, row, input.tagId, actor));
+    // A concurrent retag to the same tag loses on the row's unique key.
+    await conflictOnUniqueViolation(
+      () => db.transaction(async (trx) => retagCustomerTag(trx, corpId, row, input.tagId, actor)),
+      {},
+      () => new ConflictError(`the customer already carries tag ${input.tagId}`, 'CUSTOMER_TAG_EXISTS'),
+    );
   }
   return getCustomerTag(db, corpId, row.id);
 }

@@ -19,7 +19,8 @@ import {
   type SelfTagGroupRow,
   type SelfTagRow,
 } from '../../db/queries/self-tags';
-import { ConflictError, NotFoundError, SQLSTATE_UNIQUE_VIOLATION, sqlState, ValidationError } from '../errors';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { conflictOnUniqueViolation } from '../refuse-duplicates';
 import { checkNewTagNames, type NewTag } from './tag-names';
 
 /** Self-built tags live only in the SCRM; group names are unique per corp, tag names per group. */
@@ -33,21 +34,13 @@ export interface DeletedSelfTags {
   deletedGroupIds: string[];
 }
 
-/** Runs a write; a unique-index violation becomes a 409 naming what is taken. */
-async function withNameConflicts<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (sqlState(error) !== SQLSTATE_UNIQUE_VIOLATION) throw error;
-    const constraint = (error as { constraint?: unknown }).constraint;
-    if (constraint === SELF_TAG_GROUP_NAME_INDEX) {
-      throw new ConflictError('a self tag group with this name already exists', 'TAG_GROUP_NAME_TAKEN');
-    }
-    if (constraint === SELF_TAG_NAME_INDEX) {
-      throw new ConflictError('the group already has a tag with this name', 'TAG_NAME_TAKEN');
-    }
-    throw new ConflictError('the change conflicts with an existing record');
-  }
+/** Runs a write; the unique indexes on names decide under concurrency, and their violation is a 409. */
+function withNameConflicts<T>(write: () => Promise<T>): Promise<T> {
+  return conflictOnUniqueViolation(write, {
+    [SELF_TAG_GROUP_NAME_INDEX]: () =>
+      new ConflictError('a self tag group with this name already exists', 'TAG_GROUP_NAME_TAKEN'),
+    [SELF_TAG_NAME_INDEX]: () => new ConflictError('the group already has a tag with this name', 'TAG_NAME_TAKEN'),
+  });
 }
 
 export async function listSelfTagsGrouped(db: Executor, corpId: string): Promise<SelfTagGroupWithTags[]> {

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { findClueById } from '../../../db/queries/clues';
 import { findCustomerById } from '../../../db/queries/wecom-customers';
+import { assignCluesManually } from '../../../domain/clues/assign-manually';
 import { getClueDetail, pageClues } from '../../../domain/clues/clue-queries';
 import { updateClueAndFollowUp } from '../../../domain/clues/follow-up';
-import { NotFoundError, UnavailableError, ValidationError } from '../../../domain/errors';
+import { NotFoundError, ValidationError } from '../../../domain/errors';
 import { clueDistributionWorkflowId } from '../../../temporal/names';
 import type { AppDeps } from '../../app';
 import { PageOf, PageRequest } from '../../paging';
@@ -160,27 +160,12 @@ export function clueRoutes(deps: AppDeps): RouteDefinition[] {
         ),
       }),
       handle: async ({ body }, ctx) => {
-        const results = [];
-        for (const clueId of body.clueIds) {
-          const clue = await findClueById(deps.db, clueId);
-          if (!clue) {
-            if (body.clueIds.length === 1) throw new NotFoundError('clue', clueId, 'CLUE_NOT_FOUND');
-            results.push({ clueId, ok: false, error: 'clue not found' });
-            continue;
-          }
-          try {
-            const assigned = await deps.distribution.assignManually(
-              { id: clue.id, businessId: clue.business_id },
-              { employeeUserid: body.employeeUserid, employeeName: body.employeeName ?? null, operator: actor(ctx) },
-            );
-            results.push({ clueId, ok: true, seq: assigned.seq });
-          } catch (error) {
-            if (body.clueIds.length === 1) {
-              throw new UnavailableError(`assignment could not be completed: ${(error as Error).message}`);
-            }
-            results.push({ clueId, ok: false, error: (error as Error).message });
-          }
-        }
+        const results = await assignCluesManually(
+          { db: deps.db, assign: (clue, request) => deps.distribution.assignManually(clue, request) },
+          ctx.user?.corpId ?? deps.config.WECOM_CORP_ID,
+          body,
+          actor(ctx),
+        );
         return { results };
       },
     }),

@@ -1,0 +1,61 @@
+import type { Db } from '../../db/knex';
+import { findClueById } from '../../db/queries/clues';
+import type { ManualAssignRequest, ManualAssignResult } from '../../workflows/distribute-clue';
+import { requireEmployees } from '../employee-references';
+import { NotFoundError, UnavailableError } from '../errors';
+
+/** Hands one clue to the assignment of its distribution workflow. */
+export type AssignThroughWorkflow = (
+  clue: { id: string; businessId: string | null },
+  request: ManualAssignRequest,
+) => Promise<ManualAssignResult>;
+
+export interface ManualAssignInput {
+  clueIds: string[];
+  employeeUserid: string;
+  employeeName?: string | null;
+}
+
+export interface ManualAssignOutcome {
+  clueId: string;
+  ok: boolean;
+  seq?: number;
+  error?: string;
+}
+
+/**
+ * Assigns clues by hand, each through its workflow. When the admin works on a WeCom corp the
+ * employee must be a live employee of it, checked before any clue moves. A single clue fails
+ * the request (404 unknown, 503 not assigned); in a batch each clue reports its own outcome.
+ */
+export async function assignCluesManually(
+  deps: { db: Db; assign: AssignThroughWorkflow },
+  corpId: string | undefined,
+  input: ManualAssignInput,
+  operator: string,
+): Promise<ManualAssignOutcome[]> {
+  if (corpId !== undefined) {
+    await requireEmployees(deps.db, corpId, [{ field: 'employeeUserid', userid: input.employeeUserid }]);
+  }
+  const single = input.clueIds.length === 1;
+  const results: ManualAssignOutcome[] = [];
+  for (const clueId of input.clueIds) {
+    const clue = await findClueById(deps.db, clueId);
+    if (!clue) {
+      if (single) throw new NotFoundError('clue', clueId, 'CLUE_NOT_FOUND');
+      results.push({ clueId, ok: false, error: 'clue not found' });
+      continue;
+    }
+    try {
+      const assigned = await deps.assign(
+        { id: clue.id, businessId: clue.business_id },
+        { employeeUserid: input.employeeUserid, employeeName: input.employeeName ?? null, operator },
+      );
+      results.push({ clueId, ok: true, seq: assigned.seq });
+    } catch (error) {
+      if (single) throw new UnavailableError(`assignment could not be completed: ${(error as Error).message}`);
+      results.push({ clueId, ok: false, error: (error as Error).message });
+    }
+  }
+  return results;
+}
