@@ -42,6 +42,7 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   TEMPORAL_UNAVAILABLE: '工作流服务（Temporal）暂不可用，请稍后再试',
   UNHEALTHY: '服务不健康：{message}',
   SYNC_NOT_FOUND: '没有找到 {id} 的同步记录',
+  SAVE_IN_PROGRESS: '同名记录正在保存中，请稍后重试',
 
   // The WeCom mirror.
   CUSTOMER_NOT_FOUND: '客户 {id} 不存在',

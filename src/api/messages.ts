@@ -23,6 +23,10 @@ const MESSAGES = {
   'field.uniqueItems': { en: 'must not contain duplicates', zh: '不能有重复项' },
   'field.unknown': { en: 'is not a known field', zh: '不是可识别的字段' },
   'field.invalid': { en: 'is invalid', zh: '不合法' },
+  'field.unknownEmployee': {
+    en: 'no employee {userid} in WeCom corp {corpId}',
+    zh: '企业微信企业 {corpId} 中没有成员 {userid}',
+  },
   'field.nul': { en: 'must not contain NUL characters', zh: '不能包含 NUL 字符' },
   'field.unicode': { en: 'must be valid Unicode text', zh: '必须是合法的 Unicode 文本' },
   'field.positiveId': { en: 'must be a positive integer id', zh: '必须是正整数 id' },

@@ -26,7 +26,12 @@ export async function requireEmployees(
   const unknown = references.filter((r) => !live.has(r.userid.toLowerCase()));
   if (unknown.length > 0) {
     throw new ValidationError(
-      unknown.map((r) => ({ field: r.field, message: `no employee ${r.userid} in WeCom corp ${corpId}` })),
+      unknown.map((r) => ({
+        field: r.field,
+        message: `no employee ${r.userid} in WeCom corp ${corpId}`,
+        messageKey: 'field.unknownEmployee',
+        params: { userid: r.userid, corpId },
+      })),
     );
   }
 }

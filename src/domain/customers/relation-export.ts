@@ -1,9 +1,6 @@
-import ExcelJS from 'exceljs';
-import type { Writable } from 'node:stream';
 import type { Executor } from '../../db/knex';
 import { relationsAfter, type RelationFilter, type RelationListRow } from '../../db/queries/wecom-relations';
-
-export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+import { openChunkedSheet, type SpreadsheetExport } from '../spreadsheet-export';
 
 /** Rows read from PostgreSQL per round trip; the workbook is streamed, so memory stays bounded by one chunk. */
 const DEFAULT_CHUNK_SIZE = 1000;
@@ -41,60 +38,22 @@ export const RELATION_EXPORT_COLUMNS: ReadonlyArray<{
   { header: '结束时间 Ended at', width: 26, value: (r) => iso(r.del_time) },
 ];
 
-/** Resolves once `stream` can take more data (or is gone). */
-function roomIn(stream: Writable): Promise<void> {
-  if (!stream.writableNeedDrain || stream.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      resolve();
-    };
-    stream.once('drain', done);
-    stream.once('close', done);
-  });
-}
-
-export interface RelationExport {
-  /** Writes the workbook to `output` and ends it; resolves with the number of data rows written. */
-  writeTo(output: Writable): Promise<number>;
-}
-
 /**
- * Prepares a spreadsheet of the corp's relations matching `filter`, ordered by id. The first
- * chunk is read here, so a database failure surfaces before any byte is sent; the rest is read
- * chunk by chunk (keyset on id) while the workbook streams out, pausing while `output` is full.
+ * Prepares a spreadsheet of the corp's relations matching `filter`, ordered by id (see
+ * openChunkedSheet: the first chunk is read before any byte is sent).
  */
-export async function openRelationExport(
+export function openRelationExport(
   db: Executor,
   corpId: string,
   filter: RelationFilter,
   chunkSize = DEFAULT_CHUNK_SIZE,
-): Promise<RelationExport> {
-  const first = await relationsAfter(db, corpId, filter, '0', chunkSize);
-  return {
-    async writeTo(output: Writable): Promise<number> {
-      const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
-        stream: output,
-        useStyles: false,
-        useSharedStrings: false,
-      });
-      const sheet = workbook.addWorksheet('relations');
-      sheet.columns = RELATION_EXPORT_COLUMNS.map((c) => ({ header: c.header, width: c.width }));
-      let written = 0;
-      let chunk = first;
-      while (chunk.length > 0) {
-        for (const row of chunk) sheet.addRow(RELATION_EXPORT_COLUMNS.map((c) => c.value(row))).commit();
-        written += chunk.length;
-        await roomIn(output);
-        if (output.destroyed) return written;
-        if (chunk.length < chunkSize) break;
-        const last = chunk[chunk.length - 1] as RelationListRow;
-        chunk = await relationsAfter(db, corpId, filter, last.id, chunkSize);
-      }
-      sheet.commit();
-      await workbook.commit();
-      return written;
-    },
-  };
+): Promise<SpreadsheetExport> {
+  return openChunkedSheet<RelationListRow>({
+    sheetName: 'relations',
+    columns: RELATION_EXPORT_COLUMNS,
+    readChunk: (afterId, limit) => relationsAfter(db, corpId, filter, afterId, limit),
+    idOf: (row) => row.id,
+    cellsOf: (row) => RELATION_EXPORT_COLUMNS.map((c) => c.value(row)),
+    chunkSize,
+  });
 }

@@ -1,14 +1,10 @@
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
 import { DateTime } from 'luxon';
 import type { Executor } from '../../db/knex';
 import { groupMemberChunk, type GroupMemberRow } from '../../db/queries/group-members';
+import { openChunkedSheet, type SpreadsheetExport } from '../spreadsheet-export';
 import { CORP_TIME_ZONE, toMemberFilter, type MemberFilterInput } from './group-members';
 
 const CHUNK_ROWS = 1000;
-/** One sheet holds 1,048,576 rows, the header included. */
-const MAX_ROWS = 1_048_575;
 
 const MEMBER_TYPES: Record<number, string> = { 1: '员工', 2: '客户' };
 const JOIN_SCENES: Record<number, string> = { 1: '直接邀请', 2: '链接邀请', 3: '扫码入群' };
@@ -67,44 +63,25 @@ function toExportRow(m: GroupMemberRow): ExportRow {
   };
 }
 
-/** Waits while the reader is behind, so rows are fetched no faster than the client takes them. */
-async function drained(out: Writable): Promise<void> {
-  if (!out.writableNeedDrain || out.destroyed) return;
-  const stop = new AbortController();
-  try {
-    await Promise.race([once(out, 'drain', { signal: stop.signal }), once(out, 'close', { signal: stop.signal })]);
-  } finally {
-    stop.abort();
-  }
-}
-
 /**
- * Writes the matching group members as an .xlsx into `out`, reading PostgreSQL in chunks of
- * CHUNK_ROWS (times in the corp time zone). Stops early when `out` is closed; returns the row count.
+ * Prepares the matching group members as an .xlsx (times in the corp time zone), read by keyset in
+ * chunks of CHUNK_ROWS; the first chunk is read before any byte is sent (see openChunkedSheet).
  */
-export async function writeGroupMemberWorkbook(
+export function openGroupMemberExport(
   db: Executor,
   corpId: string,
   input: MemberFilterInput,
-  out: Writable,
-): Promise<number> {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
-  const sheet = workbook.addWorksheet('群成员');
-  sheet.columns = COLUMNS;
+): Promise<SpreadsheetExport> {
   const filter = toMemberFilter(input);
-  let afterId = '0';
-  let written = 0;
-  for (;;) {
-    const rows = await groupMemberChunk(db, corpId, filter, afterId, Math.min(CHUNK_ROWS, MAX_ROWS - written));
-    for (const row of rows) sheet.addRow(toExportRow(row)).commit();
-    written += rows.length;
-    const last = rows[rows.length - 1];
-    if (!last || rows.length < CHUNK_ROWS || written >= MAX_ROWS) break;
-    afterId = last.id;
-    await drained(out);
-    if (out.destroyed) return written;
-  }
-  sheet.commit();
-  await workbook.commit();
-  return written;
+  return openChunkedSheet<GroupMemberRow>({
+    sheetName: '群成员',
+    columns: COLUMNS,
+    readChunk: (afterId, limit) => groupMemberChunk(db, corpId, filter, afterId, limit),
+    idOf: (row) => row.id,
+    cellsOf: (row) => {
+      const cells = toExportRow(row);
+      return COLUMNS.map((c) => cells[c.key]);
+    },
+    chunkSize: CHUNK_ROWS,
+  });
 }

@@ -32,7 +32,8 @@ export function distributionPolicyRoutes(deps: AppDeps): RouteDefinition[] {
       body: SavePolicyBody,
       response: PolicyView,
       handle: async ({ body }, ctx) => {
-        const saved = await savePolicy(deps.db, body, ctx.user?.username ?? 'system');
+        const corpId = ctx.user?.corpId ?? deps.config.WECOM_CORP_ID;
+        const saved = await savePolicy(deps.db, body, ctx.user?.username ?? 'system', corpId);
         wakeWaitingClues(saved.policy.id).catch((err: unknown) =>
           deps.logger.warn({ err, policyId: saved.policy.id }, 'could not wake waiting clues'),
         );

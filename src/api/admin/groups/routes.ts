@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import { DateTime } from 'luxon';
 import { groupMemberDetail, listLiveGroups, pageGroups } from '../../../domain/groups/group-chats';
@@ -10,10 +9,12 @@ import {
   memberStatsOfGroup,
   pageMembers,
 } from '../../../domain/groups/group-members';
-import { writeGroupMemberWorkbook } from '../../../domain/groups/member-export';
+import { openGroupMemberExport } from '../../../domain/groups/member-export';
+import { XLSX_CONTENT_TYPE } from '../../../domain/spreadsheet-export';
 import { startWecomSync } from '../../../domain/wecom-org/sync';
 import type { AppDeps } from '../../app';
 import { PageOf, PageRequest } from '../../paging';
+import { sendSpreadsheet } from '../../spreadsheet-download';
 import { defineRoute, type RequestContext, type RouteDefinition } from '../../route';
 import { IdString } from '../../validation';
 import { corpOf } from '../corp';
@@ -28,7 +29,6 @@ import {
   WecomId,
 } from './schemas';
 
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const actorOf = (ctx: RequestContext) => ctx.user?.username ?? 'system';
 
 export function groupRoutes(deps: AppDeps): RouteDefinition[] {
@@ -158,18 +158,12 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       permission: 'group:export',
       body: Type.Object(MemberFilters, { additionalProperties: false }),
       response: Type.Null(),
-      rawResponse: { contentType: XLSX, description: 'the group members as an Excel workbook' },
+      rawResponse: { contentType: XLSX_CONTENT_TYPE, description: 'the group members as an Excel workbook' },
       handle: async ({ body }, ctx) => {
         const corpId = corpOf(ctx, deps);
-        const out = new PassThrough();
+        const exporter = await openGroupMemberExport(deps.db, corpId, body);
         const stamp = DateTime.now().setZone(CORP_TIME_ZONE).toFormat('yyyyLLdd-HHmmss');
-        ctx.koa.set('Content-Disposition', `attachment; filename="group-members-${stamp}.xlsx"`);
-        ctx.koa.type = XLSX;
-        ctx.koa.body = out;
-        writeGroupMemberWorkbook(deps.db, corpId, body, out).catch((err: unknown) => {
-          deps.logger.error({ err, requestId: ctx.requestId }, 'group member export failed');
-          out.destroy(err instanceof Error ? err : new Error(String(err)));
-        });
+        sendSpreadsheet(ctx, deps.logger, `group-members-${stamp}.xlsx`, exporter, { corpId });
         return null;
       },
     }),

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { PassThrough } from 'node:stream';
-import { openRelationExport, XLSX_CONTENT_TYPE } from '../../../domain/customers/relation-export';
+import { openRelationExport } from '../../../domain/customers/relation-export';
+import { XLSX_CONTENT_TYPE } from '../../../domain/spreadsheet-export';
 import {
   getRelation,
   pageRelations,
@@ -12,6 +12,7 @@ import {
 import { openWecom } from '../../../domain/customers/wecom-errors';
 import type { AppDeps } from '../../app';
 import { PageOf } from '../../paging';
+import { sendSpreadsheet } from '../../spreadsheet-download';
 import { defineRoute, type RequestContext, type RouteDefinition } from '../../route';
 import { IdString } from '../../validation';
 import { corpOf } from '../corp';
@@ -116,19 +117,9 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
       handle: async ({ body }, ctx) => {
         const corpId = corpOf(ctx, deps);
         const exporter = await openRelationExport(deps.db, corpId, body);
-        const output = new PassThrough();
-        const fileName = `relations-${new Date().toISOString().slice(0, 10)}.xlsx`;
-        ctx.koa.set('Content-Disposition', `attachment; filename="${fileName}"`);
-        ctx.koa.type = XLSX_CONTENT_TYPE;
-        ctx.koa.status = 200;
-        ctx.koa.body = output;
-        exporter.writeTo(output).then(
-          (rows) => deps.logger.info({ corpId, rows, requestId: ctx.requestId }, 'relations exported'),
-          (err: unknown) => {
-            deps.logger.error({ err, corpId, requestId: ctx.requestId }, 'relation export failed mid-stream');
-            output.destroy(err instanceof Error ? err : new Error(String(err)));
-          },
-        );
+        sendSpreadsheet(ctx, deps.logger, `relations-${new Date().toISOString().slice(0, 10)}.xlsx`, exporter, {
+          corpId,
+        });
         return null;
       },
     }),
