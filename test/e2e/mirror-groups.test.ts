@@ -32,7 +32,7 @@ interface MemberView {
   invitor: string | null;
   invitorName: string | null;
   state: string | null;
-  status: string;
+  status: number;
   joinTime: string | null;
   quitTime: string | null;
 }
@@ -168,9 +168,9 @@ describe('customer groups', () => {
     expect(detail.status).toBe(200);
     expect(detail.body.data.group).toMatchObject({ chatId: s.big.chatId, name: '销售群 100%', memberCount: 3 });
     expect(detail.body.data.members.map((m) => [m.memberId, m.name, m.memberType, m.status])).toEqual([
-      [s.owner, '群主甲', 1, 'in'],
-      [s.alice, 'Alice', 2, 'in'],
-      [s.bob, 'Bob', 2, 'in'],
+      [s.owner, '群主甲', 1, 0],
+      [s.alice, 'Alice', 2, 0],
+      [s.bob, 'Bob', 2, 0],
     ]);
     expect(detail.body.data.members[1]).toMatchObject({
       customerName: 'Alice',
@@ -324,8 +324,8 @@ describe('group members', () => {
     ]);
     expect(await ids({ state: 'ch-ad' })).toEqual([s.members.alice]);
     expect(await ids({ chatId: s.big.chatId, memberType: 1 })).toEqual([s.members.owner]);
-    expect(await ids({ status: 'quit' })).toEqual([s.members.gone]);
-    expect(await ids({ status: 'in', memberType: 2 })).toEqual([s.members.alice, s.members.bob, s.members.aliceSmall]);
+    expect(await ids({ status: [1] })).toEqual([s.members.gone]);
+    expect(await ids({ status: [0], memberType: 2 })).toEqual([s.members.alice, s.members.bob, s.members.aliceSmall]);
     expect(await ids({ joinTimeFrom: daysAgo(2.5).toISOString(), joinTimeTo: daysAgo(1.5).toISOString() })).toEqual([
       s.members.alice,
     ]);
@@ -344,7 +344,7 @@ describe('group members', () => {
       chatId: s.big.chatId,
       groupName: '销售群 100%',
       name: '走了的人',
-      status: 'quit',
+      status: 1,
     });
     expect(new Date(one.body.data.quitTime!).getTime()).toBeGreaterThan(Date.now() - 2 * 86_400_000);
     const foreign = await seedGroupMember(db, uid('corp-'), { chatId: 'wr-x' });
@@ -500,7 +500,7 @@ describe('group members', () => {
     const quitOnly = await fetch(`${sharedApiUrl}/admin/groupMember/export`, {
       method: 'POST',
       headers: { token: api.token, 'content-type': 'application/json' },
-      body: JSON.stringify({ status: 'quit' }),
+      body: JSON.stringify({ status: [1] }),
     });
     const quitBook = new ExcelJS.Workbook();
     await quitBook.xlsx.load(await quitOnly.arrayBuffer());
@@ -595,8 +595,8 @@ describe('group member history from WeCom callbacks', () => {
       sortOrder: 'asc',
     });
     expect(stays.body.data.list.map((m) => [m.memberId, m.status])).toEqual([
-      [member, 'quit'],
-      [member, 'quit'],
+      [member, 1],
+      [member, 1],
     ]);
     expect(
       await db('wecom_group_member').where({ corp_id: corp.corpId, member_id: member }).pluck('quit_scene'),

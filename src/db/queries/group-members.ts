@@ -34,6 +34,8 @@ export interface GroupMemberFilter {
   memberType?: number;
   /** 0 in the group now, 1 left it. */
   status?: number;
+  /** Any of these statuses (the API's filter); status, when also set, narrows it further. */
+  statuses?: readonly number[];
   joinTimeFrom?: string;
   joinTimeTo?: string;
   name?: string;
@@ -78,6 +80,7 @@ function memberQuery(db: Executor, corpId: string, f: GroupMemberFilter): Knex.Q
   if (f.state) q.andWhere('m.state', f.state);
   if (f.memberType !== undefined) q.andWhere('m.member_type', f.memberType);
   if (f.status !== undefined) q.andWhere('m.status', f.status);
+  if (f.statuses !== undefined && f.statuses.length > 0) q.whereIn('m.status', [...f.statuses]);
   if (f.joinTimeFrom) q.andWhere('m.join_time', '>=', f.joinTimeFrom);
   if (f.joinTimeTo) q.andWhere('m.join_time', '<', f.joinTimeTo);
   if (f.name) {

@@ -19,14 +19,15 @@ export const CORP_TIME_ZONE = 'Asia/Shanghai';
 
 const MAX_CHANNEL_STATS_DAYS = 366;
 
-export type MemberStatus = 'in' | 'quit';
+/** 0 in the group now, 1 left it. */
+export type MemberStatus = 0 | 1;
 
 /** Member filters as the API takes them. */
 export interface MemberFilterInput {
   chatId?: string;
   state?: string;
   memberType?: number;
-  status?: MemberStatus;
+  status?: MemberStatus[];
   joinTimeFrom?: string;
   joinTimeTo?: string;
   name?: string;
@@ -37,7 +38,7 @@ export function toMemberFilter(input: MemberFilterInput): GroupMemberFilter {
     chatId: input.chatId,
     state: input.state,
     memberType: input.memberType,
-    status: input.status === undefined ? undefined : input.status === 'in' ? 0 : 1,
+    statuses: input.status,
     joinTimeFrom: input.joinTimeFrom,
     joinTimeTo: input.joinTimeTo,
     name: input.name,

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { GroupChatRow } from '../../../db/queries/group-chats';
 import type { GroupMemberRow } from '../../../db/queries/group-members';
-import { StringEnum } from '../../validation';
 
+const MEMBER_STATUS_DESCRIPTION = '0 in the group now, 1 left it';
 const NStr = Type.Union([Type.String(), Type.Null()]);
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
@@ -46,7 +46,7 @@ export const GroupMemberView = Type.Object({
   invitor: NStr,
   invitorName: NStr,
   state: Type.Union([Type.String({ description: 'channel (join-way state)' }), Type.Null()]),
-  status: Type.String({ description: 'in | quit' }),
+  status: Type.Integer({ description: MEMBER_STATUS_DESCRIPTION }),
   quitTime: NStr,
   quitScene: Type.Union([Type.Integer({ description: '0 left, 1 removed' }), Type.Null()]),
 });
@@ -55,7 +55,13 @@ export const MemberFilters = {
   chatId: Type.Optional(WecomId),
   state: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'channel (join-way state)' })),
   memberType: Type.Optional(Type.Integer({ minimum: 1, maximum: 2, description: '1 employee, 2 customer' })),
-  status: Type.Optional(StringEnum(['in', 'quit'] as const, 'in the group now, or left it')),
+  status: Type.Optional(
+    Type.Array(Type.Unsafe<0 | 1>({ type: 'integer', enum: [0, 1] }), {
+      maxItems: 2,
+      uniqueItems: true,
+      description: `stays with one of these statuses (${MEMBER_STATUS_DESCRIPTION}), as relation and employee filters take theirs`,
+    }),
+  ),
   joinTimeFrom: Type.Optional(Type.String({ format: 'date-time' })),
   joinTimeTo: Type.Optional(Type.String({ format: 'date-time', description: 'exclusive' })),
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'part of the member name' })),
@@ -102,7 +108,7 @@ export function presentGroupMember(m: GroupMemberRow) {
     invitor: m.invitor,
     invitorName: m.invitor_name,
     state: m.state,
-    status: m.status === 0 ? 'in' : 'quit',
+    status: m.status,
     quitTime: iso(m.quit_time),
     quitScene: m.status === 0 ? null : m.quit_scene,
   };
