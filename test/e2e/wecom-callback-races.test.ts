@@ -1,12 +1,18 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Db } from '../../src/db/knex';
-import type { WecomSyncProgress } from '../../src/workflows/wecom-full-sync';
 import { sharedApiUrl, sharedTemporalAddress } from '../helpers/env';
 import { createAdmin, testDb } from '../helpers/factories';
 import { call } from '../helpers/http';
 import { canonicalFromMirror, canonicalFromSimulator } from '../helpers/mirror-compare';
 import { waitFor } from '../helpers/wait';
-import { control, createSimulatedCorp, postSignedCallback, sentPlaintext, type SimulatedCorp } from '../helpers/wecom';
+import {
+  control,
+  createSimulatedCorp,
+  postSignedCallback,
+  sentPlaintext,
+  syncWholeCorp,
+  type SimulatedCorp,
+} from '../helpers/wecom';
 
 interface ActionAnswer {
   done: Record<string, unknown>;
@@ -51,13 +57,7 @@ describe('WeCom callbacks that race each other', () => {
   /** A corp mirrored by one full sync, as callbacks find it in production. */
   const syncedCorp = async (options: { seed: number; customers: number }) => {
     const corp = await createSimulatedCorp(db, options);
-    const handle = await temporal.workflow.start('wecomFullSync', {
-      workflowId: `wecom-sync-all-${corp.corpId}`,
-      taskQueue: 'test-main',
-      args: [{ corpId: corp.corpId, kind: 'all', startedBy: 'test' }],
-    });
-    const result = (await handle.result()) as WecomSyncProgress;
-    expect(result.phases.every((p) => p.status === 'succeeded')).toBe(true);
+    await syncWholeCorp(temporal, corp.corpId);
     return corp;
   };
   const followers = async (corp: SimulatedCorp) =>

@@ -2,13 +2,12 @@ import { Client, Connection } from '@temporalio/client';
 import type { Db } from '../../src/db/knex';
 import { buildEncryptedEnvelope } from '../../src/wecom/callback-crypto';
 import { buildEventXml } from '../../src/wecom/callback-xml';
-import type { WecomSyncProgress } from '../../src/workflows/wecom-full-sync';
 import { sharedApiUrl, sharedTemporalAddress } from '../helpers/env';
 import { createAdmin, testDb } from '../helpers/factories';
 import { call } from '../helpers/http';
 import { canonicalFromMirror, canonicalFromSimulator } from '../helpers/mirror-compare';
 import { waitFor } from '../helpers/wait';
-import { control, createSimulatedCorp, type SimulatedCorp } from '../helpers/wecom';
+import { control, createSimulatedCorp, syncWholeCorp, type SimulatedCorp } from '../helpers/wecom';
 
 interface ActionAnswer {
   done: Record<string, unknown>;
@@ -41,13 +40,7 @@ describe('WeCom callbacks', () => {
     corp = await createSimulatedCorp(db, { seed: 21, customers: 200 });
     token = (await createAdmin(db, sharedApiUrl, { corpId: corp.corpId })).token;
     // One full sync of everything, then callbacks keep the mirror current.
-    const handle = await temporal.workflow.start('wecomFullSync', {
-      workflowId: `wecom-sync-all-${corp.corpId}`,
-      taskQueue: 'test-main',
-      args: [{ corpId: corp.corpId, kind: 'all', startedBy: 'test' }],
-    });
-    const result = (await handle.result()) as WecomSyncProgress;
-    expect(result.phases.every((p) => p.status === 'succeeded')).toBe(true);
+    await syncWholeCorp(temporal, corp.corpId);
   });
   afterAll(async () => {
     await temporal.connection.close();

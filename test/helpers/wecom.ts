@@ -1,7 +1,9 @@
+import type { Client } from '@temporalio/client';
 import type { Db } from '../../src/db/knex';
 import { upsertWecomCorp } from '../../src/db/queries/wecom-corps';
 import { buildEncryptedEnvelope } from '../../src/wecom/callback-crypto';
-import { sharedApiUrl, SHARED_SIMULATOR_PORT } from './env';
+import type { WecomSyncProgress } from '../../src/workflows/wecom-full-sync';
+import { sharedApiUrl, SHARED_SIMULATOR_PORT, SHARED_TASK_QUEUE } from './env';
 import { uid } from './factories';
 
 export const simulatorUrl = `http://127.0.0.1:${SHARED_SIMULATOR_PORT}`;
@@ -91,4 +93,18 @@ export async function postSignedCallback(
     headers: { 'content-type': 'text/xml' },
     body: envelope.body,
   });
+}
+
+/** Runs one full sync of everything for the corp, as production does before callbacks keep the mirror current. */
+export async function syncWholeCorp(temporal: Client, corpId: string): Promise<WecomSyncProgress> {
+  const handle = await temporal.workflow.start('wecomFullSync', {
+    workflowId: `wecom-sync-all-${corpId}`,
+    taskQueue: SHARED_TASK_QUEUE,
+    args: [{ corpId, kind: 'all', startedBy: 'test' }],
+  });
+  const result = (await handle.result()) as WecomSyncProgress;
+  if (!result.phases.every((p) => p.status === 'succeeded')) {
+    throw new Error(`full sync of ${corpId} did not succeed: ${JSON.stringify(result.phases)}`);
+  }
+  return result;
 }
