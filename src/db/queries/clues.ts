@@ -85,12 +85,12 @@ const COLUMN_TYPES: Record<string, string> = { source: 'integer' };
 const FIELD_LIST = COLUMNS.map(([, c]) => c).join(', ');
 
 /*
- * Repeats never wait for a clue row: the rows a batch repeats are locked with SKIP LOCKED, and a
- * repeat whose row another transaction holds (or whose earlier repeats already wait) is queued in
- * clue_intake_deferred, to be applied in order once the row is free. New clues are inserted in one
- * key order, so concurrent batches cannot deadlock on the unique index.
+ * A repeat updates its clue in place, or, when `skipHeld` and another transaction holds the row,
+ * is queued in clue_intake_deferred (as is a repeat whose earlier repeats still wait there, so
+ * they apply in order) to be applied once the row is free. Repeated rows are locked in id order
+ * and new clues inserted in key order, so concurrent batches cannot deadlock.
  */
-const UPSERT_SQL = `
+const upsertSql = (skipHeld: boolean) => `
 WITH input AS (
   SELECT * FROM json_to_recordset(?::json) AS r(
     partner_id bigint, business_id text, ${COLUMNS.map(([, c]) => `${c} ${COLUMN_TYPES[c] ?? 'text'}`).join(', ')}, actor text)
@@ -98,7 +98,7 @@ WITH input AS (
   SELECT c.id, c.partner_id, c.business_id
     FROM input i JOIN clue c ON c.partner_id = i.partner_id AND c.business_id = i.business_id
 ), free AS MATERIALIZED (
-  SELECT c.id FROM clue c WHERE c.id IN (SELECT id FROM known) ORDER BY c.id FOR NO KEY UPDATE SKIP LOCKED
+  SELECT c.id FROM clue c WHERE c.id IN (SELECT id FROM known) ORDER BY c.id FOR NO KEY UPDATE${skipHeld ? ' SKIP LOCKED' : ''}
 ), held AS MATERIALIZED (
   SELECT k.id, k.partner_id, k.business_id FROM known k
    WHERE k.id NOT IN (SELECT id FROM free)
@@ -127,6 +127,8 @@ WITH input AS (
 SELECT id, partner_id, business_id, inserted, false AS deferred FROM up
 UNION ALL
 SELECT id, partner_id, business_id, false, true FROM held`;
+const UPSERT_WAITING_SQL = upsertSql(false);
+const UPSERT_SKIPPING_SQL = upsertSql(true);
 
 export interface PartnerClueUpsert {
   partnerId: string;
@@ -148,12 +150,16 @@ export const partnerClueKey = (partnerId: string, businessId: string): string =>
 
 /**
  * Inserts each partner clue or, when the partner already sent its businessId, updates it in
- * place (or queues the update when the row is held) — one statement for the whole batch, so
- * concurrent retries of one businessId serialise on the unique index and exactly one of them
- * reports `inserted`. The batch's keys must be distinct. Resolves with one result per item, in
- * the items' order.
+ * place (or queues the update, see above) — one statement for the whole batch, so concurrent
+ * retries of one businessId serialise on the unique index and exactly one of them reports
+ * `inserted`. The batch's keys must be distinct. Resolves with one result per item, in the
+ * items' order.
  */
-export async function upsertPartnerClues(db: Executor, items: PartnerClueUpsert[]): Promise<PartnerClueWritten[]> {
+export async function upsertPartnerClues(
+  db: Executor,
+  items: PartnerClueUpsert[],
+  options: { skipHeld: boolean },
+): Promise<PartnerClueWritten[]> {
   const records = items.map((item) => {
     const record: Record<string, unknown> = {
       partner_id: item.partnerId,
@@ -168,8 +174,8 @@ export async function upsertPartnerClues(db: Executor, items: PartnerClueUpsert[
   const result = await db
     .raw<{
       rows: Array<{ id: string; partner_id: string; business_id: string; inserted: boolean; deferred: boolean }>;
-    }>(UPSERT_SQL, [JSON.stringify(records)])
-    .options({ name: 'clue_partner_upsert_batch' });
+    }>(options.skipHeld ? UPSERT_SKIPPING_SQL : UPSERT_WAITING_SQL, [JSON.stringify(records)])
+    .options({ name: options.skipHeld ? 'clue_partner_upsert_batch_skipping' : 'clue_partner_upsert_batch' });
   const byKey = new Map(result.rows.map((row) => [partnerClueKey(row.partner_id, row.business_id), row]));
   return items.map((item) => {
     const row = byKey.get(partnerClueKey(item.partnerId, item.businessId));

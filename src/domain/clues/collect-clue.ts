@@ -32,10 +32,10 @@ const emptyToNull = (value: string | undefined): string | null =>
   value === undefined || value.trim() === '' ? null : value.trim();
 
 /**
- * An intake statement waits for no other transaction's row locks (held rows are skipped); this
- * bounds what is left, e.g. a table lock or another API process inserting the same businessId.
+ * How long an intake statement may wait for a lock: a clue row held for an assignment is free
+ * again within milliseconds; one held longer has its repeat queued instead (see writePartnerClues).
  */
-const INTAKE_LOCK_TIMEOUT_MS = 100;
+const INTAKE_LOCK_TIMEOUT_MS = 200;
 const SQLSTATE_LOCK_NOT_AVAILABLE = '55P03';
 /** What a partner is told to wait before sending again when intake cannot store its clue now. */
 const RETRY_AFTER_SECONDS = 1;
@@ -63,18 +63,36 @@ export function isLostConnection(error: unknown): boolean {
 }
 
 /**
+ * Writes a batch, waiting at most the lock timeout for a repeated clue's row and, when that ran
+ * out, again without waiting: a held row's repeat is then queued, so the answer never waits for
+ * whoever holds the row.
+ */
+async function writePartnerClues(db: Db, items: PartnerClueUpsert[]): Promise<PartnerClueWritten[]> {
+  try {
+    return await writePartnerCluesOnce(db, items, { skipHeld: false });
+  } catch (error) {
+    if (sqlState(error) !== SQLSTATE_LOCK_NOT_AVAILABLE) throw error;
+    return writePartnerCluesOnce(db, items, { skipHeld: true });
+  }
+}
+
+/**
  * One intake statement in a transaction of its own. A lost connection before COMMIT surely did not
  * commit (the queue writes the statement again); one lost during COMMIT leaves the outcome unknown,
  * so the partner is asked to send again rather than the clues being written twice.
  */
-async function writePartnerClues(db: Db, items: PartnerClueUpsert[]): Promise<PartnerClueWritten[]> {
+async function writePartnerCluesOnce(
+  db: Db,
+  items: PartnerClueUpsert[],
+  options: { skipHeld: boolean },
+): Promise<PartnerClueWritten[]> {
   let written: PartnerClueWritten[] | undefined;
   let failure: unknown;
   try {
     return await db.transaction(async (trx) => {
       try {
         await trx.raw(`SET LOCAL lock_timeout = '${INTAKE_LOCK_TIMEOUT_MS}ms'`);
-        written = await upsertPartnerClues(trx, items);
+        written = await upsertPartnerClues(trx, items, options);
         return written;
       } catch (error) {
         failure = error;
