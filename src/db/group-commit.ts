@@ -21,6 +21,15 @@ export interface GroupCommitOptions<I, R> {
    * belong to one item (bad data, a deadlock), rather than all getting it (database unreachable).
    */
   retryAlone(error: unknown): boolean;
+  /**
+   * Whether a failed statement surely did not commit and a fresh connection may succeed where it
+   * failed (the connection was lost): the same items are then written once more.
+   */
+  retryOnce?(error: unknown): boolean;
+  /** What callers get when that second attempt failed the same way (e.g. a 503 with Retry-After). */
+  unavailable?(error: unknown): unknown;
+  /** Pause before the second attempt, so the pool has noticed the dead connection (default 20 ms). */
+  retryDelayMs?: number;
 }
 
 interface Pending<I, R> {
@@ -28,6 +37,11 @@ interface Pending<I, R> {
   key: string;
   resolve(result: R): void;
   reject(error: unknown): void;
+}
+
+/** The database stayed unreachable through the second attempt: every caller of the statement gets `error`. */
+class GaveUp {
+  constructor(readonly error: unknown) {}
 }
 
 export class GroupCommitQueue<I, R> {
@@ -90,14 +104,35 @@ export class GroupCommitQueue<I, R> {
     return batch;
   }
 
+  /** One statement, written a second time when the first lost its connection before committing. */
+  private async write(items: I[]): Promise<R[]> {
+    const { retryOnce, unavailable } = this.options;
+    try {
+      return await this.options.write(items);
+    } catch (error) {
+      if (!retryOnce?.(error)) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs ?? 20));
+    try {
+      return await this.options.write(items);
+    } catch (error) {
+      if (!retryOnce(error)) throw error;
+      throw new GaveUp(unavailable ? unavailable(error) : error);
+    }
+  }
+
   private async run(batch: Array<Pending<I, R>>): Promise<void> {
     try {
-      const results = await this.options.write(batch.map((entry) => entry.item));
+      const results = await this.write(batch.map((entry) => entry.item));
       if (results.length !== batch.length) {
         throw new Error(`group write returned ${results.length} results for ${batch.length} items`);
       }
       batch.forEach((entry, i) => entry.resolve(results[i] as R));
     } catch (error) {
+      if (error instanceof GaveUp) {
+        for (const entry of batch) entry.reject(error.error);
+        return;
+      }
       if (batch.length === 1 || !this.options.retryAlone(error)) {
         for (const entry of batch) entry.reject(error);
         return;
@@ -110,11 +145,11 @@ export class GroupCommitQueue<I, R> {
 
   private async runAlone(entry: Pending<I, R>): Promise<void> {
     try {
-      const [result] = await this.options.write([entry.item]);
+      const [result] = await this.write([entry.item]);
       if (result === undefined) throw new Error('group write returned no result');
       entry.resolve(result);
     } catch (error) {
-      entry.reject(error);
+      entry.reject(error instanceof GaveUp ? error.error : error);
     }
   }
 }

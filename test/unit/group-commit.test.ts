@@ -134,3 +134,84 @@ describe('GroupCommitQueue', () => {
     await expect(lone.submit({ key: 'a', value: 1 })).rejects.toThrow('group write returned 0 results for 1 items');
   });
 });
+
+describe('GroupCommitQueue when the connection is lost', () => {
+  class ConnectionLost extends Error {}
+  class Unavailable extends Error {}
+
+  /** Fails the first `failures` statements with a lost connection, then writes normally. */
+  function flakyQueue(failures: number) {
+    const statements: Item[][] = [];
+    const queue = new GroupCommitQueue<Item, string>({
+      write: async (items) => {
+        statements.push(items);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        if (statements.length <= failures) throw new ConnectionLost('connection terminated');
+        return items.map((item) => `${item.key}=${item.value}`);
+      },
+      keyOf: (item) => item.key,
+      maxBatch: 8,
+      maxInFlight: 1,
+      retryAlone: () => true,
+      retryOnce: (error) => error instanceof ConnectionLost,
+      unavailable: (error) => new Unavailable(`database unavailable: ${(error as Error).message}`),
+      retryDelayMs: 1,
+    });
+    return { queue, statements };
+  }
+
+  const submitAll = (queue: GroupCommitQueue<Item, string>, n: number) =>
+    Promise.allSettled(Array.from({ length: n }, (_, i) => queue.submit({ key: `k${i}`, value: i })));
+
+  it('writes the same statement once more after a lost connection, and answers every caller', async () => {
+    const { queue, statements } = flakyQueue(1);
+    const outcomes = await submitAll(queue, 5);
+    expect(outcomes).toEqual(Array.from({ length: 5 }, (_, i) => ({ status: 'fulfilled', value: `k${i}=${i}` })));
+    expect(statements).toHaveLength(2);
+    expect(statements[1]).toEqual(statements[0]);
+  });
+
+  it('gives every caller the unavailable error when the second attempt loses its connection too', async () => {
+    const { queue, statements } = flakyQueue(2);
+    const outcomes = await submitAll(queue, 5);
+    expect(outcomes.map((o) => o.status)).toEqual(new Array(5).fill('rejected'));
+    for (const outcome of outcomes) {
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(Unavailable);
+      expect(((outcome as PromiseRejectedResult).reason as Error).message).toBe(
+        'database unavailable: connection terminated',
+      );
+    }
+    // Twice, and never item by item: a database that is down is down for every item.
+    expect(statements).toHaveLength(2);
+  });
+
+  it('retries once more only the statement that lost its connection, also when items are written alone', async () => {
+    // Statement 1 fails on data (item 2), so items go alone; the first of those loses its connection.
+    const statements: Item[][] = [];
+    let lost = false;
+    const queue = new GroupCommitQueue<Item, string>({
+      write: async (items) => {
+        statements.push(items);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        if (items.length > 1) throw new Error('bad data');
+        if (!lost) {
+          lost = true;
+          throw new ConnectionLost('connection terminated');
+        }
+        if (items[0]?.value === 2) throw new Error('bad data');
+        return items.map((item) => `${item.key}=${item.value}`);
+      },
+      keyOf: (item) => item.key,
+      maxBatch: 8,
+      maxInFlight: 1,
+      retryAlone: (error) => !(error instanceof ConnectionLost),
+      retryOnce: (error) => error instanceof ConnectionLost,
+      unavailable: (error) => new Unavailable((error as Error).message),
+      retryDelayMs: 1,
+    });
+    const outcomes = await submitAll(queue, 4);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(((outcomes[2] as PromiseRejectedResult).reason as Error).message).toBe('bad data');
+    expect(statements.map((s) => s.map((item) => item.value))).toEqual([[0, 1, 2, 3], [0], [0], [1], [2], [3]]);
+  });
+});

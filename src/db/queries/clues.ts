@@ -82,15 +82,32 @@ const COLUMNS: Array<[keyof ClueFields, string]> = [
 // Column types of the recordset the batch is read from (json_to_recordset needs them spelled out).
 const COLUMN_TYPES: Record<string, string> = { source: 'integer' };
 
-const UPSERT_SQL = `
+const FIELD_LIST = COLUMNS.map(([, c]) => c).join(', ');
+
+/*
+ * A repeat updates its clue in place, or, when `skipHeld` and another transaction holds the row,
+ * is queued in clue_intake_deferred (as is a repeat whose earlier repeats still wait there, so
+ * they apply in order) to be applied once the row is free. Repeated rows are locked in id order
+ * and new clues inserted in key order, so concurrent batches cannot deadlock.
+ */
+const upsertSql = (skipHeld: boolean) => `
 WITH input AS (
   SELECT * FROM json_to_recordset(?::json) AS r(
     partner_id bigint, business_id text, ${COLUMNS.map(([, c]) => `${c} ${COLUMN_TYPES[c] ?? 'text'}`).join(', ')}, actor text)
+), known AS MATERIALIZED (
+  SELECT c.id, c.partner_id, c.business_id
+    FROM input i JOIN clue c ON c.partner_id = i.partner_id AND c.business_id = i.business_id
+), free AS MATERIALIZED (
+  SELECT c.id FROM clue c WHERE c.id IN (SELECT id FROM known) ORDER BY c.id FOR NO KEY UPDATE${skipHeld ? ' SKIP LOCKED' : ''}
+), held AS MATERIALIZED (
+  SELECT k.id, k.partner_id, k.business_id FROM known k
+   WHERE k.id NOT IN (SELECT id FROM free)
+      OR EXISTS (SELECT 1 FROM clue_intake_deferred d WHERE d.clue_id = k.id)
 ), up AS (
-  INSERT INTO clue (partner_id, business_id, ${COLUMNS.map(([, c]) => c).join(', ')}, cuser, muser)
-  SELECT partner_id, business_id, ${COLUMNS.map(([, c]) => c).join(', ')}, actor, actor
-    FROM input
-   -- One key order for every writer, so concurrent batches cannot deadlock on the unique index.
+  INSERT INTO clue (partner_id, business_id, ${FIELD_LIST}, cuser, muser)
+  SELECT partner_id, business_id, ${FIELD_LIST}, actor, actor
+    FROM input i
+   WHERE NOT EXISTS (SELECT 1 FROM held h WHERE h.partner_id = i.partner_id AND h.business_id = i.business_id)
    ORDER BY partner_id, business_id
   ON CONFLICT (partner_id, business_id) DO UPDATE SET
     ${COLUMNS.map(([, c]) => `${c} = EXCLUDED.${c}`).join(', ')},
@@ -102,8 +119,16 @@ WITH input AS (
   -- The first intake is the clue row itself (ctime, cuser); only repeats need an event row.
   INSERT INTO clue_event (clue_id, kind, cuser)
   SELECT id, 'intake_update', muser FROM up WHERE NOT inserted
+), queued AS (
+  INSERT INTO clue_intake_deferred (clue_id, ${FIELD_LIST}, cuser)
+  SELECT h.id, ${COLUMNS.map(([, c]) => `i.${c}`).join(', ')}, i.actor
+    FROM held h JOIN input i ON i.partner_id = h.partner_id AND i.business_id = h.business_id
 )
-SELECT id, partner_id, business_id, inserted FROM up`;
+SELECT id, partner_id, business_id, inserted, false AS deferred FROM up
+UNION ALL
+SELECT id, partner_id, business_id, false, true FROM held`;
+const UPSERT_WAITING_SQL = upsertSql(false);
+const UPSERT_SKIPPING_SQL = upsertSql(true);
 
 export interface PartnerClueUpsert {
   partnerId: string;
@@ -112,19 +137,29 @@ export interface PartnerClueUpsert {
   actor: string;
 }
 
+export interface PartnerClueWritten {
+  id: string;
+  /** The businessId was new: this intake created the clue. */
+  inserted: boolean;
+  /** A repeat whose clue row was held elsewhere: stored, and applied to the clue once the row is free. */
+  deferred: boolean;
+}
+
 /** Identifies a partner clue: what the unique index (partner_id, business_id) compares. */
 export const partnerClueKey = (partnerId: string, businessId: string): string => `${partnerId}\u0000${businessId}`;
 
 /**
  * Inserts each partner clue or, when the partner already sent its businessId, updates it in
- * place — one statement for the whole batch, so concurrent retries of one businessId serialise on
- * the unique index and exactly one of them reports `inserted`. The batch's keys must be distinct.
- * Resolves with one result per item, in the items' order.
+ * place (or queues the update, see above) — one statement for the whole batch, so concurrent
+ * retries of one businessId serialise on the unique index and exactly one of them reports
+ * `inserted`. The batch's keys must be distinct. Resolves with one result per item, in the
+ * items' order.
  */
 export async function upsertPartnerClues(
   db: Executor,
   items: PartnerClueUpsert[],
-): Promise<Array<{ id: string; inserted: boolean }>> {
+  options: { skipHeld: boolean },
+): Promise<PartnerClueWritten[]> {
   const records = items.map((item) => {
     const record: Record<string, unknown> = {
       partner_id: item.partnerId,
@@ -138,15 +173,59 @@ export async function upsertPartnerClues(
   // about half of PostgreSQL's work per statement.
   const result = await db
     .raw<{
-      rows: Array<{ id: string; partner_id: string; business_id: string; inserted: boolean }>;
-    }>(UPSERT_SQL, [JSON.stringify(records)])
-    .options({ name: 'clue_partner_upsert_batch' });
+      rows: Array<{ id: string; partner_id: string; business_id: string; inserted: boolean; deferred: boolean }>;
+    }>(options.skipHeld ? UPSERT_SKIPPING_SQL : UPSERT_WAITING_SQL, [JSON.stringify(records)])
+    .options({ name: options.skipHeld ? 'clue_partner_upsert_batch_skipping' : 'clue_partner_upsert_batch' });
   const byKey = new Map(result.rows.map((row) => [partnerClueKey(row.partner_id, row.business_id), row]));
   return items.map((item) => {
     const row = byKey.get(partnerClueKey(item.partnerId, item.businessId));
     if (!row) throw new Error(`clue upsert returned no row for businessId ${item.businessId}`);
-    return { id: row.id, inserted: row.inserted };
+    return { id: row.id, inserted: row.inserted, deferred: row.deferred };
   });
+}
+
+/*
+ * Applies queued repeats to the clues whose rows are free now (a held row is skipped, never waited
+ * for): the latest repeat's fields, one receive per repeat, one intake_update event per repeat at
+ * the time it arrived.
+ */
+const APPLY_DEFERRED_SQL = `
+WITH target AS MATERIALIZED (
+  SELECT c.id FROM clue c
+   WHERE c.id IN (SELECT DISTINCT clue_id FROM clue_intake_deferred ORDER BY clue_id LIMIT ?)
+   ORDER BY c.id
+     FOR NO KEY UPDATE SKIP LOCKED
+), taken AS (
+  DELETE FROM clue_intake_deferred d USING target t WHERE d.clue_id = t.id RETURNING d.*
+), latest AS (
+  SELECT DISTINCT ON (clue_id) * FROM taken ORDER BY clue_id, id DESC
+), counts AS (
+  SELECT clue_id, count(*)::int AS n FROM taken GROUP BY clue_id
+), applied AS (
+  UPDATE clue c
+     SET ${COLUMNS.map(([, c]) => `${c} = l.${c}`).join(', ')},
+         receive_count = c.receive_count + n.n, mtime = now(), muser = l.cuser
+    FROM latest l JOIN counts n ON n.clue_id = l.clue_id
+   WHERE c.id = l.clue_id
+  RETURNING c.id
+), ev AS (
+  INSERT INTO clue_event (clue_id, kind, cuser, ctime)
+  SELECT clue_id, 'intake_update', cuser, ctime FROM taken ORDER BY id
+)
+SELECT (SELECT count(*)::int FROM applied) AS applied,
+       (SELECT count(DISTINCT clue_id)::int FROM clue_intake_deferred
+         WHERE clue_id NOT IN (SELECT id FROM target)) AS waiting`;
+
+/**
+ * Applies the queued repeats of up to `limit` clues whose rows are free; `waiting` counts the
+ * clues whose repeats are still queued (rows held elsewhere, or beyond the limit).
+ */
+export async function applyDeferredClueIntakes(
+  db: Executor,
+  limit: number,
+): Promise<{ applied: number; waiting: number }> {
+  const result = await db.raw<{ rows: Array<{ applied: number; waiting: number }> }>(APPLY_DEFERRED_SQL, [limit]);
+  return { applied: result.rows[0]?.applied ?? 0, waiting: result.rows[0]?.waiting ?? 0 };
 }
 
 export async function findClueById(db: Executor, id: string): Promise<ClueRow | undefined> {

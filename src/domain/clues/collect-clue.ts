@@ -1,7 +1,13 @@
 import { GroupCommitQueue } from '../../db/group-commit';
 import type { Db } from '../../db/knex';
-import { partnerClueKey, upsertPartnerClues, type PartnerClueUpsert } from '../../db/queries/clues';
-import { sqlState, ValidationError } from '../errors';
+import {
+  applyDeferredClueIntakes,
+  partnerClueKey,
+  upsertPartnerClues,
+  type PartnerClueUpsert,
+  type PartnerClueWritten,
+} from '../../db/queries/clues';
+import { DomainError, sqlState, UnavailableError, ValidationError } from '../errors';
 import { normalizeChinaPhone } from '../phone';
 
 export interface PartnerClueInput {
@@ -25,23 +31,205 @@ export interface PartnerClueInput {
 const emptyToNull = (value: string | undefined): string | null =>
   value === undefined || value.trim() === '' ? null : value.trim();
 
-/** Writes partner clues in group commits: the intake path's one database statement. */
-export type ClueIntakeQueue = GroupCommitQueue<PartnerClueUpsert, { id: string; inserted: boolean }>;
+/**
+ * How long an intake statement may wait for a lock: a clue row held for an assignment is free
+ * again within milliseconds; one held longer has its repeat queued instead (see writePartnerClues).
+ */
+const INTAKE_LOCK_TIMEOUT_MS = 200;
+const SQLSTATE_LOCK_NOT_AVAILABLE = '55P03';
+/** What a partner is told to wait before sending again when intake cannot store its clue now. */
+const RETRY_AFTER_SECONDS = 1;
+
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/** Whether the error says the database connection was lost or could not be had, rather than that a statement was wrong. */
+export function isLostConnection(error: unknown): boolean {
+  const state = sqlState(error);
+  // 08: connection exception; 57P01-57P03: the server terminated the backend or is shutting down.
+  if (state) return /^(08|57P0[1-3])/.test(state);
+  if (!(error instanceof Error) || error instanceof DomainError) return false;
+  if (error.name === 'KnexTimeoutError') return true;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return NETWORK_ERROR_CODES.has(code);
+  // node-postgres gives the errors of a connection that ended no code, only these messages (knex prefixes the SQL).
+  return /(Connection terminated|Client has encountered a connection error|Client was closed)/.test(error.message);
+}
 
 /**
- * Up to 64 clues per statement, two statements at once: enough to keep PostgreSQL busy while the
- * next batch gathers, and never more than two of the pool's connections.
+ * Writes a batch, waiting at most the lock timeout for a repeated clue's row and, when that ran
+ * out, again without waiting: a held row's repeat is then queued, so the answer never waits for
+ * whoever holds the row.
  */
+async function writePartnerClues(db: Db, items: PartnerClueUpsert[]): Promise<PartnerClueWritten[]> {
+  try {
+    return await writePartnerCluesOnce(db, items, { skipHeld: false });
+  } catch (error) {
+    if (sqlState(error) !== SQLSTATE_LOCK_NOT_AVAILABLE) throw error;
+    return writePartnerCluesOnce(db, items, { skipHeld: true });
+  }
+}
+
+/**
+ * One intake statement in a transaction of its own. A lost connection before COMMIT surely did not
+ * commit (the queue writes the statement again); one lost during COMMIT leaves the outcome unknown,
+ * so the partner is asked to send again rather than the clues being written twice.
+ */
+async function writePartnerCluesOnce(
+  db: Db,
+  items: PartnerClueUpsert[],
+  options: { skipHeld: boolean },
+): Promise<PartnerClueWritten[]> {
+  let written: PartnerClueWritten[] | undefined;
+  let failure: unknown;
+  try {
+    return await db.transaction(async (trx) => {
+      try {
+        await trx.raw(`SET LOCAL lock_timeout = '${INTAKE_LOCK_TIMEOUT_MS}ms'`);
+        written = await upsertPartnerClues(trx, items, options);
+        return written;
+      } catch (error) {
+        failure = error;
+        throw error;
+      }
+    });
+  } catch (error) {
+    // On a dead connection knex rejects with its failed ROLLBACK; the statement's own error says why.
+    const cause = failure ?? error;
+    if (written && isLostConnection(cause)) {
+      throw new UnavailableError(
+        'the database connection was lost while storing the clue; send it again',
+        'DATABASE_UNAVAILABLE',
+        RETRY_AFTER_SECONDS,
+      );
+    }
+    throw cause;
+  }
+}
+
+const APPLY_BATCH = 100;
+const APPLY_FIRST_DELAY_MS = 50;
+const APPLY_MAX_DELAY_MS = 2000;
+/** Repeats queued by a process that stopped before applying them are picked up by this sweep. */
+const APPLY_SWEEP_MS = 10_000;
+
+/**
+ * Applies queued repeats to their clues once the rows are free: soon after a repeat was queued,
+ * then less and less often while a row stays held, and in a slow sweep. Never waits for a row.
+ */
+class DeferredIntakeApplier {
+  private timer: NodeJS.Timeout | undefined;
+  private dueAt = Infinity;
+  private running = false;
+  private again = false;
+  private delayMs = APPLY_FIRST_DELAY_MS;
+
+  constructor(private readonly db: Db) {
+    this.schedule(0);
+  }
+
+  /** A repeat was queued. */
+  wake(): void {
+    this.delayMs = APPLY_FIRST_DELAY_MS;
+    if (this.running) this.again = true;
+    else this.schedule(APPLY_FIRST_DELAY_MS);
+  }
+
+  private schedule(ms: number): void {
+    const at = Date.now() + ms;
+    if (this.timer && this.dueAt <= at) return;
+    clearTimeout(this.timer);
+    this.dueAt = at;
+    this.timer = setTimeout(() => void this.run(), ms);
+    // A process on its way out need not wait for this: the repeats are stored.
+    this.timer.unref();
+  }
+
+  private async run(): Promise<void> {
+    this.timer = undefined;
+    this.dueAt = Infinity;
+    this.running = true;
+    this.again = false;
+    let next = APPLY_SWEEP_MS;
+    try {
+      const { applied, waiting } = await applyDeferredClueIntakes(this.db, APPLY_BATCH);
+      if (applied === APPLY_BATCH) next = 0;
+      else if (waiting > 0) next = this.backOff();
+      else this.delayMs = APPLY_FIRST_DELAY_MS;
+    } catch {
+      // The database is unreachable: the repeats stay queued and the next attempt comes later.
+      next = this.backOff();
+    } finally {
+      this.running = false;
+    }
+    this.schedule(this.again ? APPLY_FIRST_DELAY_MS : next);
+  }
+
+  private backOff(): number {
+    const ms = this.delayMs;
+    this.delayMs = Math.min(this.delayMs * 2, APPLY_MAX_DELAY_MS);
+    return ms;
+  }
+}
+
+/**
+ * Writes partner clues in group commits, the intake path's one database statement: up to 64 clues
+ * per statement, two statements at once, enough to keep PostgreSQL busy while the next batch
+ * gathers and never more than two of the pool's connections.
+ */
+export class ClueIntakeQueue {
+  private readonly queue: GroupCommitQueue<PartnerClueUpsert, PartnerClueWritten>;
+  private readonly deferred: DeferredIntakeApplier;
+
+  constructor(db: Db) {
+    this.queue = new GroupCommitQueue({
+      write: (items) => writePartnerClues(db, items),
+      keyOf: (item) => partnerClueKey(item.partnerId, item.businessId),
+      maxBatch: 64,
+      maxInFlight: 2,
+      // Data exceptions, constraint violations, transaction rollbacks (deadlock, serialization) and
+      // lock timeouts can be one clue's doing; a lost connection is everybody's.
+      retryAlone: (error) => /^(22|23|40|55P03)/.test(sqlState(error) ?? ''),
+      retryOnce: isLostConnection,
+      unavailable: () =>
+        new UnavailableError(
+          'the database is unreachable; send the clue again',
+          'DATABASE_UNAVAILABLE',
+          RETRY_AFTER_SECONDS,
+        ),
+    });
+    this.deferred = new DeferredIntakeApplier(db);
+  }
+
+  /** Resolves once the clue is committed (as the clue, or as a queued repeat of it). */
+  async submit(item: PartnerClueUpsert): Promise<PartnerClueWritten> {
+    let written: PartnerClueWritten;
+    try {
+      written = await this.queue.submit(item);
+    } catch (error) {
+      if (sqlState(error) === SQLSTATE_LOCK_NOT_AVAILABLE) {
+        throw new UnavailableError('clue intake is busy; send the clue again', 'INTAKE_BUSY', RETRY_AFTER_SECONDS);
+      }
+      throw error;
+    }
+    if (written.deferred) this.deferred.wake();
+    return written;
+  }
+
+  /** Items waiting for a statement, for tests and metrics. */
+  get waiting(): number {
+    return this.queue.waiting;
+  }
+}
+
 export function createClueIntakeQueue(db: Db): ClueIntakeQueue {
-  return new GroupCommitQueue({
-    write: (items) => upsertPartnerClues(db, items),
-    keyOf: (item) => partnerClueKey(item.partnerId, item.businessId),
-    maxBatch: 64,
-    maxInFlight: 2,
-    // Data exceptions, constraint violations and transaction rollbacks (deadlock, serialization)
-    // can be one clue's doing; a lost connection is everybody's.
-    retryAlone: (error) => /^(22|23|40)/.test(sqlState(error) ?? ''),
-  });
+  return new ClueIntakeQueue(db);
 }
 
 /**

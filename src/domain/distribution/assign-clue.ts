@@ -42,11 +42,25 @@ export interface DistributionDefaults {
   defaultTimeZone: string;
 }
 
+/**
+ * Locks the clue row. Callers that lock a policy lock it first: a clue row is then held only for
+ * the assignment itself, never while waiting for a policy, so intake and edits of the clue are not
+ * held up behind other clues' turns. NO KEY UPDATE: rows referencing the clue can still be added.
+ */
 async function lockClue(trx: Executor, clueId: string): Promise<ClueRow> {
-  const clue = await trx<ClueRow>('clue').where({ id: clueId }).forUpdate().first();
+  const clue = await trx<ClueRow>('clue').where({ id: clueId }).forNoKeyUpdate().first();
   if (!clue) throw new NotFoundError('clue', clueId, 'CLUE_NOT_FOUND');
   return clue;
 }
+
+async function readClue(trx: Executor, clueId: string): Promise<ClueRow> {
+  const clue = await trx<ClueRow>('clue').where({ id: clueId }).first();
+  if (!clue) throw new NotFoundError('clue', clueId, 'CLUE_NOT_FOUND');
+  return clue;
+}
+
+const isOpen = (clue: ClueRow, expectedSeq: number): boolean =>
+  clue.assignment_seq === expectedSeq && clue.is_del === 0 && ['pending', 'waiting'].includes(clue.status);
 
 function view(row: ClueAssignmentRow, slaSeconds: number): AssignmentView {
   return {
@@ -80,6 +94,11 @@ export async function autoAssignClue(
   defaults: DistributionDefaults,
 ): Promise<AutoAssignResult> {
   return db.transaction(async (trx) => {
+    // The policy is matched on the clue as read here; a repeat changing the matched fields meanwhile
+    // is no different from one arriving just after the assignment.
+    const seen = await readClue(trx, input.clueId);
+    const policyId = isOpen(seen, input.expectedSeq) ? await findMatchingPolicyId(trx, seen.id) : undefined;
+    const policy = policyId ? await lockPolicy(trx, policyId) : undefined;
     const clue = await lockClue(trx, input.clueId);
     if (clue.assignment_seq > input.expectedSeq) {
       const own = await findAssignment(trx, clue.id, input.expectedSeq + 1);
@@ -91,12 +110,11 @@ export async function autoAssignClue(
     if (clue.is_del !== 0 || !['pending', 'waiting'].includes(clue.status)) {
       return { kind: 'settled', status: clue.status, seq: clue.assignment_seq };
     }
+    // Opened between the read and the lock (e.g. recycled to the next member): the next attempt matches it.
+    if (!isOpen(seen, input.expectedSeq)) throw new Error(`clue ${clue.id} changed while it was being locked`);
 
     if (clue.status === 'pending' && !clue.duplicate_of_clue_id) await linkEarlierClueWithSamePhone(trx, clue);
     const now = input.now ?? new Date();
-    const policyId = await findMatchingPolicyId(trx, clue.id);
-    if (!policyId) return markWaiting(trx, clue, null, 'NO_MATCHING_POLICY', null);
-    const policy = await lockPolicy(trx, policyId);
     if (!policy) return markWaiting(trx, clue, null, 'NO_MATCHING_POLICY', null);
 
     const day = localDay(now, policy.timezone);
@@ -228,47 +246,64 @@ export async function assignClueManually(
   defaults: DistributionDefaults,
 ): Promise<AssignmentView> {
   if (!input.employeeUserid.trim()) throw ValidationError.field('employeeUserid', 'must not be blank');
-  return db.transaction(async (trx) => {
-    const clue = await lockClue(trx, input.clueId);
-    if (clue.assignment_seq > input.expectedSeq) {
-      const own = await findAssignment(trx, clue.id, input.expectedSeq + 1);
-      if (own && own.kind === 'manual' && own.employee_userid === input.employeeUserid) {
-        return view(own, await slaFor(trx, own.policy_id, defaults));
-      }
-    }
-    if (clue.is_del !== 0) throw new NotFoundError('clue', clue.id, 'CLUE_NOT_FOUND');
-    const policyId = clue.policy_id ?? (await findMatchingPolicyId(trx, clue.id)) ?? null;
-    let memberId: string | null = null;
-    let employeeName = input.employeeName ?? null;
-    let sla = defaults.defaultFollowUpSlaSeconds;
-    if (policyId) {
-      const policy = await lockPolicy(trx, policyId);
-      if (policy) {
-        sla = policy.follow_up_sla_seconds;
-        const now = new Date();
-        const day = localDay(now, policy.timezone);
-        const member = await trx('distribution_member')
-          .where({ policy_id: policyId, employee_userid: input.employeeUserid, is_del: 0 })
-          .first<{ id: string; employee_name: string | null } | undefined>('id', 'employee_name');
-        if (member) {
-          memberId = member.id;
-          employeeName = employeeName ?? member.employee_name;
-          const roundNo = policy.round_day === day ? policy.round_no : 0;
-          if (policy.round_day !== day) await setPolicyRound(trx, policy.id, day, roundNo);
-          await incrementCounter(trx, member.id, day, roundNo);
+  for (let attempt = 1; ; attempt++) {
+    const assigned = await db.transaction(async (trx) => {
+      const seen = await readClue(trx, input.clueId);
+      const policyId = seen.policy_id ?? (await findMatchingPolicyId(trx, seen.id)) ?? null;
+      const policy = policyId ? await lockPolicy(trx, policyId) : undefined;
+      const clue = await lockClue(trx, input.clueId);
+      if (clue.assignment_seq > input.expectedSeq) {
+        const own = await findAssignment(trx, clue.id, input.expectedSeq + 1);
+        if (own && own.kind === 'manual' && own.employee_userid === input.employeeUserid) {
+          return view(own, await slaFor(trx, own.policy_id, defaults));
         }
       }
-    }
-    const row = await recordAssignment(trx, clue, {
-      policyId,
-      memberId,
-      employeeUserid: input.employeeUserid,
-      employeeName,
-      kind: 'manual',
-      operator: input.operator,
+      if (clue.is_del !== 0) throw new NotFoundError('clue', clue.id, 'CLUE_NOT_FOUND');
+      // Assigned under another policy between the read and the lock: its counters are not the ones held.
+      if (clue.policy_id !== null && clue.policy_id !== policyId) return undefined;
+      return assignManuallyLocked(trx, clue, policyId, policy, input, defaults);
     });
-    return view(row, sla);
+    if (assigned) return assigned;
+    if (attempt >= 3) throw new Error(`clue ${input.clueId} kept changing its policy during a manual assignment`);
+  }
+}
+
+/** The manual assignment proper, with the clue (and its policy, when any) locked. */
+async function assignManuallyLocked(
+  trx: Executor,
+  clue: ClueRow,
+  policyId: string | null,
+  policy: DistributionPolicyRow | undefined,
+  input: { employeeUserid: string; employeeName?: string | null; operator: string },
+  defaults: DistributionDefaults,
+): Promise<AssignmentView> {
+  let memberId: string | null = null;
+  let employeeName = input.employeeName ?? null;
+  let sla = defaults.defaultFollowUpSlaSeconds;
+  if (policy) {
+    sla = policy.follow_up_sla_seconds;
+    const now = new Date();
+    const day = localDay(now, policy.timezone);
+    const member = await trx('distribution_member')
+      .where({ policy_id: policy.id, employee_userid: input.employeeUserid, is_del: 0 })
+      .first<{ id: string; employee_name: string | null } | undefined>('id', 'employee_name');
+    if (member) {
+      memberId = member.id;
+      employeeName = employeeName ?? member.employee_name;
+      const roundNo = policy.round_day === day ? policy.round_no : 0;
+      if (policy.round_day !== day) await setPolicyRound(trx, policy.id, day, roundNo);
+      await incrementCounter(trx, member.id, day, roundNo);
+    }
+  }
+  const row = await recordAssignment(trx, clue, {
+    policyId,
+    memberId,
+    employeeUserid: input.employeeUserid,
+    employeeName,
+    kind: 'manual',
+    operator: input.operator,
   });
+  return view(row, sla);
 }
 
 export type FollowUpCheck =
