@@ -31,6 +31,8 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   CLUE_NOT_FOUND: '线索 {id} 不存在',
   CUSTOMER_HAS_NO_CLUE: '企业微信客户 {id} 没有关联的线索',
   POLICY_NOT_FOUND: '分配策略 {id} 不存在',
+  INTAKE_BUSY: '该线索正在分配中，请稍后重试',
+  DATABASE_UNAVAILABLE: '数据库暂时不可用，请稍后重试',
 
   // WeCom corps and the service itself.
   WECOM_CORP_MISSING: '当前用户没有配置企业微信企业',
