@@ -14,7 +14,9 @@ export function openClueRoutes(deps: AppDeps): RouteDefinition[] {
       seedOp: 'openapi.clueCollect',
       summary: 'Collect a clue from a partner (seed 000)',
       description:
-        'Stores the clue before answering and starts its distribution. The same businessId sent again updates the one clue and never starts a second distribution. `data` is the businessId.',
+        'Stores the clue before answering and starts its distribution. The same businessId sent again updates the one ' +
+        'clue and never starts a second distribution. `data` is the businessId. 503 with Retry-After ' +
+        '(DATABASE_UNAVAILABLE, INTAKE_BUSY) means the clue was not stored: send it again.',
       tag: 'open-api',
       auth: 'public',
       // Partners' systems send fields of their own; they are ignored, never stored (see the schema).
