@@ -16,7 +16,8 @@ export function openClueRoutes(deps: AppDeps): RouteDefinition[] {
       description:
         'Stores the clue before answering and starts its distribution. The same businessId sent again updates the one ' +
         'clue and never starts a second distribution. `data` is the businessId. 503 with Retry-After ' +
-        '(DATABASE_UNAVAILABLE, INTAKE_BUSY) means the clue was not stored: send it again.',
+        '(DATABASE_UNAVAILABLE, INTAKE_BUSY) means the clue may not be stored: send it again (the same businessId ' +
+        'updates the one clue).',
       tag: 'open-api',
       auth: 'public',
       // Partners' systems send fields of their own; they are ignored, never stored (see the schema).
