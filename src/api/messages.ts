@@ -76,6 +76,94 @@ const MESSAGES = {
   'format.uri': { en: 'must be a URI', zh: '必须是 URI' },
   'format.other': { en: 'must be a valid {format}', zh: '必须是合法的 {format}' },
 
+  // Rules the domain checks (the field name is printed before most of them).
+  'rule.exactlyOneClueOrCustomer': {
+    en: 'give exactly one of clueId and customerId',
+    zh: 'clueId 和 customerId 必须且只能填写一个',
+  },
+  'rule.exactlyOnePlainOrEncrypted': {
+    en: 'give exactly one of plainXml and encrypted',
+    zh: 'plainXml 和 encrypted 必须且只能填写一个',
+  },
+  'rule.xmlEnvelope': {
+    en: 'must be the XML envelope (Content-Type text/xml)',
+    zh: '必须是 XML 报文（Content-Type 为 text/xml）',
+  },
+  'rule.callbackXml': { en: '{detail}', zh: '回调 XML 不合法：{detail}' },
+  'rule.eventForOtherCorp': {
+    en: 'event is addressed to {toUserName}, not {corpId}',
+    zh: '该事件的接收企业是 {toUserName}，不是 {corpId}',
+  },
+  'rule.remarkOrDescription': {
+    en: 'give remark and/or description',
+    zh: '请填写 remark 或 description（也可都填）',
+  },
+  'rule.remarkAndDescriptionEmpty': {
+    en: 'remark and description cannot both be empty (WeCom refuses such a call)',
+    zh: 'remark 和 description 不能同时为空（企业微信会拒绝这样的请求）',
+  },
+  'rule.date': { en: 'must be a date YYYY-MM-DD', zh: '必须是 YYYY-MM-DD 格式的日期' },
+  'rule.ianaZone': { en: 'must be an IANA time zone', zh: '必须是 IANA 时区' },
+  'rule.toBeforeFrom': { en: 'must not be before from', zh: '不能早于 from' },
+  'rule.rangeTooLong': { en: 'the range may cover at most {days} days', zh: '时间范围最多 {days} 天' },
+  'rule.cnPhone': { en: 'must be a phone number used in China', zh: '必须是中国大陆的电话号码' },
+  'rule.cnMobile': {
+    en: 'must be a phone number used in China, e.g. 13812345678',
+    zh: '必须是中国大陆的电话号码，如 13812345678',
+  },
+  'rule.noSuchDepartment': { en: 'no such department in this corp', zh: '本企业没有这个部门' },
+  'rule.mainDepartmentNotListed': {
+    en: 'must be one of the employee’s departments',
+    zh: '必须是该成员所在的部门之一',
+  },
+  'rule.useridFixed': {
+    en: 'cannot be changed; it is the WeCom userid',
+    zh: '不能修改，它是企业微信成员的 userid',
+  },
+  'rule.requiredForNewEmployee': { en: 'is required to add an employee', zh: '新增成员时必填' },
+  'rule.ownParent': { en: 'a department cannot be its own parent', zh: '部门不能是自己的上级部门' },
+  'rule.ownAncestor': {
+    en: 'would make the department its own ancestor',
+    zh: '会让该部门成为自己的上级部门（形成循环）',
+  },
+  'rule.deptIdFixed': {
+    en: 'cannot be changed; it is the WeCom department id',
+    zh: '不能修改，它是企业微信部门 id',
+  },
+  'rule.requiredForNewDepartment': { en: 'is required to add a department', zh: '新增部门时必填' },
+  'rule.unknownChannel': {
+    en: 'no acquisition channel {channelId} in WeCom corp {corpId}',
+    zh: '企业微信企业 {corpId} 中没有获客渠道 {channelId}',
+  },
+  'rule.twiceInPolicy': { en: 'appears twice in this policy', zh: '在该分配策略中重复出现' },
+  'rule.twiceInRequest': { en: 'appears twice in this request', zh: '在本次请求中重复出现' },
+  'rule.notWecomMember': {
+    en: 'is not a WeCom member of this corp (WeCom errcode {errcode})',
+    zh: '不是本企业的企业微信成员（企业微信错误码 {errcode}）',
+  },
+  'rule.notWecomCustomer': {
+    en: 'is not a WeCom customer of this corp (WeCom errcode {errcode})',
+    zh: '不是本企业的企业微信客户（企业微信错误码 {errcode}）',
+  },
+  'rule.requiredForNewGroup': { en: 'is required for a new group', zh: '新建标签组时必填' },
+  'rule.newGroupNeedsTag': { en: 'a new tag group needs at least one tag', zh: '新建标签组至少要有一个标签' },
+  'rule.nameOrOrder': { en: 'give name and/or order', zh: '请填写 name 或 order（也可都填）' },
+  'rule.useridForCorpTags': {
+    en: "is required for corp tags (they sit on one employee's relation)",
+    zh: '企业标签必填（企业标签打在某个成员与客户的关系上）',
+  },
+  'rule.unknownCorpTags': { en: 'unknown corp tag id(s): {ids}', zh: '以下企业标签 id 不存在：{ids}' },
+  'rule.unknownSelfTags': { en: 'unknown self tag id(s): {ids}', zh: '以下个人标签 id 不存在：{ids}' },
+  'rule.addOrRemoveTags': {
+    en: 'addTagIds and removeTagIds must not both be empty',
+    zh: 'addTagIds 和 removeTagIds 不能同时为空',
+  },
+  'rule.addedAndRemoved': { en: 'also listed in addTagIds: {ids}', zh: '以下 id 同时出现在 addTagIds 中：{ids}' },
+  'rule.fixedOnRecord': {
+    en: 'cannot change on an existing record; add a new record instead',
+    zh: '已有记录不能修改此项，请新增一条记录',
+  },
+
   // Answers of the HTTP layer itself.
   'request.invalid': { en: 'request is invalid: {problems}', zh: '请求不合法：{problems}' },
   'request.notJson': { en: 'request body is not valid JSON', zh: '请求体不是合法的 JSON' },

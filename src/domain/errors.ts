@@ -46,8 +46,16 @@ export class ValidationError extends DomainError {
     this.problems = problems;
   }
 
-  static field(field: string, message: string): ValidationError {
-    return new ValidationError([{ field, message }]);
+  /** One bad field; `messageKey` names the catalogue entry whose English is `message`. */
+  static field(
+    field: string,
+    message: string,
+    messageKey?: string,
+    params?: Record<string, string | number>,
+  ): ValidationError {
+    return new ValidationError([
+      { field, message, ...(messageKey !== undefined ? { messageKey } : {}), ...(params ? { params } : {}) },
+    ]);
   }
 }
 

@@ -388,6 +388,24 @@ describe('the API contract every route shares', () => {
       expect(english.body.msg).toBe('clue 987654321987 not found');
     });
 
+    it('answers a rule the domain checks in Chinese too', async () => {
+      const backwards = { from: '2026-02-01', to: '2026-01-01' };
+      const response = await call<Problems>(sharedApiUrl, 'POST', '/admin/customer/growthStats', {
+        token,
+        body: backwards,
+        headers: { 'accept-language': 'zh-CN,zh;q=0.9' },
+      });
+      expect(response.status).toBe(400);
+      expect(response.body.data.errors).toEqual([{ field: 'to', message: '不能早于 from' }]);
+      expect(response.body.msg).toBe('请求不合法：to: 不能早于 from');
+      const english = await call<Problems>(sharedApiUrl, 'POST', '/admin/customer/growthStats', {
+        token,
+        body: backwards,
+      });
+      expect(english.body.data.errors).toEqual([{ field: 'to', message: 'must not be before from' }]);
+      expect(english.body.msg).toBe('to: must not be before from');
+    });
+
     it('answers in English when English is preferred', async () => {
       const response = await call<Problems>(sharedApiUrl, 'POST', '/admin/relation/page', {
         token,

@@ -85,7 +85,7 @@ export function wecomRoutes(deps: AppDeps): RouteDefinition[] {
         const corp = await loadCallbackCorp(deps.db, params.corpId);
         const body = (ctx.koa.request as { body?: unknown }).body;
         if (typeof body !== 'string' || body.length === 0) {
-          throw ValidationError.field('body', 'must be the XML envelope (Content-Type text/xml)');
+          throw ValidationError.field('body', 'must be the XML envelope (Content-Type text/xml)', 'rule.xmlEnvelope');
         }
         dispatch(
           await receiveEncryptedCallback(
@@ -127,7 +127,11 @@ export function wecomRoutes(deps: AppDeps): RouteDefinition[] {
       handle: async ({ body }, ctx) => {
         const corp = await loadCallbackCorp(deps.db, corpOf(ctx, deps));
         if ((body.plainXml === undefined) === (body.encrypted === undefined)) {
-          throw ValidationError.field('plainXml', 'give exactly one of plainXml and encrypted');
+          throw ValidationError.field(
+            'plainXml',
+            'give exactly one of plainXml and encrypted',
+            'rule.exactlyOnePlainOrEncrypted',
+          );
         }
         const received = body.encrypted
           ? await receiveEncryptedCallback(deps.db, corp, body.encrypted, body.encrypted.body, {

@@ -242,7 +242,7 @@ export async function collectPartnerClue(
   input: PartnerClueInput,
 ): Promise<{ clueId: string; inserted: boolean }> {
   const phone = normalizeChinaPhone(input.linkManTel);
-  if (!phone) throw ValidationError.field('linkManTel', 'must be a phone number used in China');
+  if (!phone) throw ValidationError.field('linkManTel', 'must be a phone number used in China', 'rule.cnPhone');
   const { id, inserted } = await intake.submit({
     partnerId: partner.partnerId,
     businessId: input.businessId,

@@ -35,7 +35,7 @@ export async function updateClueAndFollowUp(
     if (e.linkManName !== undefined) changes['link_man_name'] = e.linkManName.trim();
     if (e.linkManTel !== undefined) {
       const phone = normalizeChinaPhone(e.linkManTel);
-      if (!phone) throw ValidationError.field('linkManTel', 'must be a phone number used in China');
+      if (!phone) throw ValidationError.field('linkManTel', 'must be a phone number used in China', 'rule.cnPhone');
       changes['link_man_tel'] = e.linkManTel.trim();
       changes['phone_normalized'] = phone;
     }

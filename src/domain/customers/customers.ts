@@ -68,6 +68,7 @@ export async function saveCustomerLocal(
       throw ValidationError.field(
         'phone',
         'must be a phone number used in China: a mobile like 13812345678 (optionally +86) or a landline like 010-12345678',
+        'format.cn-phone',
       );
     }
     values.phone = normalized;

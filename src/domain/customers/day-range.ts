@@ -20,17 +20,19 @@ export function dayRange(from: string, to: string, timeZone = DEFAULT_STATS_TIME
   const first = DateTime.fromISO(from, { zone: timeZone }).startOf('day');
   const last = DateTime.fromISO(to, { zone: timeZone }).startOf('day');
   if (!first.isValid) {
-    throw ValidationError.field(
-      first.invalidReason === 'unsupported zone' ? 'timeZone' : 'from',
-      first.invalidReason === 'unsupported zone' ? 'must be an IANA time zone' : 'must be a date YYYY-MM-DD',
-    );
+    if (first.invalidReason === 'unsupported zone') {
+      throw ValidationError.field('timeZone', 'must be an IANA time zone', 'rule.ianaZone');
+    }
+    throw ValidationError.field('from', 'must be a date YYYY-MM-DD', 'rule.date');
   }
-  if (!last.isValid) throw ValidationError.field('to', 'must be a date YYYY-MM-DD');
-  if (last < first) throw ValidationError.field('to', 'must not be before from');
+  if (!last.isValid) throw ValidationError.field('to', 'must be a date YYYY-MM-DD', 'rule.date');
+  if (last < first) throw ValidationError.field('to', 'must not be before from', 'rule.toBeforeFrom');
   const days: string[] = [];
   for (let day = first; day <= last; day = day.plus({ days: 1 })) {
     if (days.length === MAX_STATS_DAYS) {
-      throw ValidationError.field('to', `the range may cover at most ${MAX_STATS_DAYS} days`);
+      throw ValidationError.field('to', `the range may cover at most ${MAX_STATS_DAYS} days`, 'rule.rangeTooLong', {
+        days: MAX_STATS_DAYS,
+      });
     }
     days.push(day.toISODate() as string);
   }

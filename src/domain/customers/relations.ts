@@ -103,10 +103,14 @@ export async function saveRelationNotes(
   if (input.remark !== undefined) changes.remark = input.remark.trim();
   if (input.description !== undefined) changes.description = input.description.trim();
   if (Object.keys(changes).length === 0) {
-    throw ValidationError.field('remark', 'give remark and/or description');
+    throw ValidationError.field('remark', 'give remark and/or description', 'rule.remarkOrDescription');
   }
   if (!Object.values(changes).some((v) => v !== '')) {
-    throw ValidationError.field('remark', 'remark and description cannot both be empty (WeCom refuses such a call)');
+    throw ValidationError.field(
+      'remark',
+      'remark and description cannot both be empty (WeCom refuses such a call)',
+      'rule.remarkAndDescriptionEmpty',
+    );
   }
   const relation = await getRelation(db, corpId, input.id);
   const inWecom = relation.status === 0 && relation.is_del === 0;

@@ -245,7 +245,8 @@ export async function assignClueManually(
   },
   defaults: DistributionDefaults,
 ): Promise<AssignmentView> {
-  if (!input.employeeUserid.trim()) throw ValidationError.field('employeeUserid', 'must not be blank');
+  if (!input.employeeUserid.trim())
+    throw ValidationError.field('employeeUserid', 'must not be blank', 'field.notBlank');
   for (let attempt = 1; ; attempt++) {
     const assigned = await db.transaction(async (trx) => {
       const seen = await readClue(trx, input.clueId);

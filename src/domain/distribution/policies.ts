@@ -44,12 +44,17 @@ function checkMembers(members: PolicyMemberInput[]): void {
   const seen = new Set<string>();
   members.forEach((m, i) => {
     const key = m.employeeUserid.toLowerCase();
-    if (seen.has(key)) throw ValidationError.field(`members[${i}].employeeUserid`, 'appears twice in this policy');
+    if (seen.has(key))
+      throw ValidationError.field(`members[${i}].employeeUserid`, 'appears twice in this policy', 'rule.twiceInPolicy');
     seen.add(key);
     try {
       parseWorkingHours(m.workingHours);
     } catch {
-      throw ValidationError.field(`members[${i}].workingHours`, 'must be a time range like 09:00-18:00');
+      throw ValidationError.field(
+        `members[${i}].workingHours`,
+        'must be a time range like 09:00-18:00',
+        'format.hh-mm-range',
+      );
     }
   });
 }

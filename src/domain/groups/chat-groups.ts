@@ -42,7 +42,15 @@ export async function pageChatGroupRecords(
  * yet: no id can name one, so only clearing the channel is accepted until channels exist.
  */
 function requireChannel(corpId: string, channelId: string): never {
-  throw ValidationError.field('channelId', `no acquisition channel ${channelId} in WeCom corp ${corpId}`);
+  throw ValidationError.field(
+    'channelId',
+    `no acquisition channel ${channelId} in WeCom corp ${corpId}`,
+    'rule.unknownChannel',
+    {
+      channelId,
+      corpId,
+    },
+  );
 }
 
 /**

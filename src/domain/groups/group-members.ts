@@ -86,10 +86,17 @@ export async function channelStats(
   corpId: string,
   range: { from: string; to: string; state?: string },
 ): Promise<ChannelStats> {
-  if (range.to < range.from) throw ValidationError.field('to', 'must not be before from');
+  if (range.to < range.from) throw ValidationError.field('to', 'must not be before from', 'rule.toBeforeFrom');
   const days = (Date.parse(range.to) - Date.parse(range.from)) / 86_400_000 + 1;
   if (days > MAX_CHANNEL_STATS_DAYS) {
-    throw ValidationError.field('to', `the range may cover at most ${MAX_CHANNEL_STATS_DAYS} days`);
+    throw ValidationError.field(
+      'to',
+      `the range may cover at most ${MAX_CHANNEL_STATS_DAYS} days`,
+      'rule.rangeTooLong',
+      {
+        days: MAX_CHANNEL_STATS_DAYS,
+      },
+    );
   }
   const rows = await channelMemberStats(db, corpId, range, CORP_TIME_ZONE);
   const list =

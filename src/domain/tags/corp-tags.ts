@@ -103,8 +103,9 @@ export async function saveCorpTagGroup(
   const tags = checkNewTagNames(input.tags ?? []);
   const groupName = input.groupName?.trim();
   if (input.groupId === undefined) {
-    if (!groupName) throw ValidationError.field('groupName', 'is required for a new group');
-    if (tags.length === 0) throw ValidationError.field('tags', 'a new tag group needs at least one tag');
+    if (!groupName) throw ValidationError.field('groupName', 'is required for a new group', 'rule.requiredForNewGroup');
+    if (tags.length === 0)
+      throw ValidationError.field('tags', 'a new tag group needs at least one tag', 'rule.newGroupNeedsTag');
     // WeCom merges an add under an existing group name into that group: the name stays locked
     // from the check until WeCom's answer is mirrored.
     const created = await withKeyLocks(deps.db, [groupNameKey(corpId, groupName)], async (trx) => {
@@ -158,7 +159,8 @@ export async function updateCorpTagGroupFields(
   actor: string,
 ): Promise<CorpTagGroupWithTags> {
   const name = input.name?.trim();
-  if (name === undefined && input.order === undefined) throw ValidationError.field('name', 'give name and/or order');
+  if (name === undefined && input.order === undefined)
+    throw ValidationError.field('name', 'give name and/or order', 'rule.nameOrOrder');
   await requireGroup(deps.db, corpId, input.groupId);
   await withKeyLocks(deps.db, name !== undefined ? [groupNameKey(corpId, name)] : [], async (trx) => {
     if (name !== undefined) await ensureGroupNameFree(trx, corpId, name, input.groupId);
@@ -179,7 +181,8 @@ export async function updateCorpTagFields(
   actor: string,
 ): Promise<CorpTagRow> {
   const name = input.name?.trim();
-  if (name === undefined && input.order === undefined) throw ValidationError.field('name', 'give name and/or order');
+  if (name === undefined && input.order === undefined)
+    throw ValidationError.field('name', 'give name and/or order', 'rule.nameOrOrder');
   const [tag] = await findCorpTags(deps.db, corpId, [input.tagId]);
   if (!tag) throw new NotFoundError('corp tag', input.tagId, 'TAG_NOT_FOUND');
   await withKeyLocks(deps.db, name !== undefined ? [tagNamesKey(corpId, tag.group_id)] : [], async (trx) => {

@@ -52,7 +52,12 @@ async function resolveTarget(
     }
     return { externalUserid, userid: '', source };
   }
-  if (!userid) throw ValidationError.field('userid', "is required for corp tags (they sit on one employee's relation)");
+  if (!userid)
+    throw ValidationError.field(
+      'userid',
+      "is required for corp tags (they sit on one employee's relation)",
+      'rule.useridForCorpTags',
+    );
   const relation = await findTaggableRelation(db, corpId, externalUserid, userid);
   if (!relation)
     throw new NotFoundError('relation of customer and employee', `${externalUserid}/${userid}`, 'RELATION_NOT_FOUND');
@@ -81,7 +86,15 @@ async function requireTags(
 ): Promise<void> {
   const live = await liveTagIds(db, corpId, source, ids);
   const unknown = ids.filter((id) => !live.has(id));
-  if (unknown.length > 0) throw ValidationError.field(field, `unknown ${source} tag id(s): ${unknown.join(', ')}`);
+  if (unknown.length > 0) {
+    const ids = unknown.join(', ');
+    throw ValidationError.field(
+      field,
+      `unknown ${source} tag id(s): ${ids}`,
+      source === 'corp' ? 'rule.unknownCorpTags' : 'rule.unknownSelfTags',
+      { ids },
+    );
+  }
 }
 
 async function markInWecom(
@@ -113,11 +126,23 @@ export async function tagCustomer(
 ): Promise<CustomerTagDetailRow[]> {
   const { db } = deps;
   if (input.addTagIds.length === 0 && input.removeTagIds.length === 0) {
-    throw ValidationError.field('addTagIds', 'addTagIds and removeTagIds must not both be empty');
+    throw ValidationError.field(
+      'addTagIds',
+      'addTagIds and removeTagIds must not both be empty',
+      'rule.addOrRemoveTags',
+    );
   }
   const adding = new Set(input.addTagIds);
   const both = input.removeTagIds.filter((id) => adding.has(id));
-  if (both.length > 0) throw ValidationError.field('removeTagIds', `also listed in addTagIds: ${both.join(', ')}`);
+  if (both.length > 0)
+    throw ValidationError.field(
+      'removeTagIds',
+      `also listed in addTagIds: ${both.join(', ')}`,
+      'rule.addedAndRemoved',
+      {
+        ids: both.join(', '),
+      },
+    );
   const key = await resolveTarget(db, corpId, input.tagSource, input.externalUserid, input.userid);
   await requireTags(db, corpId, input.tagSource, input.addTagIds, 'addTagIds');
   await requireTags(db, corpId, input.tagSource, input.removeTagIds, 'removeTagIds');
@@ -169,10 +194,11 @@ export async function saveCustomerTag(
   const row = await findCustomerTag(db, corpId, input.id);
   if (!row) throw new NotFoundError('customer tag', input.id, 'CUSTOMER_TAG_NOT_FOUND');
   const fixed = 'cannot change on an existing record; add a new record instead';
-  if (input.externalUserid !== row.external_userid) throw ValidationError.field('externalUserid', fixed);
-  if (input.tagSource !== row.tag_source) throw ValidationError.field('tagSource', fixed);
+  if (input.externalUserid !== row.external_userid)
+    throw ValidationError.field('externalUserid', fixed, 'rule.fixedOnRecord');
+  if (input.tagSource !== row.tag_source) throw ValidationError.field('tagSource', fixed, 'rule.fixedOnRecord');
   if (row.tag_source === 'corp' && input.userid !== undefined && input.userid !== row.userid) {
-    throw ValidationError.field('userid', fixed);
+    throw ValidationError.field('userid', fixed, 'rule.fixedOnRecord');
   }
   if (input.tagId !== row.tag_id) {
     const key = await resolveTarget(db, corpId, row.tag_source, row.external_userid, row.userid || undefined);

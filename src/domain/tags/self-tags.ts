@@ -74,8 +74,9 @@ export async function saveSelfTagGroup(
   const tags = checkNewTagNames(input.tags ?? []).map((t) => ({ name: t.name, order: t.order ?? 0 }));
   const groupName = input.groupName?.trim();
   if (input.groupId === undefined) {
-    if (!groupName) throw ValidationError.field('groupName', 'is required for a new group');
-    if (tags.length === 0) throw ValidationError.field('tags', 'a new tag group needs at least one tag');
+    if (!groupName) throw ValidationError.field('groupName', 'is required for a new group', 'rule.requiredForNewGroup');
+    if (tags.length === 0)
+      throw ValidationError.field('tags', 'a new tag group needs at least one tag', 'rule.newGroupNeedsTag');
     const groupId = await withNameConflicts(() =>
       db.transaction(async (trx) => {
         const id = await insertSelfTagGroup(trx, corpId, { name: groupName, order: input.order ?? 0 }, actor);
@@ -106,7 +107,8 @@ export async function updateSelfTagGroupFields(
   actor: string,
 ): Promise<SelfTagGroupWithTags> {
   const name = input.name?.trim();
-  if (name === undefined && input.order === undefined) throw ValidationError.field('name', 'give name and/or order');
+  if (name === undefined && input.order === undefined)
+    throw ValidationError.field('name', 'give name and/or order', 'rule.nameOrOrder');
   await withNameConflicts(() =>
     db.transaction(async (trx) => {
       if (!(await findSelfTagGroup(trx, corpId, input.groupId))) {
@@ -125,7 +127,8 @@ export async function updateSelfTagFields(
   actor: string,
 ): Promise<SelfTagRow> {
   const name = input.name?.trim();
-  if (name === undefined && input.order === undefined) throw ValidationError.field('name', 'give name and/or order');
+  if (name === undefined && input.order === undefined)
+    throw ValidationError.field('name', 'give name and/or order', 'rule.nameOrOrder');
   await withNameConflicts(() =>
     db.transaction(async (trx) => {
       const [tag] = await findSelfTags(trx, corpId, [input.tagId]);

@@ -31,10 +31,20 @@ export function tagCallError(error: unknown, subject: WecomCallSubject): unknown
     case 40003:
     case 46004:
     case 60111:
-      return ValidationError.field('userid', `is not a WeCom member of this corp (${detail})`);
+      return ValidationError.field(
+        'userid',
+        `is not a WeCom member of this corp (WeCom errcode ${error.errcode})`,
+        'rule.notWecomMember',
+        { errcode: error.errcode },
+      );
     case 40096:
     case 41035:
-      return ValidationError.field('externalUserid', `is not a WeCom customer of this corp (${detail})`);
+      return ValidationError.field(
+        'externalUserid',
+        `is not a WeCom customer of this corp (WeCom errcode ${error.errcode})`,
+        'rule.notWecomCustomer',
+        { errcode: error.errcode },
+      );
     default:
       return wecomCallError(error);
   }

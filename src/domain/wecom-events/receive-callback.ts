@@ -40,7 +40,8 @@ function asDomainError(error: unknown): unknown {
   if (error instanceof CallbackCryptoError) {
     return new UnauthorizedError(`callback rejected: ${error.message}`, `WECOM_${error.code}`);
   }
-  if (error instanceof CallbackXmlError) return ValidationError.field('body', error.message);
+  if (error instanceof CallbackXmlError)
+    return ValidationError.field('body', error.message, 'rule.callbackXml', { detail: error.message });
   return error;
 }
 
@@ -96,7 +97,12 @@ export async function receivePlainEvent(db: Db, corp: WecomCorpRow, plaintext: s
     throw asDomainError(error);
   }
   if (parsed.toUserName && parsed.toUserName !== corp.corp_id) {
-    throw ValidationError.field('ToUserName', `event is addressed to ${parsed.toUserName}, not ${corp.corp_id}`);
+    throw ValidationError.field(
+      'ToUserName',
+      `event is addressed to ${parsed.toUserName}, not ${corp.corp_id}`,
+      'rule.eventForOtherCorp',
+      { toUserName: parsed.toUserName, corpId: corp.corp_id },
+    );
   }
   const stored = await storeCallbackEvent(db, corp.corp_id, plaintext, parsed.fields);
   const text = (key: string) => {

@@ -37,12 +37,15 @@ export function pageDepts(db: Executor, corpId: string, filter: DeptFilter) {
 /** The parent must be a live department of the corp (or 0 for a root) and must not lie below the department itself. */
 async function checkParent(db: Executor, corpId: string, deptId: string, parentId: string): Promise<void> {
   if (parentId === NO_PARENT) return;
-  if (parentId === deptId) throw ValidationError.field('parentId', 'a department cannot be its own parent');
+  if (parentId === deptId)
+    throw ValidationError.field('parentId', 'a department cannot be its own parent', 'rule.ownParent');
   const parents = await listDeptParents(db, corpId);
-  if (!parents.has(parentId)) throw ValidationError.field('parentId', 'no such department in this corp');
+  if (!parents.has(parentId))
+    throw ValidationError.field('parentId', 'no such department in this corp', 'rule.noSuchDepartment');
   let cursor: string | null | undefined = parentId;
   for (let depth = 0; cursor && cursor !== NO_PARENT && depth <= parents.size; depth++) {
-    if (cursor === deptId) throw ValidationError.field('parentId', 'would make the department its own ancestor');
+    if (cursor === deptId)
+      throw ValidationError.field('parentId', 'would make the department its own ancestor', 'rule.ownAncestor');
     cursor = parents.get(cursor);
   }
 }
@@ -70,13 +73,15 @@ export async function saveDept(db: Db, corpId: string, input: DeptInput, actor: 
       if (!existing) throw new NotFoundError('WeCom department', input.id, 'WECOM_DEPT_NOT_FOUND');
       const deptId = (existing as { dept_id: string }).dept_id;
       if (input.deptId !== undefined && input.deptId !== deptId) {
-        throw ValidationError.field('deptId', 'cannot be changed; it is the WeCom department id');
+        throw ValidationError.field('deptId', 'cannot be changed; it is the WeCom department id', 'rule.deptIdFixed');
       }
       if (input.parentId !== undefined) await checkParent(trx, corpId, deptId, input.parentId);
       return (await updateDept(trx, corpId, input.id, values, actor)) as WecomDeptRow;
     }
-    if (input.deptId === undefined) throw ValidationError.field('deptId', 'is required to add a department');
-    if (values.name === undefined) throw ValidationError.field('name', 'is required to add a department');
+    if (input.deptId === undefined)
+      throw ValidationError.field('deptId', 'is required to add a department', 'rule.requiredForNewDepartment');
+    if (values.name === undefined)
+      throw ValidationError.field('name', 'is required to add a department', 'rule.requiredForNewDepartment');
     const deptId = input.deptId;
     await checkParent(trx, corpId, deptId, input.parentId ?? NO_PARENT);
     try {

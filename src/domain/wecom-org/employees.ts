@@ -68,7 +68,7 @@ function valuesOf(input: EmployeeInput): WecomEmployeeValues {
     const mobile = text(input.mobile);
     const normalized = mobile === null ? null : normalizeChinaPhone(mobile);
     if (mobile !== null && normalized === null) {
-      throw ValidationError.field('mobile', 'must be a phone number used in China, e.g. 13812345678');
+      throw ValidationError.field('mobile', 'must be a phone number used in China, e.g. 13812345678', 'rule.cnMobile');
     }
     values.mobile = normalized;
   }
@@ -84,10 +84,15 @@ async function checkDepartments(
 ): Promise<void> {
   const known = new Set((await listDeptsByDeptIds(db, corpId, departments)).map((d) => d.dept_id));
   departments.forEach((deptId, i) => {
-    if (!known.has(deptId)) throw ValidationError.field(`departments[${i}]`, 'no such department in this corp');
+    if (!known.has(deptId))
+      throw ValidationError.field(`departments[${i}]`, 'no such department in this corp', 'rule.noSuchDepartment');
   });
   if (mainDepartment != null && !departments.includes(mainDepartment)) {
-    throw ValidationError.field('mainDepartment', 'must be one of the employee’s departments');
+    throw ValidationError.field(
+      'mainDepartment',
+      'must be one of the employee’s departments',
+      'rule.mainDepartmentNotListed',
+    );
   }
 }
 
@@ -109,7 +114,7 @@ export async function saveEmployee(
         WecomEmployeeRow | undefined;
       if (!existing) throw new NotFoundError('WeCom employee', input.id, 'WECOM_EMPLOYEE_NOT_FOUND');
       if (input.userid !== undefined && input.userid !== existing.userid) {
-        throw ValidationError.field('userid', 'cannot be changed; it is the WeCom userid');
+        throw ValidationError.field('userid', 'cannot be changed; it is the WeCom userid', 'rule.useridFixed');
       }
       if (input.departments !== undefined || input.mainDepartment !== undefined) {
         await checkDepartments(
@@ -121,8 +126,10 @@ export async function saveEmployee(
       }
       return (await updateEmployee(trx, corpId, input.id, values, actor)) as WecomEmployeeRow;
     }
-    if (input.userid === undefined) throw ValidationError.field('userid', 'is required to add an employee');
-    if (values.name === undefined) throw ValidationError.field('name', 'is required to add an employee');
+    if (input.userid === undefined)
+      throw ValidationError.field('userid', 'is required to add an employee', 'rule.requiredForNewEmployee');
+    if (values.name === undefined)
+      throw ValidationError.field('name', 'is required to add an employee', 'rule.requiredForNewEmployee');
     if (await findEmployeeByUserid(trx, corpId, input.userid)) {
       throw new ConflictError(`WeCom employee ${input.userid} already exists`, 'WECOM_EMPLOYEE_EXISTS');
     }

@@ -20,8 +20,16 @@ export function clueRoutes(deps: AppDeps): RouteDefinition[] {
   async function clueIdOf(query: { clueId?: string; customerId?: string }, corpId: () => string): Promise<string> {
     if ((query.clueId === undefined) === (query.customerId === undefined)) {
       throw new ValidationError([
-        { field: 'clueId', message: 'give exactly one of clueId and customerId' },
-        { field: 'customerId', message: 'give exactly one of clueId and customerId' },
+        {
+          field: 'clueId',
+          message: 'give exactly one of clueId and customerId',
+          messageKey: 'rule.exactlyOneClueOrCustomer',
+        },
+        {
+          field: 'customerId',
+          message: 'give exactly one of clueId and customerId',
+          messageKey: 'rule.exactlyOneClueOrCustomer',
+        },
       ]);
     }
     if (query.clueId !== undefined) return query.clueId;
