@@ -88,17 +88,24 @@ const FIELD_LIST = COLUMNS.map(([, c]) => c).join(', ');
  * A repeat updates its clue in place, or, when `skipHeld` and another transaction holds the row,
  * is queued in clue_intake_deferred (as is a repeat whose earlier repeats still wait there, so
  * they apply in order) to be applied once the row is free. Repeated rows are locked in id order
- * and new clues inserted in key order, so concurrent batches cannot deadlock.
+ * and new clues inserted in key order, so concurrent batches cannot deadlock. The clue table is
+ * only reached through its indexes (a LATERAL ... LIMIT 1 per input row, = ANY of an array):
+ * statistics lag a burst (and autovacuum may be off), and a plan that scans the table would make
+ * every intake statement as slow as the table is large.
  */
 const upsertSql = (skipHeld: boolean) => `
 WITH input AS (
   SELECT * FROM json_to_recordset(?::json) AS r(
     partner_id bigint, business_id text, ${COLUMNS.map(([, c]) => `${c} ${COLUMN_TYPES[c] ?? 'text'}`).join(', ')}, actor text)
 ), known AS MATERIALIZED (
-  SELECT c.id, c.partner_id, c.business_id
-    FROM input i JOIN clue c ON c.partner_id = i.partner_id AND c.business_id = i.business_id
+  SELECT c.id, i.partner_id, i.business_id
+    FROM input i
+   CROSS JOIN LATERAL (
+     SELECT id FROM clue WHERE partner_id = i.partner_id AND business_id = i.business_id LIMIT 1
+   ) c
 ), free AS MATERIALIZED (
-  SELECT c.id FROM clue c WHERE c.id IN (SELECT id FROM known) ORDER BY c.id FOR NO KEY UPDATE${skipHeld ? ' SKIP LOCKED' : ''}
+  SELECT c.id FROM clue c WHERE c.id = ANY (ARRAY(SELECT id FROM known))
+   ORDER BY c.id FOR NO KEY UPDATE${skipHeld ? ' SKIP LOCKED' : ''}
 ), held AS MATERIALIZED (
   SELECT k.id, k.partner_id, k.business_id FROM known k
    WHERE k.id NOT IN (SELECT id FROM free)
@@ -192,7 +199,7 @@ export async function upsertPartnerClues(
 const APPLY_DEFERRED_SQL = `
 WITH target AS MATERIALIZED (
   SELECT c.id FROM clue c
-   WHERE c.id IN (SELECT DISTINCT clue_id FROM clue_intake_deferred ORDER BY clue_id LIMIT ?)
+   WHERE c.id = ANY (ARRAY(SELECT DISTINCT clue_id FROM clue_intake_deferred ORDER BY clue_id LIMIT ?))
    ORDER BY c.id
      FOR NO KEY UPDATE SKIP LOCKED
 ), taken AS (
