@@ -12,10 +12,20 @@ export type Executor = Knex | Knex.Transaction;
 
 export const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
 
-export function createDb(databaseUrl: string, poolMax = 10): Db {
+export interface DbOptions {
+  /** Session lock_timeout of every connection (PostgreSQL's default: wait forever). */
+  lockTimeoutMs?: number;
+}
+
+export function createDb(databaseUrl: string, poolMax = 10, options: DbOptions = {}): Db {
   return knexFactory({
     client: 'pg',
-    connection: { connectionString: databaseUrl, application_name: 'scrm' },
+    connection: {
+      connectionString: databaseUrl,
+      application_name: 'scrm',
+      // Sent in the startup packet: the setting costs no round trip and holds for the whole session.
+      ...(options.lockTimeoutMs === undefined ? {} : { options: `-c lock_timeout=${options.lockTimeoutMs}` }),
+    },
     pool: { min: 0, max: poolMax },
     migrations: { directory: MIGRATIONS_DIR, loadExtensions: ['.ts', '.js'], tableName: 'knex_migrations' },
   });

@@ -43,6 +43,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     sweepIntervalMs: config.DISPATCH_SWEEP_MS,
   });
   await registerConfiguredCorp(db, config);
+  const intake = createClueIntakeQueue(config.DATABASE_URL);
   const app = createApp({
     config,
     db,
@@ -51,7 +52,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     distribution,
     dispatcher,
     partnerAuth,
-    clueIntake: createClueIntakeQueue(db),
+    clueIntake: intake.queue,
     wecom,
     wecomSync,
     wecomEvents,
@@ -79,6 +80,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
       await dispatcher.stop();
       await wecomEvents.stop();
       await temporal.connection.close();
+      await intake.close();
       await db.destroy();
     },
   };

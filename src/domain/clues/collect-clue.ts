@@ -1,5 +1,5 @@
 import { GroupCommitQueue } from '../../db/group-commit';
-import type { Db } from '../../db/knex';
+import { createDb, type Db } from '../../db/knex';
 import {
   applyDeferredClueIntakes,
   partnerClueKey,
@@ -32,10 +32,13 @@ const emptyToNull = (value: string | undefined): string | null =>
   value === undefined || value.trim() === '' ? null : value.trim();
 
 /**
- * How long an intake statement may wait for a lock: a clue row held for an assignment is free
- * again within milliseconds; one held longer has its repeat queued instead (see writePartnerClues).
+ * How long an intake statement may wait for a lock (the session setting of the intake's own
+ * connections): a clue row held for an assignment is free again within milliseconds; one held
+ * longer has its repeat queued instead (see writePartnerClues).
  */
 const INTAKE_LOCK_TIMEOUT_MS = 200;
+/** Statements in flight at once, and so the intake's own connections. */
+const INTAKE_STATEMENTS_IN_FLIGHT = 2;
 const SQLSTATE_LOCK_NOT_AVAILABLE = '55P03';
 /** What a partner is told to wait before sending again when intake cannot store its clue now. */
 const RETRY_AFTER_SECONDS = 1;
@@ -91,7 +94,6 @@ async function writePartnerCluesOnce(
   try {
     return await db.transaction(async (trx) => {
       try {
-        await trx.raw(`SET LOCAL lock_timeout = '${INTAKE_LOCK_TIMEOUT_MS}ms'`);
         written = await upsertPartnerClues(trx, items, options);
         return written;
       } catch (error) {
@@ -192,7 +194,7 @@ export class ClueIntakeQueue {
       write: (items) => writePartnerClues(db, items),
       keyOf: (item) => partnerClueKey(item.partnerId, item.businessId),
       maxBatch: 64,
-      maxInFlight: 2,
+      maxInFlight: INTAKE_STATEMENTS_IN_FLIGHT,
       // Data exceptions, constraint violations, transaction rollbacks (deadlock, serialization) and
       // lock timeouts can be one clue's doing; a lost connection is everybody's.
       retryAlone: (error) => /^(22|23|40|55P03)/.test(sqlState(error) ?? ''),
@@ -228,8 +230,14 @@ export class ClueIntakeQueue {
   }
 }
 
-export function createClueIntakeQueue(db: Db): ClueIntakeQueue {
-  return new ClueIntakeQueue(db);
+/**
+ * The intake queue with connections of its own: their session lock_timeout is what lets intake
+ * never wait on distribution, and admin queries can never take the connections intake needs.
+ */
+export function createClueIntakeQueue(databaseUrl: string): { queue: ClueIntakeQueue; close(): Promise<void> } {
+  // One connection per statement in flight, and one for applying deferred repeats.
+  const db = createDb(databaseUrl, INTAKE_STATEMENTS_IN_FLIGHT + 1, { lockTimeoutMs: INTAKE_LOCK_TIMEOUT_MS });
+  return { queue: new ClueIntakeQueue(db), close: () => db.destroy() };
 }
 
 /**
