@@ -130,10 +130,18 @@ WITH input AS (
   INSERT INTO clue_intake_deferred (clue_id, ${FIELD_LIST}, cuser)
   SELECT h.id, ${COLUMNS.map(([, c]) => `i.${c}`).join(', ')}, i.actor
     FROM held h JOIN input i ON i.partner_id = h.partner_id AND i.business_id = h.business_id
+), result AS (
+  SELECT id, partner_id, business_id, inserted, false AS deferred FROM up
+  UNION ALL
+  SELECT id, partner_id, business_id, false, true FROM held
+), receipt AS (
+  INSERT INTO clue_intake_receipt (batch_key, results)
+  SELECT ?::uuid, coalesce(jsonb_agg(jsonb_build_object(
+    'id', r.id::text, 'partner_id', r.partner_id::text, 'business_id', r.business_id,
+    'inserted', r.inserted, 'deferred', r.deferred)), '[]'::jsonb)
+    FROM result r
 )
-SELECT id, partner_id, business_id, inserted, false AS deferred FROM up
-UNION ALL
-SELECT id, partner_id, business_id, false, true FROM held`;
+SELECT * FROM result`;
 const UPSERT_WAITING_SQL = upsertSql(false);
 const UPSERT_SKIPPING_SQL = upsertSql(true);
 
@@ -165,7 +173,7 @@ export const partnerClueKey = (partnerId: string, businessId: string): string =>
 export async function upsertPartnerClues(
   db: Executor,
   items: PartnerClueUpsert[],
-  options: { skipHeld: boolean },
+  options: { skipHeld: boolean; batchKey: string },
 ): Promise<PartnerClueWritten[]> {
   const records = items.map((item) => {
     const record: Record<string, unknown> = {
@@ -181,14 +189,49 @@ export async function upsertPartnerClues(
   const result = await db
     .raw<{
       rows: Array<{ id: string; partner_id: string; business_id: string; inserted: boolean; deferred: boolean }>;
-    }>(options.skipHeld ? UPSERT_SKIPPING_SQL : UPSERT_WAITING_SQL, [JSON.stringify(records)])
+    }>(options.skipHeld ? UPSERT_SKIPPING_SQL : UPSERT_WAITING_SQL, [JSON.stringify(records), options.batchKey])
     .options({ name: options.skipHeld ? 'clue_partner_upsert_batch_skipping' : 'clue_partner_upsert_batch' });
-  const byKey = new Map(result.rows.map((row) => [partnerClueKey(row.partner_id, row.business_id), row]));
+  return resultsInItemOrder(items, result.rows);
+}
+
+interface WrittenRow {
+  id: string;
+  partner_id: string;
+  business_id: string;
+  inserted: boolean;
+  deferred: boolean;
+}
+
+function resultsInItemOrder(items: PartnerClueUpsert[], rows: WrittenRow[]): PartnerClueWritten[] {
+  const byKey = new Map(rows.map((row) => [partnerClueKey(row.partner_id, row.business_id), row]));
   return items.map((item) => {
     const row = byKey.get(partnerClueKey(item.partnerId, item.businessId));
     if (!row) throw new Error(`clue upsert returned no row for businessId ${item.businessId}`);
     return { id: row.id, inserted: row.inserted, deferred: row.deferred };
   });
+}
+
+/**
+ * What the intake statement of `batchKey` answered, when it committed; undefined when it did not
+ * (or its receipt has already been cleared, see clearIntakeReceipts).
+ */
+export async function findIntakeReceipt(
+  db: Executor,
+  items: PartnerClueUpsert[],
+  batchKey: string,
+): Promise<PartnerClueWritten[] | undefined> {
+  const row = await db('clue_intake_receipt')
+    .where({ batch_key: batchKey })
+    .first<{ results: WrittenRow[] } | undefined>('results');
+  if (!row) return undefined;
+  return resultsInItemOrder(items, row.results);
+}
+
+/** Drops receipts older than `maxAgeSeconds`: they are read only right after a lost connection. */
+export async function clearIntakeReceipts(db: Executor, maxAgeSeconds: number): Promise<number> {
+  return db('clue_intake_receipt')
+    .where('ctime', '<', db.raw(`now() - make_interval(secs => ?)`, [maxAgeSeconds]))
+    .delete();
 }
 
 /*

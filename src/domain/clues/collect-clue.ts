@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { GroupCommitQueue } from '../../db/group-commit';
 import { createDb, type Db } from '../../db/knex';
 import {
   applyDeferredClueIntakes,
+  clearIntakeReceipts,
+  findIntakeReceipt,
   partnerClueKey,
   upsertPartnerClues,
   type PartnerClueUpsert,
@@ -72,46 +75,46 @@ export function isLostConnection(error: unknown): boolean {
  */
 async function writePartnerClues(db: Db, items: PartnerClueUpsert[]): Promise<PartnerClueWritten[]> {
   try {
-    return await writePartnerCluesOnce(db, items, { skipHeld: false });
+    return await writePartnerCluesOnce(db, items, false);
   } catch (error) {
     if (sqlState(error) !== SQLSTATE_LOCK_NOT_AVAILABLE) throw error;
-    return writePartnerCluesOnce(db, items, { skipHeld: true });
+    return writePartnerCluesOnce(db, items, true);
   }
 }
 
+/** Thrown when the statement's connection was lost and its receipt shows it did not commit: safe to write again. */
+class LostBeforeCommit extends Error {
+  override readonly name = 'LostBeforeCommit';
+}
+
 /**
- * One intake statement in a transaction of its own. A lost connection before COMMIT surely did not
- * commit (the queue writes the statement again); one lost during COMMIT leaves the outcome unknown,
- * so the partner is asked to send again rather than the clues being written twice.
+ * One intake statement, in autocommit: a single round trip. It writes its own receipt, so when the
+ * connection is lost before the answer arrives the receipt, read on a fresh connection, tells
+ * whether it committed: then its answer is the receipt's, otherwise it is surely not stored and the
+ * queue writes it again. When even the receipt cannot be read, the partner is asked to send again.
  */
 async function writePartnerCluesOnce(
   db: Db,
   items: PartnerClueUpsert[],
-  options: { skipHeld: boolean },
+  skipHeld: boolean,
 ): Promise<PartnerClueWritten[]> {
-  let written: PartnerClueWritten[] | undefined;
-  let failure: unknown;
+  const batchKey = randomUUID();
   try {
-    return await db.transaction(async (trx) => {
-      try {
-        written = await upsertPartnerClues(trx, items, options);
-        return written;
-      } catch (error) {
-        failure = error;
-        throw error;
-      }
-    });
+    return await upsertPartnerClues(db, items, { skipHeld, batchKey });
   } catch (error) {
-    // On a dead connection knex rejects with its failed ROLLBACK; the statement's own error says why.
-    const cause = failure ?? error;
-    if (written && isLostConnection(cause)) {
+    if (!isLostConnection(error)) throw error;
+    let committed: PartnerClueWritten[] | undefined;
+    try {
+      committed = await findIntakeReceipt(db, items, batchKey);
+    } catch {
       throw new UnavailableError(
         'the database connection was lost while storing the clue; send it again',
         'DATABASE_UNAVAILABLE',
         RETRY_AFTER_SECONDS,
       );
     }
-    throw cause;
+    if (committed) return committed;
+    throw new LostBeforeCommit((error as Error).message, { cause: error });
   }
 }
 
@@ -120,10 +123,13 @@ const APPLY_FIRST_DELAY_MS = 50;
 const APPLY_MAX_DELAY_MS = 2000;
 /** Repeats queued by a process that stopped before applying them are picked up by this sweep. */
 const APPLY_SWEEP_MS = 10_000;
+/** A receipt is read within moments of a lost connection; older ones are cleared by the sweep. */
+const RECEIPT_MAX_AGE_SECONDS = 300;
 
 /**
  * Applies queued repeats to their clues once the rows are free: soon after a repeat was queued,
- * then less and less often while a row stays held, and in a slow sweep. Never waits for a row.
+ * then less and less often while a row stays held, and in a slow sweep (which also clears old
+ * intake receipts). Never waits for a row.
  */
 class DeferredIntakeApplier {
   private timer: NodeJS.Timeout | undefined;
@@ -131,6 +137,7 @@ class DeferredIntakeApplier {
   private running = false;
   private again = false;
   private delayMs = APPLY_FIRST_DELAY_MS;
+  private receiptsClearedAt = 0;
 
   constructor(private readonly db: Db) {
     this.schedule(0);
@@ -160,6 +167,10 @@ class DeferredIntakeApplier {
     this.again = false;
     let next = APPLY_SWEEP_MS;
     try {
+      if (Date.now() - this.receiptsClearedAt >= APPLY_SWEEP_MS) {
+        this.receiptsClearedAt = Date.now();
+        await clearIntakeReceipts(this.db, RECEIPT_MAX_AGE_SECONDS);
+      }
       const { applied, waiting } = await applyDeferredClueIntakes(this.db, APPLY_BATCH);
       if (applied === APPLY_BATCH) next = 0;
       else if (waiting > 0) next = this.backOff();
@@ -198,7 +209,7 @@ export class ClueIntakeQueue {
       // Data exceptions, constraint violations, transaction rollbacks (deadlock, serialization) and
       // lock timeouts can be one clue's doing; a lost connection is everybody's.
       retryAlone: (error) => /^(22|23|40|55P03)/.test(sqlState(error) ?? ''),
-      retryOnce: isLostConnection,
+      retryOnce: (error) => error instanceof LostBeforeCommit,
       unavailable: () =>
         new UnavailableError(
           'the database is unreachable; send the clue again',
