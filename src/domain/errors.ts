@@ -133,3 +133,5 @@ export function sqlState(error: unknown): string | undefined {
 
 export const SQLSTATE_UNIQUE_VIOLATION = '23505';
 export const SQLSTATE_FOREIGN_KEY_VIOLATION = '23503';
+/** lock_timeout ran out (or NOWAIT found the lock taken). */
+export const SQLSTATE_LOCK_NOT_AVAILABLE = '55P03';

@@ -1,6 +1,12 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
-import { ConflictError, sqlState, SQLSTATE_UNIQUE_VIOLATION, UnavailableError } from './errors';
+import {
+  ConflictError,
+  sqlState,
+  SQLSTATE_LOCK_NOT_AVAILABLE,
+  SQLSTATE_UNIQUE_VIOLATION,
+  UnavailableError,
+} from './errors';
 
 /**
  * "Refuse duplicates under concurrency", the one pattern for every save that checks a name (or
@@ -17,7 +23,6 @@ import { ConflictError, sqlState, SQLSTATE_UNIQUE_VIOLATION, UnavailableError } 
 /** Stable identity of a key, e.g. ['corp-tag-group-name', corpId, name]. */
 export type UniqueKey = readonly string[];
 
-const SQLSTATE_LOCK_NOT_AVAILABLE = '55P03';
 /** Long enough for a WeCom round trip of the save that holds the key, short enough to answer. */
 const KEY_LOCK_TIMEOUT = '15s';
 

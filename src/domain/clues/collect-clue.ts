@@ -10,7 +10,7 @@ import {
   type PartnerClueUpsert,
   type PartnerClueWritten,
 } from '../../db/queries/clues';
-import { DomainError, sqlState, UnavailableError, ValidationError } from '../errors';
+import { DomainError, sqlState, SQLSTATE_LOCK_NOT_AVAILABLE, UnavailableError, ValidationError } from '../errors';
 import { normalizeChinaPhone } from '../phone';
 
 export interface PartnerClueInput {
@@ -42,7 +42,6 @@ const emptyToNull = (value: string | undefined): string | null =>
 const INTAKE_LOCK_TIMEOUT_MS = 200;
 /** Statements in flight at once, and so the intake's own connections. */
 const INTAKE_STATEMENTS_IN_FLIGHT = 2;
-const SQLSTATE_LOCK_NOT_AVAILABLE = '55P03';
 /** What a partner is told to wait before sending again when intake cannot store its clue now. */
 const RETRY_AFTER_SECONDS = 1;
 
