@@ -12,7 +12,8 @@ import type { Client } from '@temporalio/client';
 import type { WecomSyncStarter } from '../temporal/wecom-sync-client';
 import type { WecomEventDispatcher } from '../temporal/wecom-event-dispatcher';
 import type { WecomApiFactory } from '../wecom/api';
-import { everyAdminMayDoEverything, requireAdmin, type PermissionCheck } from './auth/middleware';
+import { AccessCache } from '../domain/access/user-access';
+import { requireAdmin } from './auth/middleware';
 import { success } from './envelope';
 import { readBody } from './middleware/body';
 import { corsFor } from './middleware/cors';
@@ -40,7 +41,6 @@ export interface AppDeps {
   wecomSync: WecomSyncStarter;
   /** Outbox that starts the processing workflow of each stored WeCom callback. */
   wecomEvents: WecomEventDispatcher;
-  permissionCheck?: PermissionCheck;
 }
 
 const DEFAULT_BODY_LIMIT = '256kb';
@@ -55,16 +55,14 @@ function koaPath(openApiPath: string): string {
  * token is checked before the body is read, the body is read only as the content type the route
  * takes, and only then validated and handed to the handler.
  */
-function mount(router: Router, route: RouteDefinition, deps: AppDeps): void {
+function mount(router: Router, route: RouteDefinition, deps: AppDeps, accessCache: AccessCache): void {
   const middleware: Koa.Middleware[] = [];
   if (route.auth === 'admin') {
     middleware.push(
-      requireAdmin(
-        deps.db,
-        deps.config.JWT_SECRET,
-        route.permission,
-        deps.permissionCheck ?? everyAdminMayDoEverything,
-      ),
+      requireAdmin(deps.db, deps.config.JWT_SECRET, accessCache, {
+        permission: route.selfService ? undefined : route.permission,
+        selfService: route.selfService === true,
+      }),
     );
   }
   if (route.textBody) middleware.push(readBody('text', route.textBody.limit));
@@ -95,7 +93,8 @@ export function createApp(deps: AppDeps): Koa {
   const routes = allRoutes(deps);
   const openApi = buildOpenApiDocument(routes);
   const router = new Router();
-  for (const route of routes) mount(router, route, deps);
+  const accessCache = new AccessCache();
+  for (const route of routes) mount(router, route, deps, accessCache);
 
   router.get('/openapi.json', (ctx) => {
     ctx.body = openApi;

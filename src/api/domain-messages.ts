@@ -20,6 +20,8 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   TOKEN_REVOKED: 'token 已失效，请重新登录',
   ACCOUNT_DISABLED: '账号已停用',
   LOGIN_FAILED: '用户名或密码错误',
+  PERMISSION_DENIED: '没有此操作的权限（需要 {permission}）',
+  PASSWORD_CHANGE_REQUIRED: '请先修改一次性密码',
 
   // Partners.
   PARTNER_NOT_FOUND: '合作方 {id} 不存在',

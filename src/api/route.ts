@@ -37,8 +37,16 @@ export interface RouteDefinition<
   description?: string;
   tag: string;
   auth: RouteAuth;
-  /** Permission an admin needs; checked by the auth middleware. */
+  /**
+   * Permission an admin needs, checked on every request against the user's roles. Routes of a
+   * seed operation get `<prefix>:<name>` from their seedOp (permission-tree.ts) unless they set one.
+   */
   permission?: string;
+  /**
+   * Any signed-in user may call it about themselves (who am I, my menu, my password): no
+   * permission is checked, and it stays open while a forced password change is pending.
+   */
+  selfService?: boolean;
   body?: B;
   query?: Q;
   params?: P;

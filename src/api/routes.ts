@@ -16,6 +16,7 @@ import { wecomDeptRoutes } from './admin/wecom-depts/routes';
 import type { AppDeps } from './app';
 import { openClueRoutes } from './open/clues/routes';
 import { inputSchema } from './input-schema';
+import { routePermission } from './permission-tree';
 import type { RouteDefinition } from './route';
 import { systemRoutes } from './system/routes';
 import { wecomRoutes } from './wecom/routes';
@@ -41,7 +42,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...wecomRoutes(deps),
     ...syncRoutes(deps),
   ];
-  return routes.map(withInputSchemas);
+  return routes.map(withInputSchemas).map((route) => ({ ...route, permission: routePermission(route) }));
 }
 
 /** The route with the schemas its input is validated and documented with (see input-schema.ts). */

@@ -20,10 +20,13 @@ export abstract class DomainError extends Error {
   abstract readonly code: string;
   /** Optional structured detail (e.g. the failing fields). Never contains secrets. */
   readonly details?: unknown;
+  /** Values for the `{name}` placeholders of the error's translated messages (never secrets). */
+  readonly params: Readonly<Record<string, string>>;
 
-  constructor(message: string, details?: unknown) {
+  constructor(message: string, details?: unknown, params: Record<string, string> = {}) {
     super(message);
     this.details = details;
+    this.params = params;
   }
 }
 
@@ -72,7 +75,11 @@ export class UnauthorizedError extends DomainError {
 export class ForbiddenError extends DomainError {
   override readonly name = 'ForbiddenError';
   readonly kind = 'forbidden' as const;
-  readonly code = 'FORBIDDEN';
+  readonly code: string;
+  constructor(message: string, code = 'FORBIDDEN', params: Record<string, string> = {}) {
+    super(message, undefined, params);
+    this.code = code;
+  }
 }
 
 export class NotFoundError extends DomainError {
@@ -92,8 +99,8 @@ export class ConflictError extends DomainError {
   override readonly name = 'ConflictError';
   readonly kind = 'conflict' as const;
   readonly code: string;
-  constructor(message: string, code = 'CONFLICT') {
-    super(message);
+  constructor(message: string, code = 'CONFLICT', params: Record<string, string> = {}) {
+    super(message, undefined, params);
     this.code = code;
   }
 }

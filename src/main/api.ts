@@ -1,6 +1,9 @@
 import type { Server } from 'node:http';
 import type { Connection } from '@temporalio/client';
-import { createApp } from '../api/app';
+import { createApp, type AppDeps } from '../api/app';
+import { permissionTree } from '../api/permission-tree';
+import { allRoutes } from '../api/routes';
+import { seedPermissionNodes } from '../domain/menus/seed-permission-nodes';
 import { loadConfig, type Config } from '../config';
 import { createDb, type Db } from '../db/knex';
 import { createClueIntakeQueue } from '../domain/clues/collect-clue';
@@ -43,6 +46,8 @@ export async function startApi(config: Config): Promise<RunningApi> {
     sweepIntervalMs: config.DISPATCH_SWEEP_MS,
   });
   await registerConfiguredCorp(db, config);
+  const addedNodes = await seedPermissionNodes(db, permissionTree(allRoutes({} as AppDeps)));
+  if (addedNodes > 0) logger.info({ addedNodes }, 'added permission nodes of new routes to the menu tree');
   const intake = createClueIntakeQueue(config.DATABASE_URL);
   const app = createApp({
     config,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createDb } from '../db/knex';
+import { grantRolesByKey, SUPER_ADMIN_ROLE_KEY } from '../db/queries/user-roles';
 import { findUserByUsername, insertUser } from '../db/queries/users';
 import { savePolicy } from '../domain/distribution/policies';
 import { createPartnerWithKey } from '../domain/partners/manage-partners';
@@ -30,13 +31,14 @@ async function main(): Promise<void> {
     const username = 'admin';
     if (!(await findUserByUsername(db, username))) {
       const password = randomBytes(9).toString('base64url');
-      await insertUser(db, {
+      const admin = await insertUser(db, {
         username,
         passwordHash: await hashPassword(password),
         realName: 'Administrator',
         empNo: '888888',
         cuser: 'seed',
       });
+      await grantRolesByKey(db, admin.id, [SUPER_ADMIN_ROLE_KEY]);
       creds = { ...creds, adminUsername: username, adminPassword: password };
     }
     const keyKnown = creds.partnerSecretKey

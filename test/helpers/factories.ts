@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../src/db/knex';
 import { createDb } from '../../src/db/knex';
+import { grantRolesByKey, SUPER_ADMIN_ROLE_KEY } from '../../src/db/queries/user-roles';
 import { insertUser } from '../../src/db/queries/users';
 import { createPartnerWithKey } from '../../src/domain/partners/manage-partners';
 import { hashPassword } from '../../src/domain/passwords';
@@ -13,11 +14,14 @@ export function testDb(): Db {
   return createDb(TEST_DATABASE_URL, 4);
 }
 
-/** An admin that can log in; `corpId` binds it to a WeCom corp (each test its own corp). */
+/**
+ * A user that can log in; `corpId` binds it to a WeCom corp (each test its own corp). It holds the
+ * super-admin role unless `roleKeys` names others (an empty list: no role at all).
+ */
 export async function createAdmin(
   db: Db,
   baseUrl: string,
-  options: { corpId?: string } = {},
+  options: { corpId?: string; roleKeys?: string[] } = {},
 ): Promise<{ username: string; password: string; token: string; id: string }> {
   const username = uid('admin_');
   const password = uid('pw-');
@@ -28,6 +32,8 @@ export async function createAdmin(
     corpId: options.corpId,
     cuser: 'test',
   });
+  const roleKeys = options.roleKeys ?? [SUPER_ADMIN_ROLE_KEY];
+  if (roleKeys.length > 0) await grantRolesByKey(db, user.id, roleKeys);
   const login = await call<{ token: string }>(baseUrl, 'POST', '/admin/auth/login', { body: { username, password } });
   if (login.status !== 200) throw new Error(`login failed: ${JSON.stringify(login.body)}`);
   return { username, password, token: login.body.data.token, id: user.id };

@@ -13,9 +13,9 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** The UPPER_SNAKE codes domain errors are raised with anywhere in the source. */
-function codesInSource(): Set<string> {
-  const codes = new Set<string>();
+/** The UPPER_SNAKE codes domain errors are raised with anywhere in the source, with the argument text of each raise. */
+function raisesInSource(): Map<string, string[]> {
+  const codes = new Map<string, string[]>();
   const raise = /new (?:NotFound|Conflict|Unauthorized|Forbidden|Unavailable|RateLimited)Error\(/g;
   for (const file of sourceFiles(SRC)) {
     const text = readFileSync(file, 'utf8');
@@ -29,7 +29,10 @@ function codesInSource(): Set<string> {
         if (text[i] === ')') depth--;
         i++;
       }
-      for (const code of text.slice(start, i).matchAll(/'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)'/g)) codes.add(code[1]!);
+      const args = text.slice(start, i);
+      for (const code of args.matchAll(/'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)'/g)) {
+        codes.set(code[1]!, [...(codes.get(code[1]!) ?? []), args]);
+      }
     }
   }
   return codes;
@@ -37,7 +40,7 @@ function codesInSource(): Set<string> {
 
 describe('Chinese messages of domain errors', () => {
   it('cover every error code the source raises', () => {
-    const codes = codesInSource();
+    const codes = new Set(raisesInSource().keys());
     expect(codes.size).toBeGreaterThan(30);
     expect([...codes].filter((code) => !DOMAIN_MESSAGES_ZH[code]).sort()).toEqual([]);
   });
@@ -53,10 +56,18 @@ describe('Chinese messages of domain errors', () => {
     expect(cryptoCodes.filter((code) => !DOMAIN_MESSAGES_ZH[`WECOM_${code}`])).toEqual([]);
   });
 
-  it('use only the {id} and {message} placeholders', () => {
-    const others = Object.entries(DOMAIN_MESSAGES_ZH).filter(([, text]) =>
-      [...text.matchAll(/\{(\w+)\}/g)].some((m) => m[1] !== 'id' && m[1] !== 'message'),
-    );
-    expect(others).toEqual([]);
+  it('use {id}, {message} or a param that every raise of the code passes', () => {
+    const raises = raisesInSource();
+    const unfilled: string[] = [];
+    for (const [code, text] of Object.entries(DOMAIN_MESSAGES_ZH)) {
+      for (const [, name] of text.matchAll(/\{(\w+)\}/g)) {
+        if (name === 'id' || name === 'message') continue;
+        const calls = raises.get(code) ?? [];
+        if (calls.length === 0 || calls.some((args) => !new RegExp(`\\b${name}\\b\\s*[:,}]`).test(args))) {
+          unfilled.push(`${code}: {${name}}`);
+        }
+      }
+    }
+    expect(unfilled).toEqual([]);
   });
 });

@@ -30,8 +30,12 @@ function localizeProblems(problems: FieldProblem[], locale: Locale): Array<{ fie
 function domainMessage(error: DomainError, locale: Locale): string {
   const zh = locale === 'zh' ? DOMAIN_MESSAGES_ZH[error.code] : undefined;
   if (!zh) return error.message;
-  const params: Record<string, string> = { message: error.message, id: error instanceof NotFoundError ? error.id : '' };
-  return zh.replace(/\{(id|message)\}/g, (_whole, name: string) => params[name] ?? '');
+  const params: Record<string, string> = {
+    ...error.params,
+    message: error.message,
+    id: error instanceof NotFoundError ? error.id : '',
+  };
+  return zh.replace(/\{(\w+)\}/g, (_whole, name: string) => params[name] ?? '');
 }
 
 function refusalOf(error: unknown, ctx: Context, locale: Locale, requestId: string): Refusal {

@@ -7,10 +7,14 @@ export interface SysUserRow {
   emp_no: string | null;
   real_name: string | null;
   phone_num: string | null;
+  email: string | null;
+  avatar: string | null;
+  wecom_userid: string | null;
   dept_id: string | null;
   corp_id: string | null;
   account_status: number;
   token_version: number;
+  must_change_password: boolean;
   is_del: number;
 }
 

@@ -11,7 +11,12 @@ export async function login(
   db: Db,
   credentials: { username: string; password: string },
   token: { secret: string; ttlSeconds: number },
-): Promise<{ token: string; expiresIn: number; user: { id: string; username: string; realName: string | null } }> {
+): Promise<{
+  token: string;
+  expiresIn: number;
+  mustChangePassword: boolean;
+  user: { id: string; username: string; realName: string | null };
+}> {
   const user = await findUserByUsername(db, credentials.username);
   const ok = await verifyPassword(credentials.password, user?.password_hash ?? DUMMY_HASH);
   if (!user || !ok) throw new UnauthorizedError('wrong username or password', 'LOGIN_FAILED');
@@ -32,6 +37,7 @@ export async function login(
   return {
     token: jwt,
     expiresIn: token.ttlSeconds,
+    mustChangePassword: user.must_change_password,
     user: { id: user.id, username: user.username, realName: user.real_name },
   };
 }

@@ -1,4 +1,5 @@
 import jwt from 'jsonwebtoken';
+import type { UserAccess } from '../access/user-access';
 import { UnauthorizedError } from '../errors';
 
 /** Claims of the admin token, named as in the seed's example token. */
@@ -17,9 +18,13 @@ export interface AuthUser {
   id: string;
   username: string;
   empNo: string;
-  deptId: string;
+  /** The user's department in the system's own tree (sys_dept). */
+  deptId: string | null;
   /** The WeCom corp the user works on; null means the installation's default corp. */
   corpId: string | null;
+  /** The WeCom userid the user is bound to: what "own rows" means for data scope. */
+  wecomUserid: string | null;
+  access: UserAccess;
 }
 
 const ALGORITHM = 'HS256';

@@ -14,6 +14,10 @@ const LoginBody = Type.Object(
 const LoginResult = Type.Object({
   token: Type.String(),
   expiresIn: Type.Integer({ description: 'seconds' }),
+  mustChangePassword: Type.Boolean({
+    description:
+      'the password is a one-time password from a reset: until it is changed, only self-service operations answer',
+  }),
   user: Type.Object({ id: Type.String(), username: Type.String(), realName: Type.Union([Type.String(), Type.Null()]) }),
 });
 

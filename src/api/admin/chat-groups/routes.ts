@@ -22,7 +22,6 @@ export function chatGroupRoutes(deps: AppDeps): RouteDefinition[] {
       summary: "Page through the SCRM's own records about customer groups, joined with the mirrored group",
       tag: TAG,
       auth: 'admin',
-      permission: 'group:read',
       body: PageRequest(
         {
           chatId: Type.Optional(WecomId),
@@ -56,7 +55,6 @@ export function chatGroupRoutes(deps: AppDeps): RouteDefinition[] {
         'or updated when it has one already; with id that record is updated. Absent fields stay, null clears.',
       tag: TAG,
       auth: 'admin',
-      permission: 'group:write',
       body: Type.Object(
         {
           id: Type.Optional(IdString),
@@ -80,7 +78,6 @@ export function chatGroupRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'One customer group record by id, with the mirrored group',
       tag: TAG,
       auth: 'admin',
-      permission: 'group:read',
       params: Type.Object({ id: IdString }),
       response: ChatGroupView,
       handle: async ({ params }, ctx) => presentChatGroup(await getChatGroup(deps.db, corpOf(ctx, deps), params.id)),

@@ -54,7 +54,6 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
         'see customerTag/page.',
       tag: 'customer tagging',
       auth: 'admin',
-      permission: 'tag:read',
       body: PageRequest(
         {
           externalUserid: Type.Optional(OpaqueId),
@@ -82,7 +81,6 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
         'empty, nor name the same tag.',
       tag: 'customer tagging',
       auth: 'admin',
-      permission: 'tag:write',
       body: Type.Object(
         {
           externalUserid: OpaqueId,
@@ -124,7 +122,6 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Tagging view: one tag assignment by id',
       tag: 'customer tagging',
       auth: 'admin',
-      permission: 'tag:read',
       params: Type.Object({ id: IdString }),
       response: CustomerTagView,
       handle: async ({ params }, ctx) =>
@@ -139,7 +136,6 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
       description: 'Filters by tag, tag group, source or customer. To change tags in bulk use customerTagging/save.',
       tag: 'customer tags',
       auth: 'admin',
-      permission: 'tag:read',
       body: PageRequest(
         {
           externalUserid: Type.Optional(OpaqueId),
@@ -166,7 +162,6 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
         'relation and source of an existing record cannot change.',
       tag: 'customer tags',
       auth: 'admin',
-      permission: 'tag:write',
       body: Type.Object(
         {
           id: Type.Optional(IdString),
@@ -190,7 +185,6 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Record view: one customer tag record by id, with its names',
       tag: 'customer tags',
       auth: 'admin',
-      permission: 'tag:read',
       params: Type.Object({ id: IdString }),
       response: CustomerTagView,
       handle: async ({ params }, ctx) =>

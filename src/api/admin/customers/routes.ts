@@ -46,7 +46,6 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
         'employee added the customer. Customers nobody follows any more are left out unless `includeDeleted`.',
       tag: 'customers',
       auth: 'admin',
-      permission: 'customer:read',
       body: PageCustomersBody,
       response: PageOf(CustomerView),
       handle: async ({ body }, ctx) => {
@@ -71,7 +70,6 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
         'normalised (+86, spaces, dashes) and refused when it is not a Chinese number. Fields left out are kept.',
       tag: 'customers',
       auth: 'admin',
-      permission: 'customer:write',
       body: SaveCustomerBody,
       response: CustomerView,
       handle: async ({ body }, ctx) =>
@@ -90,7 +88,6 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
         '`from`, and the range covers at most 366 days.',
       tag: 'customers',
       auth: 'admin',
-      permission: 'customer:read',
       body: GrowthStatsBody,
       response: GrowthStatsView,
       handle: async ({ body }, ctx) => customerGrowthStats(deps.db, corpOf(ctx, deps), body),
@@ -104,7 +101,6 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Start a full customer sync from WeCom (a Temporal workflow; a running one is joined)',
       tag: 'customers',
       auth: 'admin',
-      permission: 'wecom:sync',
       response: SyncStartedView,
       handle: async (_input, ctx) => startWecomSync(deps.wecomSync, corpOf(ctx, deps), 'customers', actor(ctx)),
     }),
@@ -120,7 +116,6 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
         'WeCom rate-limits; 503 when WeCom is unreachable or busy; 409 when WeCom refuses the call.',
       tag: 'customers',
       auth: 'admin',
-      permission: 'customer:read',
       query: ByExternalUseridQuery,
       response: LiveCustomerView,
       handle: async ({ query }, ctx) => {
@@ -143,7 +138,6 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Get a mirrored customer by WeCom external userid, with all its relations (follow users)',
       tag: 'customers',
       auth: 'admin',
-      permission: 'customer:read',
       query: ByExternalUseridQuery,
       response: CustomerDetailView,
       handle: async ({ query }, ctx) =>
@@ -158,7 +152,6 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Get a mirrored customer by id',
       tag: 'customers',
       auth: 'admin',
-      permission: 'customer:read',
       params: Type.Object({ id: IdString }),
       response: CustomerView,
       handle: async ({ params }, ctx) =>

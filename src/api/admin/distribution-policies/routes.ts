@@ -28,7 +28,7 @@ export function distributionPolicyRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Add a distribution policy, or modify it when id is given (members are replaced by the list sent)',
       tag: 'distribution',
       auth: 'admin',
-      permission: 'distribution:write',
+      permission: 'distributionPolicy:save',
       body: SavePolicyBody,
       response: PolicyView,
       handle: async ({ body }, ctx) => {
@@ -47,7 +47,7 @@ export function distributionPolicyRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Page through distribution policies',
       tag: 'distribution',
       auth: 'admin',
-      permission: 'distribution:read',
+      permission: 'distributionPolicy:page',
       body: PageRequest(
         { name: Type.Optional(Type.String({ maxLength: 128 })), enabled: Type.Optional(Type.Boolean()) },
         ['id', 'priority', 'name', 'ctime'],
@@ -71,7 +71,7 @@ export function distributionPolicyRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Get a distribution policy with its members',
       tag: 'distribution',
       auth: 'admin',
-      permission: 'distribution:read',
+      permission: 'distributionPolicy:get',
       params: Type.Object({ id: IdString }),
       response: PolicyView,
       handle: async ({ params }) => presentPolicy(await loadPolicy(deps.db, params.id)),
@@ -84,7 +84,7 @@ export function distributionPolicyRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Delete distribution policies (soft delete; clues are re-matched against the remaining policies)',
       tag: 'distribution',
       auth: 'admin',
-      permission: 'distribution:write',
+      permission: 'distributionPolicy:delete',
       body: Type.Object({ ids: Type.Array(IdString, { minItems: 1, maxItems: 100 }) }, { additionalProperties: false }),
       response: Type.Object({ deleted: Type.Integer() }),
       handle: async ({ body }, ctx) => ({

@@ -37,7 +37,6 @@ export function employeeRoutes(deps: AppDeps): RouteDefinition[] {
       description: `Live employees only, by name; at most ${NAME_SEARCH_LIMIT}.`,
       tag: 'wecom-org',
       auth: 'admin',
-      permission: 'wecom:read',
       query: SearchByNameQuery,
       response: Type.Array(EmployeeView),
       handle: async ({ query }, ctx) =>
@@ -52,7 +51,6 @@ export function employeeRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Get a mirrored WeCom employee by WeCom userid (case-insensitive, as WeCom treats userids)',
       tag: 'wecom-org',
       auth: 'admin',
-      permission: 'wecom:read',
       query: ByUseridQuery,
       response: EmployeeView,
       handle: async ({ query }, ctx) =>
@@ -67,7 +65,6 @@ export function employeeRoutes(deps: AppDeps): RouteDefinition[] {
       description: '`departmentId` lists the employees WeCom places in that department (not its sub-departments).',
       tag: 'wecom-org',
       auth: 'admin',
-      permission: 'wecom:read',
       body: PageEmployeesBody,
       response: PageOf(EmployeeView),
       handle: async ({ body }, ctx) => {
@@ -94,7 +91,6 @@ export function employeeRoutes(deps: AppDeps): RouteDefinition[] {
         'be changed afterwards.',
       tag: 'wecom-org',
       auth: 'admin',
-      permission: 'wecom:write',
       body: SaveEmployeeBody,
       response: EmployeeView,
       handle: async ({ body }, ctx) =>
@@ -109,7 +105,6 @@ export function employeeRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Start a full employee sync from WeCom (a Temporal workflow; a running one is joined)',
       tag: 'wecom-org',
       auth: 'admin',
-      permission: 'wecom:sync',
       response: SyncStartedView,
       handle: async (_input, ctx) => startWecomSync(deps.wecomSync, corpOf(ctx, deps), 'employees', actor(ctx)),
     }),
@@ -122,7 +117,6 @@ export function employeeRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Get a mirrored WeCom employee by id',
       tag: 'wecom-org',
       auth: 'admin',
-      permission: 'wecom:read',
       params: Type.Object({ id: IdString }),
       response: EmployeeView,
       handle: async ({ params }, ctx) => presentEmployee(await getEmployee(deps.db, corpOf(ctx, deps), params.id)),

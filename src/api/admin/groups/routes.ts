@@ -41,7 +41,6 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Every live customer group (WeCom customer group chat) of the corp, newest first',
       tag: 'customer groups',
       auth: 'admin',
-      permission: 'group:read',
       response: Type.Array(GroupView),
       handle: async (_input, ctx) => (await listLiveGroups(deps.db, corpOf(ctx, deps))).map(presentGroup),
     }),
@@ -54,7 +53,6 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'A customer group with the members it has now, named from the customer and employee mirror',
       tag: 'customer groups',
       auth: 'admin',
-      permission: 'group:read',
       query: Type.Object({ chatId: WecomId }),
       response: Type.Object({ group: GroupView, members: Type.Array(GroupMemberView) }),
       handle: async ({ query }, ctx) => {
@@ -71,7 +69,6 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       description: 'Dismissed groups are left out unless includeDismissed is true.',
       tag: 'customer groups',
       auth: 'admin',
-      permission: 'group:read',
       body: PageRequest(
         {
           name: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'part of the group name' })),
@@ -97,7 +94,6 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       description: 'A second request while a sync runs joins the running one.',
       tag: 'customer groups',
       auth: 'admin',
-      permission: 'group:sync',
       response: SyncStartedView,
       handle: async (_input, ctx) => startWecomSync(deps.wecomSync, corpOf(ctx, deps), 'groups', actorOf(ctx)),
     }),
@@ -110,7 +106,6 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Page through group members by channel (state) or group, member type, in/quit and join time',
       tag: 'customer groups',
       auth: 'admin',
-      permission: 'group:read',
       body: PageRequest(MemberFilters, ['id', 'joinTime', 'quitTime']),
       response: PageOf(GroupMemberView),
       handle: async ({ body }, ctx) => {
@@ -132,7 +127,6 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'One group: members now, joined today and left today (days in Asia/Shanghai)',
       tag: 'customer groups',
       auth: 'admin',
-      permission: 'group:read',
       query: Type.Object({ chatId: WecomId }),
       response: Type.Object({ chatId: Type.String(), size: Type.Integer(), ...TodayStatsFields }),
       handle: async ({ query }, ctx) => {
@@ -155,7 +149,6 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       description: 'Same filters as groupMember/page. Rows are read in chunks and streamed, so any size works.',
       tag: 'customer groups',
       auth: 'admin',
-      permission: 'group:export',
       body: Type.Object(MemberFilters, { additionalProperties: false }),
       response: Type.Null(),
       rawResponse: { contentType: XLSX_CONTENT_TYPE, description: 'the group members as an Excel workbook' },
@@ -176,7 +169,6 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Corp-wide figures of the group list: groups, members, customers in groups, joined and left today',
       tag: 'customer groups',
       auth: 'admin',
-      permission: 'group:read',
       response: Type.Object({
         groupCount: Type.Integer(),
         memberCount: Type.Integer({ description: 'members in live groups now' }),
@@ -207,7 +199,6 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
         'members who joined in the range and are still in their group.',
       tag: 'customer groups',
       auth: 'admin',
-      permission: 'group:read',
       body: Type.Object(
         {
           from: Type.String({ format: 'date' }),
@@ -245,7 +236,6 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'One group member by id, with the group and the customer/employee names',
       tag: 'customer groups',
       auth: 'admin',
-      permission: 'group:read',
       params: Type.Object({ id: IdString }),
       response: GroupMemberView,
       handle: async ({ params }, ctx) => presentGroupMember(await getMember(deps.db, corpOf(ctx, deps), params.id)),

@@ -23,7 +23,7 @@ export function partnerRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Create a partner with its first secret key (the key is shown once)',
       tag: 'partners',
       auth: 'admin',
-      permission: 'partner:write',
+      permission: 'partner:save',
       body: Type.Object(
         {
           name: Type.String({ minLength: 1, maxLength: 128, pattern: '\\S' }),
@@ -43,7 +43,7 @@ export function partnerRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Issue another secret key for a partner (for rotation)',
       tag: 'partners',
       auth: 'admin',
-      permission: 'partner:write',
+      permission: 'partner:createKey',
       body: Type.Object({ partnerId: IdString }, { additionalProperties: false }),
       response: IssuedKey,
       handle: ({ body }, ctx) => issuePartnerKey(deps.db, body.partnerId, actorOf(ctx)),
@@ -56,7 +56,7 @@ export function partnerRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Revoke a partner key; requests with it are refused from then on (within seconds on every API process)',
       tag: 'partners',
       auth: 'admin',
-      permission: 'partner:write',
+      permission: 'partner:revokeKey',
       body: Type.Object({ keyId: Type.String({ minLength: 1, maxLength: 32 }) }, { additionalProperties: false }),
       response: Type.Null(),
       handle: async ({ body }) => {
@@ -72,7 +72,7 @@ export function partnerRoutes(deps: AppDeps): RouteDefinition[] {
       summary: "A partner's keys (ids and state only; secrets are never shown again)",
       tag: 'partners',
       auth: 'admin',
-      permission: 'partner:read',
+      permission: 'partner:keys',
       params: Type.Object({ id: IdString }),
       response: Type.Array(
         Type.Object({ keyId: Type.String(), revoked: Type.Boolean(), ctime: Type.String({ format: 'date-time' }) }),

@@ -44,7 +44,6 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'All customers an employee follows now (valid relations), most recently added first',
       tag: 'relations',
       auth: 'admin',
-      permission: 'customer:read',
       query: Type.Object({ userid: WecomUserid }),
       response: Type.Object({ userid: Type.String(), total: Type.Integer(), list: Type.Array(RelationView) }),
       handle: async ({ query }, ctx) => {
@@ -61,7 +60,6 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
       description: 'Ended relations are listed too (see `status`); filter with `status: [0]` for valid ones only.',
       tag: 'relations',
       auth: 'admin',
-      permission: 'customer:read',
       body: PageRelationsBody,
       response: PageOf(RelationView),
       handle: async ({ body }, ctx) => {
@@ -86,7 +84,6 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
         '`total` counts customers.',
       tag: 'relations',
       auth: 'admin',
-      permission: 'customer:read',
       body: PageRelationsByCustomerBody,
       response: PageOf(CustomerRelationsView),
       handle: async ({ body }, ctx) => {
@@ -110,7 +107,6 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
         'are read from PostgreSQL in chunks, so large exports start at once and use little memory.',
       tag: 'relations',
       auth: 'admin',
-      permission: 'customer:export',
       body: ExportRelationsBody,
       rawResponse: { contentType: XLSX_CONTENT_TYPE, description: 'the spreadsheet, as an attachment' },
       response: Type.Null(),
@@ -138,7 +134,6 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
         'up empty (WeCom refuses that call).',
       tag: 'relations',
       auth: 'admin',
-      permission: 'customer:write',
       body: SaveRelationBody,
       response: Type.Object({ relation: RelationView, pushedToWecom: Type.Boolean() }),
       handle: async ({ body }, ctx) => {
@@ -159,7 +154,6 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
         'not be before `from`, and the range covers at most 366 days.',
       tag: 'relations',
       auth: 'admin',
-      permission: 'customer:read',
       body: StatsBody,
       response: RelationStatsView,
       handle: async ({ body }, ctx) => relationStats(deps.db, corpOf(ctx, deps), body),
@@ -173,7 +167,6 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Get a customer–employee relation by id',
       tag: 'relations',
       auth: 'admin',
-      permission: 'customer:read',
       params: Type.Object({ id: IdString }),
       response: RelationView,
       handle: async ({ params }, ctx) => presentRelation(await getRelation(deps.db, corpOf(ctx, deps), params.id)),

@@ -17,7 +17,7 @@ export function syncRoutes(deps: AppDeps): RouteDefinition[] {
         'a sync started by any `…/sync` operation or by the nightly schedule. 404 when no such sync ever ran.',
       tag: 'wecom',
       auth: 'admin',
-      permission: 'wecom:sync',
+      permission: 'sync:status',
       params: SyncKindParams,
       response: SyncStatusView,
       handle: async ({ params }, ctx) =>
