@@ -58,6 +58,7 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   WECOM_CREDENTIALS_INVALID: '企业微信拒绝了企业的凭证，请检查企业 ID 和 secret',
   TEMPORAL_UNAVAILABLE: '工作流服务（Temporal）暂不可用，请稍后再试',
   UNHEALTHY: '服务不健康：{message}',
+  NOT_READY: '服务未就绪：数据库不可用',
   SYNC_NOT_FOUND: '没有找到 {id} 的同步记录',
   SAVE_IN_PROGRESS: '同名记录正在保存中，请稍后重试',
 

@@ -9,6 +9,7 @@ import { createDb, type Db } from '../db/knex';
 import { createClueIntakeQueue } from '../domain/clues/collect-clue';
 import { PartnerAuthenticator } from '../domain/partners/partner-auth';
 import { createLogger } from '../logger';
+import { ApiMetrics } from '../observability/api-metrics';
 import { createTemporalClient, ensureSearchAttributes } from '../temporal/connection';
 import { DistributionClient } from '../temporal/distribution-client';
 import { createDistributionDispatcher } from '../temporal/distribution-dispatcher';
@@ -48,7 +49,10 @@ export async function startApi(config: Config): Promise<RunningApi> {
   await registerConfiguredCorp(db, config);
   const addedNodes = await seedPermissionNodes(db, permissionTree(allRoutes({} as AppDeps)));
   if (addedNodes > 0) logger.info({ addedNodes }, 'added permission nodes of new routes to the menu tree');
-  const intake = createClueIntakeQueue(config.DATABASE_URL);
+  const metrics = new ApiMetrics(db);
+  const intake = createClueIntakeQueue(config.DATABASE_URL, {
+    batchSize: (clues) => metrics.intakeBatchSize.observe(clues),
+  });
   const app = createApp({
     config,
     db,
@@ -61,6 +65,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     wecom,
     wecomSync,
     wecomEvents,
+    metrics,
   });
 
   const server = app.listen(config.API_PORT, config.API_HOST);
