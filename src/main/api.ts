@@ -7,6 +7,7 @@ import { seedPermissionNodes } from '../domain/menus/seed-permission-nodes';
 import { loadConfig, type Config } from '../config';
 import { createDb, type Db } from '../db/knex';
 import { createClueIntakeQueue } from '../domain/clues/collect-clue';
+import { LocalFileStore } from '../domain/files/local-file-store';
 import { PartnerAuthenticator } from '../domain/partners/partner-auth';
 import { createLogger } from '../logger';
 import { createTemporalClient, ensureSearchAttributes } from '../temporal/connection';
@@ -61,6 +62,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     wecom,
     wecomSync,
     wecomEvents,
+    files: new LocalFileStore(config.FILES_DIR),
   });
 
   const server = app.listen(config.API_PORT, config.API_HOST);
