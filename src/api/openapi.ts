@@ -111,6 +111,7 @@ const API_DESCRIPTION = [
   '',
   'Rules every operation follows:',
   '- Bodies are JSON (`Content-Type: application/json`, UTF-8); another content type is refused with 415.',
+  '- Uploads (user/uploadAvatar) take `multipart/form-data` with one file part instead.',
   '- Admin operations refuse fields they do not declare (400 naming the field); the partner collect API ignores them.',
   '- Text may not contain NUL characters (U+0000) or lone UTF-16 surrogates (400 naming the field).',
   '- Date-times must carry an offset (Z or ±hh:mm up to ±15:59), lie between 1900 and 9999, and are handled in UTC.',
