@@ -45,6 +45,16 @@ const ConfigSchema = Type.Object({
   /** Language of error messages when a request's Accept-Language prefers neither Chinese nor English. */
   API_DEFAULT_LOCALE: Type.Union([Type.Literal('en'), Type.Literal('zh')], { default: 'en' }),
 
+  /** Directory of the local file store (uploaded avatars); relative paths are read from the working directory. */
+  FILES_DIR: Type.String({ minLength: 1, default: '.data/files' }),
+  /**
+   * Origin (and path prefix) under which clients reach this API, e.g. "https://scrm.example.com/api": file
+   * URLs the API hands out are absolute under it. Unset: they are paths such as /files/avatars/<name>.
+   */
+  FILES_PUBLIC_BASE_URL: Type.Optional(Type.String({ maxLength: 512, pattern: '^https?://[^\\s?#]+[^\\s?#/]$' })),
+  /** Largest avatar image accepted by user.uploadAvatar, in bytes. */
+  AVATAR_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 20 * 1024 * 1024, default: 2 * 1024 * 1024 }),
+
   /** WeCom server API root: the real one, or the local simulator's. */
   WECOM_API_BASE_URL: Type.String({ format: 'uri', default: 'https://qyapi.weixin.qq.com/cgi-bin/' }),
   /** The corp this installation serves by default; all five are set together or not at all. */

@@ -13,12 +13,14 @@ import type { WecomSyncStarter } from '../temporal/wecom-sync-client';
 import type { WecomEventDispatcher } from '../temporal/wecom-event-dispatcher';
 import type { WecomApiFactory } from '../wecom/api';
 import { AccessCache } from '../domain/access/user-access';
+import type { FileStore } from '../domain/files/file-store';
 import { requireAdmin } from './auth/middleware';
 import { success } from './envelope';
 import { readBody } from './middleware/body';
 import { corsFor } from './middleware/cors';
 import { errorHandler } from './middleware/errors';
 import { methodNotAllowed, staticPathMethods } from './middleware/methods';
+import { readMultipart, type UploadedFile } from './middleware/multipart';
 import { requestId } from './middleware/request-id';
 import { requestTelemetry } from './middleware/request-telemetry';
 import type { ApiMetrics } from '../observability/api-metrics';
@@ -44,6 +46,8 @@ export interface AppDeps {
   /** Outbox that starts the processing workflow of each stored WeCom callback. */
   wecomEvents: WecomEventDispatcher;
   metrics: ApiMetrics;
+  /** Where uploaded files (avatars) are stored and read back. */
+  files: FileStore;
 }
 
 const DEFAULT_BODY_LIMIT = '256kb';
@@ -68,12 +72,16 @@ function mount(router: Router, route: RouteDefinition, deps: AppDeps, accessCach
       }),
     );
   }
-  if (route.textBody) middleware.push(readBody('text', route.textBody.limit));
+  if (route.multipartBody) {
+    const { field, maxBytes } = route.multipartBody;
+    middleware.push(readMultipart({ field, maxBytes: maxBytes(deps.config) }));
+  } else if (route.textBody) middleware.push(readBody('text', route.textBody.limit));
   else if (route.method === 'POST') middleware.push(readBody('json', route.bodyLimit ?? DEFAULT_BODY_LIMIT));
   const unknownFields = route.unknownFields ?? 'refuse';
   middleware.push(async (ctx) => {
     const raw = ctx.request.body;
-    const body = route.textBody ? {} : validate(route.body ?? EmptyObject, raw ?? {}, unknownFields);
+    const body =
+      route.textBody || route.multipartBody ? {} : validate(route.body ?? EmptyObject, raw ?? {}, unknownFields);
     const query = validate(route.query ?? EmptyObject, { ...ctx.query }, unknownFields);
     const params = validate(route.params ?? EmptyObject, { ...ctx.params }, unknownFields);
     const requestContext: RequestContext = {
@@ -82,7 +90,8 @@ function mount(router: Router, route: RouteDefinition, deps: AppDeps, accessCach
       ip: ctx.ip,
       koa: ctx,
     };
-    const data = await route.handle({ body, query, params }, requestContext);
+    const file = ctx.state['upload'] as UploadedFile | undefined;
+    const data = await route.handle({ body, query, params, file }, requestContext);
     if (route.rawResponse) return;
     ctx.status = 200;
     ctx.body = success(data, route.successMessage);

@@ -95,4 +95,8 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   WECOM_DECRYPT_FAILED: '回调解密失败',
   WECOM_INVALID_AES_KEY: 'EncodingAESKey 不合法',
   WECOM_ENCRYPT_FAILED: '回调加密失败',
+
+  // System users' avatars.
+  USER_NOT_FOUND: '用户 {id} 不存在',
+  AVATAR_NOT_FOUND: '头像文件 {id} 不存在',
 };

@@ -55,10 +55,24 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   503: 'a dependency (PostgreSQL, Temporal or WeCom) is unavailable; retry later (Retry-After when known)',
 };
 
+/** What an error status means for this operation: a multipart upload is refused for reasons of its own. */
+function errorDescription(route: RouteDefinition, status: number): string {
+  if (route.multipartBody && status === 413)
+    return `the file in part ${route.multipartBody.field} is over the size limit`;
+  if (route.multipartBody && status === 415) return 'the body is not multipart/form-data, or it is compressed';
+  if (route.multipartBody && status === 400) {
+    return (
+      `invalid input, \`data.errors\` names the field: the part ${route.multipartBody.field} is missing, ` +
+      'repeated, not a file or of a kind not accepted, another part was sent, or the body is not readable multipart'
+    );
+  }
+  return ERROR_DESCRIPTIONS[status] ?? 'error';
+}
+
 /** The error statuses an operation can answer, from what it takes and who may call it, plus its own. */
 function errorStatuses(route: RouteDefinition): number[] {
   const statuses = new Set<number>(route.errors ?? []);
-  if (route.body || route.query || route.params || route.textBody) statuses.add(400);
+  if (route.body || route.query || route.params || route.textBody || route.multipartBody) statuses.add(400);
   if (route.auth === 'admin') [401, 403].forEach((s) => statuses.add(s));
   if (route.params) statuses.add(404);
   if (route.method === 'POST') [413, 415].forEach((s) => statuses.add(s));
@@ -97,6 +111,7 @@ const API_DESCRIPTION = [
   '',
   'Rules every operation follows:',
   '- Bodies are JSON (`Content-Type: application/json`, UTF-8); another content type is refused with 415.',
+  '- Uploads (user/uploadAvatar) take `multipart/form-data` with one file part instead.',
   '- Admin operations refuse fields they do not declare (400 naming the field); the partner collect API ignores them.',
   '- Text may not contain NUL characters (U+0000) or lone UTF-16 surrogates (400 naming the field).',
   '- Date-times must carry an offset (Z or ±hh:mm up to ±15:59), lie between 1900 and 9999, and are handled in UTC.',
@@ -137,7 +152,7 @@ export function buildOpenApiDocument(routes: RouteDefinition[]) {
           errorStatuses(route).map((status) => [
             String(status),
             {
-              description: ERROR_DESCRIPTIONS[status] ?? 'error',
+              description: errorDescription(route, status),
               content: { 'application/json': { schema: ERROR_ENVELOPE } },
             },
           ]),
@@ -152,6 +167,22 @@ export function buildOpenApiDocument(routes: RouteDefinition[]) {
     operation.security = route.auth === 'admin' ? [{ token: [] }] : [];
     if (route.body) {
       operation.requestBody = { required: true, content: { 'application/json': { schema: inputOf(route.body) } } };
+    } else if (route.multipartBody) {
+      const { field, description } = route.multipartBody;
+      operation.requestBody = {
+        required: true,
+        description,
+        content: {
+          'multipart/form-data': {
+            schema: {
+              type: 'object',
+              required: [field],
+              properties: { [field]: { type: 'string', format: 'binary' } },
+              additionalProperties: false,
+            },
+          },
+        },
+      };
     } else if (route.textBody) {
       operation.requestBody = {
         required: true,

@@ -1,6 +1,8 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Context } from 'koa';
+import type { Config } from '../config';
 import type { AuthUser } from '../domain/users/tokens';
+import type { UploadedFile } from './middleware/multipart';
 import type { UnknownFields } from './validation';
 
 /** Who may call a route: an admin with a JWT, or anyone (the route authenticates itself, e.g. by partner key). */
@@ -19,6 +21,8 @@ export interface RouteInput<B extends TSchema, Q extends TSchema, P extends TSch
   body: Static<B>;
   query: Static<Q>;
   params: Static<P>;
+  /** The uploaded file, for routes that take a multipartBody (always set there). */
+  file?: UploadedFile;
 }
 
 export interface RouteDefinition<
@@ -57,6 +61,12 @@ export interface RouteDefinition<
    * from ctx.koa.request.body instead of a validated JSON body.
    */
   textBody?: { limit: string; description: string };
+  /**
+   * The route takes a multipart/form-data body of exactly one file part named `field` (handed to
+   * the handler as `file`) and nothing else. The file is streamed up to `maxBytes` (413 beyond);
+   * another content type is 415; a missing or repeated file, or any other part, is 400.
+   */
+  multipartBody?: { field: string; maxBytes: (config: Config) => number; description: string };
   /**
    * What to do with fields the schemas do not declare: refuse them (400, the default) or ignore
    * them (the partner API). Applies to body, query and path alike.

@@ -15,7 +15,9 @@ import { roleRoutes } from './admin/roles/routes';
 import { selfTagRoutes } from './admin/self-tags/routes';
 import { syncRoutes } from './admin/syncs/routes';
 import { wecomDeptRoutes } from './admin/wecom-depts/routes';
+import { userAvatarRoutes } from './admin/user-avatars/routes';
 import type { AppDeps } from './app';
+import { fileRoutes } from './files/routes';
 import { openClueRoutes } from './open/clues/routes';
 import { inputSchema } from './input-schema';
 import { routePermission } from './permission-tree';
@@ -45,6 +47,8 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...syncRoutes(deps),
     ...menuRoutes(deps),
     ...roleRoutes(deps),
+    ...userAvatarRoutes(deps),
+    ...fileRoutes(deps),
   ];
   return routes.map(withInputSchemas).map((route) => ({ ...route, permission: routePermission(route) }));
 }

@@ -7,6 +7,7 @@ import { seedPermissionNodes } from '../domain/menus/seed-permission-nodes';
 import { loadConfig, type Config } from '../config';
 import { createDb, type Db } from '../db/knex';
 import { createClueIntakeQueue } from '../domain/clues/collect-clue';
+import { LocalFileStore } from '../domain/files/local-file-store';
 import { PartnerAuthenticator } from '../domain/partners/partner-auth';
 import { createLogger } from '../logger';
 import { ApiMetrics } from '../observability/api-metrics';
@@ -66,6 +67,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     wecomSync,
     wecomEvents,
     metrics,
+    files: new LocalFileStore(config.FILES_DIR),
   });
 
   const server = app.listen(config.API_PORT, config.API_HOST);

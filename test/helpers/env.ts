@@ -22,6 +22,8 @@ export const SHARED_TASK_QUEUE = 'test-main';
 /** The browser origin the shared API lets through CORS (its CORS_ORIGINS). */
 export const ADMIN_UI_ORIGIN = 'http://admin-ui.example.test:5173';
 export const LOG_DIR = path.join(REPO_ROOT, '.data', PORT_OFFSET ? `test-logs-${PORT_OFFSET}` : 'test-logs');
+/** The file store (FILES_DIR) of the APIs the tests start. */
+export const TEST_FILES_DIR = path.join(REPO_ROOT, '.data', PORT_OFFSET ? `test-files-${PORT_OFFSET}` : 'test-files');
 
 export function temporalBinary(): string {
   if (process.env['TEMPORAL_BIN']) return process.env['TEMPORAL_BIN'];

@@ -38,6 +38,8 @@ describe('loadConfig', () => {
       PG_POOL_MAX: 10,
       CORS_ORIGINS: '',
       API_DEFAULT_LOCALE: 'en',
+      FILES_DIR: '.data/files',
+      AVATAR_MAX_BYTES: 2 * 1024 * 1024,
       WECOM_API_BASE_URL: 'https://qyapi.weixin.qq.com/cgi-bin/',
       WECOM_CALLBACK_MAX_AGE_SECONDS: 300,
       WECOM_SYNC_CRON: '30 2 * * *',
@@ -47,6 +49,15 @@ describe('loadConfig', () => {
       WECOM_SCHEDULE_CHECK_SECONDS: 300,
     });
     expect(typeof config.API_PORT).toBe('number');
+  });
+
+  it('takes a public base URL for files without a trailing slash, query or fragment', () => {
+    expect(
+      loadConfig(minimalEnv({ FILES_PUBLIC_BASE_URL: 'https://scrm.example.com/api' })).FILES_PUBLIC_BASE_URL,
+    ).toBe('https://scrm.example.com/api');
+    for (const bad of ['https://scrm.example.com/', 'scrm.example.com', 'https://scrm.example.com/?a=1']) {
+      expect(configError(minimalEnv({ FILES_PUBLIC_BASE_URL: bad })).message).toContain('FILES_PUBLIC_BASE_URL');
+    }
   });
 
   it('converts integer variables from strings to numbers', () => {
