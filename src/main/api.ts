@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../config';
 import { createDb, type Db } from '../db/knex';
 import { createClueIntakeQueue } from '../domain/clues/collect-clue';
 import { PartnerAuthenticator } from '../domain/partners/partner-auth';
+import { createThrottles } from '../domain/throttle/throttles';
 import { createLogger } from '../logger';
 import { createTemporalClient, ensureSearchAttributes } from '../temporal/connection';
 import { DistributionClient } from '../temporal/distribution-client';
@@ -39,7 +40,11 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const dispatcher = createDistributionDispatcher(db, distribution, logger, {
     sweepIntervalMs: config.DISPATCH_SWEEP_MS,
   });
-  const partnerAuth = new PartnerAuthenticator(db, { defaultRateLimitPerMinute: config.PARTNER_RATE_LIMIT_PER_MINUTE });
+  const throttles = createThrottles(db, config);
+  const partnerAuth = new PartnerAuthenticator(db, {
+    defaultRateLimitPerMinute: config.PARTNER_RATE_LIMIT_PER_MINUTE,
+    failures: throttles.partnerKeys,
+  });
   const wecom = createWecomApiFactory(db, { baseUrl: config.WECOM_API_BASE_URL, logger });
   const wecomSync = new WecomSyncClient(temporal, config.TEMPORAL_TASK_QUEUE);
   const wecomEvents = createWecomEventDispatcher(db, temporal, config.TEMPORAL_TASK_QUEUE, logger, {
@@ -61,6 +66,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     wecom,
     wecomSync,
     wecomEvents,
+    throttles,
   });
 
   const server = app.listen(config.API_PORT, config.API_HOST);

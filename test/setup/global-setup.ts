@@ -6,6 +6,7 @@ import {
   SHARED_SIMULATOR_PORT,
   SHARED_TASK_QUEUE,
   SHARED_TEMPORAL_PORT,
+  SHARED_THROTTLE_ENV,
   TEST_DATABASE_URL,
 } from '../helpers/env';
 import { startSimulator, type SimulatorProcess } from '../helpers/simulator-process';
@@ -37,7 +38,7 @@ export default async function globalSetup(): Promise<void> {
     temporalAddress: address,
     apiPort: SHARED_API_PORT,
     taskQueue: SHARED_TASK_QUEUE,
-    env: { CORS_ORIGINS: ADMIN_UI_ORIGIN },
+    env: { CORS_ORIGINS: ADMIN_UI_ORIGIN, ...SHARED_THROTTLE_ENV },
   });
   await system.start();
   globalThis.__scrmSystem = system;
