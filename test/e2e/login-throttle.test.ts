@@ -153,6 +153,25 @@ describe('guessing is throttled', () => {
     });
   });
 
+  describe('while the limiter table cannot be used', () => {
+    it('throttles from memory in each API process, and lets right passwords through: neither open nor closed', async () => {
+      const admin = await createAdmin(db, sharedApiUrl);
+      const from = loopbackAddress();
+      await db.raw(`ALTER TABLE ${TABLE} RENAME TO ${TABLE}_away`);
+      try {
+        expect((await login(from, admin.username, admin.password)).status).toBe(200);
+        expect(await failFiveTimes(from, admin.username)).toEqual([401, 401, 401, 401, 401]);
+        expectThrottled(await login(from, admin.username, 'wrong'), 2, { exactly: true });
+        expectThrottled(await login(from, admin.username, admin.password), 2);
+      } finally {
+        await db.raw(`ALTER TABLE ${TABLE}_away RENAME TO ${TABLE}`);
+      }
+      // Those counts lived in the API process only.
+      expect(await row(pairKey(from, admin.username))).toBeUndefined();
+      expect(await row(`login_fail_ip:${from}`)).toBeUndefined();
+    });
+  });
+
   describe('an API of its own with small per-address limits (login: 6 failures, partner keys: 5)', () => {
     const own = new TestSystem({
       name: 'throttle',
@@ -204,8 +223,9 @@ describe('guessing is throttled', () => {
       for (let i = 0; i < 2; i++) statuses.push((await login(from, admin.username, 'wrong', ownUrl)).status);
       expect(statuses).toEqual([401, 401, 401, 401, 401]);
       expect(await row(pairKey(from, admin.username))).toMatchObject({ points: 5 });
-      expectThrottled(await login(from, admin.username, 'wrong', sharedApiUrl), 2, { exactly: true });
-      expectThrottled(await login(from, admin.username, admin.password, ownUrl), 2);
+      // (The address's own count, 6 failures here, stays within the own API's per-address limit.)
+      expectThrottled(await login(from, admin.username, 'wrong', ownUrl), 2, { exactly: true });
+      expectThrottled(await login(from, admin.username, admin.password, sharedApiUrl), 2);
 
       const columns = await db('information_schema.columns')
         .where({ table_name: TABLE })
