@@ -24,6 +24,19 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   PASSWORD_CHANGE_REQUIRED: '请先修改一次性密码',
   TOO_MANY_FAILURES: '失败次数过多，请 {retryAfter} 秒后再试',
 
+  // Menus and roles.
+  MENU_NOT_FOUND: '菜单 {id} 不存在',
+  MENU_BUILT_IN: '该节点来自系统路由，类型和权限标识不能修改',
+  MENU_BUILT_IN_DELETE: '系统路由生成的节点不能删除，可以设为隐藏',
+  MENU_HAS_CHILDREN: '该菜单下还有 {count} 个节点，请先删除或选择级联删除',
+  MENU_GRANTED: '该菜单已授权给角色 {roles}，请先取消授权或选择级联删除',
+  MENU_PERMISSION_TAKEN: '权限标识 {permission} 已被其他节点使用',
+  ROLE_NOT_FOUND: '角色 {id} 不存在',
+  ROLE_BUILT_IN: '超级管理员角色拥有全部权限，不能停用、修改标识、缩小数据权限或编辑授权',
+  ROLE_BUILT_IN_DELETE: '超级管理员角色不能删除',
+  ROLE_IN_USE: '角色仍有用户在使用：{roles}，如需删除请选择同时解除',
+  ROLE_KEY_TAKEN: '角色标识 {roleKey} 已被使用',
+
   // Partners.
   PARTNER_NOT_FOUND: '合作方 {id} 不存在',
   PARTNER_KEY_NOT_FOUND: '合作方密钥 {id} 不存在或已吊销',

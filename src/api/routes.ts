@@ -9,7 +9,9 @@ import { distributionPolicyRoutes } from './admin/distribution-policies/routes';
 import { employeeRoutes } from './admin/employees/routes';
 import { groupRoutes } from './admin/groups/routes';
 import { partnerRoutes } from './admin/partners/routes';
+import { menuRoutes } from './admin/menus/routes';
 import { relationRoutes } from './admin/relations/routes';
+import { roleRoutes } from './admin/roles/routes';
 import { selfTagRoutes } from './admin/self-tags/routes';
 import { syncRoutes } from './admin/syncs/routes';
 import { wecomDeptRoutes } from './admin/wecom-depts/routes';
@@ -41,6 +43,8 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...chatGroupRoutes(deps),
     ...wecomRoutes(deps),
     ...syncRoutes(deps),
+    ...menuRoutes(deps),
+    ...roleRoutes(deps),
   ];
   return routes.map(withInputSchemas).map((route) => ({ ...route, permission: routePermission(route) }));
 }
