@@ -88,7 +88,8 @@ export class LoginThrottle {
   /** The attempt that first goes over the limit starts a block, each one twice the length of the one before. */
   private async refusePair(pair: string, rejection: RateLimiterRes): Promise<Error> {
     if (rejection.consumedPoints !== this.options.maxConsecutiveFails + 1) {
-      return tooManyFailures(retryAfterSeconds(rejection));
+      // Capped: in a burst, a refusal can arrive before the block is written and see the memory window.
+      return tooManyFailures(Math.min(retryAfterSeconds(rejection), this.options.maxBlockSeconds));
     }
     const blocks = await this.blocksOfPair.penalty(pair);
     const seconds = Math.min(

@@ -25,6 +25,7 @@ export async function login(
   const ok = await verifyPassword(credentials.password, user?.password_hash ?? DUMMY_HASH);
   if (!user || !ok) throw new UnauthorizedError('wrong username or password', 'LOGIN_FAILED');
   if (user.account_status !== 0) throw new UnauthorizedError('account disabled', 'ACCOUNT_DISABLED');
+  // Only a login that succeeds resets the count (a disabled account's right password does not).
   await attempt.succeeded();
   const jwt = issueAdminToken(
     {
