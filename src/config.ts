@@ -26,6 +26,28 @@ const ConfigSchema = Type.Object({
   DISPATCH_SWEEP_MS: Type.Integer({ minimum: 50, default: 2000 }),
   /** Default per-partner request budget per minute, when the partner row does not set one. */
   PARTNER_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 6000 }),
+  /**
+   * Admin login throttling (rate-limiter-flexible's login protection, counters in PostgreSQL):
+   * this many wrong passwords in a row for one username from one address are answered, the next
+   * attempt is refused 429 for LOGIN_BLOCK_SECONDS, each further block twice as long up to
+   * LOGIN_MAX_BLOCK_SECONDS; failures are remembered LOGIN_FAIL_MEMORY_SECONDS unless a login succeeds.
+   */
+  LOGIN_MAX_CONSECUTIVE_FAILS: Type.Integer({ minimum: 1, default: 5 }),
+  LOGIN_FAIL_MEMORY_SECONDS: Type.Integer({ minimum: 1, default: 90 * 24 * 3600 }),
+  LOGIN_BLOCK_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  LOGIN_MAX_BLOCK_SECONDS: Type.Integer({ minimum: 1, default: 24 * 3600 }),
+  /** Failed logins from one address across usernames per LOGIN_IP_WINDOW_SECONDS before it is refused for LOGIN_IP_BLOCK_SECONDS. */
+  LOGIN_MAX_FAILS_PER_IP: Type.Integer({ minimum: 1, default: 100 }),
+  LOGIN_IP_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 24 * 3600 }),
+  LOGIN_IP_BLOCK_SECONDS: Type.Integer({ minimum: 1, default: 24 * 3600 }),
+  /** Failed partner keys from one address per window before its failures are answered 429 (valid keys always pass). */
+  PARTNER_KEY_MAX_FAILS_PER_IP: Type.Integer({ minimum: 1, default: 100 }),
+  PARTNER_KEY_FAIL_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
+  PARTNER_KEY_BLOCK_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
+  /** Failed HR-system (Nexus) signatures from one address per window before its failures are answered 429. */
+  NEXUS_SIGNATURE_MAX_FAILS_PER_IP: Type.Integer({ minimum: 1, default: 20 }),
+  NEXUS_SIGNATURE_FAIL_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
+  NEXUS_SIGNATURE_BLOCK_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
   /** Upper bound for a distribution's re-check when nothing else wakes it (policy edits do). */
   DISTRIBUTION_RECHECK_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
   PG_POOL_MAX: Type.Integer({ minimum: 1, default: 10 }),

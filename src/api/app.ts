@@ -6,6 +6,7 @@ import { corsOrigins, type Config } from '../config';
 import type { Db } from '../db/knex';
 import type { ClueIntakeQueue } from '../domain/clues/collect-clue';
 import type { PartnerAuthenticator } from '../domain/partners/partner-auth';
+import type { Throttles } from '../domain/throttle/throttles';
 import type { DistributionClient } from '../temporal/distribution-client';
 import type { DistributionDispatcher } from '../temporal/distribution-dispatcher';
 import type { Client } from '@temporalio/client';
@@ -48,6 +49,8 @@ export interface AppDeps {
   metrics: ApiMetrics;
   /** Where uploaded files (avatars) are stored and read back. */
   files: FileStore;
+  /** Failed-authentication throttles (admin login, partner keys, Nexus signatures), shared across processes. */
+  throttles: Throttles;
 }
 
 const DEFAULT_BODY_LIMIT = '256kb';

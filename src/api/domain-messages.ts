@@ -22,6 +22,7 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   LOGIN_FAILED: '用户名或密码错误',
   PERMISSION_DENIED: '没有此操作的权限（需要 {permission}）',
   PASSWORD_CHANGE_REQUIRED: '请先修改一次性密码',
+  TOO_MANY_FAILURES: '失败次数过多，请 {retryAfter} 秒后再试',
 
   // Menus and roles.
   MENU_NOT_FOUND: '菜单 {id} 不存在',
