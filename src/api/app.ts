@@ -19,6 +19,7 @@ import { readBody } from './middleware/body';
 import { corsFor } from './middleware/cors';
 import { errorHandler } from './middleware/errors';
 import { methodNotAllowed, staticPathMethods } from './middleware/methods';
+import { nexusSignatureAuth } from './nexus/signature-auth';
 import { requestId } from './middleware/request-id';
 import { buildOpenApiDocument } from './openapi';
 import { docsRoutes } from './docs';
@@ -41,6 +42,11 @@ export interface AppDeps {
   wecomSync: WecomSyncStarter;
   /** Outbox that starts the processing workflow of each stored WeCom callback. */
   wecomEvents: WecomEventDispatcher;
+  /**
+   * Hook for a per-IP limiter: called with the client's address on every refused Nexus signature
+   * (see api/nexus/signature-auth.ts); an error it throws, e.g. a 429, is answered instead of the 401.
+   */
+  onNexusSignatureFailure?: (ip: string) => Promise<void>;
 }
 
 const DEFAULT_BODY_LIMIT = '256kb';
@@ -52,8 +58,9 @@ function koaPath(openApiPath: string): string {
 
 /**
  * One route's middleware, in the order that keeps unauthenticated requests cheap: the admin's
- * token is checked before the body is read, the body is read only as the content type the route
- * takes, and only then validated and handed to the handler.
+ * token (or the HR system's signature headers and time window) is checked before the body is read,
+ * the body is read only as the content type the route takes (a Nexus call's signature is checked
+ * on its bytes before they are parsed), and only then validated and handed to the handler.
  */
 function mount(router: Router, route: RouteDefinition, deps: AppDeps, accessCache: AccessCache): void {
   const middleware: Koa.Middleware[] = [];
@@ -65,7 +72,12 @@ function mount(router: Router, route: RouteDefinition, deps: AppDeps, accessCach
       }),
     );
   }
-  if (route.textBody) middleware.push(readBody('text', route.textBody.limit));
+  const nexus =
+    route.auth === 'nexus'
+      ? nexusSignatureAuth({ config: deps.config, db: deps.db, onSignatureFailure: deps.onNexusSignatureFailure })
+      : undefined;
+  if (nexus) middleware.push(nexus.headers, readBody('json', route.bodyLimit ?? DEFAULT_BODY_LIMIT, nexus.body));
+  else if (route.textBody) middleware.push(readBody('text', route.textBody.limit));
   else if (route.method === 'POST') middleware.push(readBody('json', route.bodyLimit ?? DEFAULT_BODY_LIMIT));
   const unknownFields = route.unknownFields ?? 'refuse';
   middleware.push(async (ctx) => {

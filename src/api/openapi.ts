@@ -45,14 +45,14 @@ const inputOf = (schema: TSchema) => documentedInput(plain(schema)) as SchemaObj
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'invalid input: `data.errors` lists each bad field (unknown fields, ranges, formats, NUL or lone surrogates in text)',
-  401: 'not authenticated (admin: missing, expired or revoked token)',
+  401: 'not authenticated (admin: missing, expired or revoked token; HR system: missing, stale, wrong or replayed signature)',
   403: 'the admin lacks the permission of this operation',
   404: 'a referenced record does not exist',
   409: 'conflicts with existing data or with WeCom’s state',
   413: 'request body too large',
   415: 'the body is not JSON (Content-Type application/json), or its charset or compression is not supported',
   429: 'rate limited; retry after the Retry-After header’s seconds',
-  503: 'a dependency (PostgreSQL, Temporal or WeCom) is unavailable; retry later (Retry-After when known)',
+  503: 'a dependency (PostgreSQL, Temporal or WeCom) is unavailable; retry later (Retry-After when known); for the HR-system (Nexus) operations also: the integration is not configured',
 };
 
 /** The error statuses an operation can answer, from what it takes and who may call it, plus its own. */
@@ -60,6 +60,7 @@ function errorStatuses(route: RouteDefinition): number[] {
   const statuses = new Set<number>(route.errors ?? []);
   if (route.body || route.query || route.params || route.textBody) statuses.add(400);
   if (route.auth === 'admin') [401, 403].forEach((s) => statuses.add(s));
+  if (route.auth === 'nexus') [401, 503].forEach((s) => statuses.add(s));
   if (route.params) statuses.add(404);
   if (route.method === 'POST') [413, 415].forEach((s) => statuses.add(s));
   return [...statuses].sort((a, b) => a - b);
@@ -114,7 +115,22 @@ export function buildOpenApiDocument(routes: RouteDefinition[]) {
       description: API_DESCRIPTION,
     })
     .addServer({ url: '/', description: 'this API’s own origin (the admin API and the partner API share it)' })
-    .addSecurityScheme('token', { type: 'apiKey', in: 'header', name: 'token' });
+    .addSecurityScheme('token', { type: 'apiKey', in: 'header', name: 'token' })
+    .addSecurityScheme('nexusTimestamp', {
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-Nexus-Timestamp',
+      description: 'HR-system (Nexus) calls: the Unix time in seconds; more than 5 minutes off is refused',
+    })
+    .addSecurityScheme('nexusSignature', {
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-Nexus-Signature',
+      description:
+        'HR-system (Nexus) calls: lowercase hex HMAC-SHA256, keyed with the shared secret NEXUS_SECRET, of the ' +
+        'timestamp header, a newline and the exact bytes of the body (`<timestamp>\\n<body>`). Compared in constant ' +
+        'time; a signature already received is a replay and refused, so every call carries a fresh timestamp or body.',
+    });
   const paths: Record<string, Record<string, OperationObject>> = {};
   for (const route of routes) {
     const operation: OperationObject & { 'x-seed-op'?: string } = {
@@ -150,6 +166,7 @@ export function buildOpenApiDocument(routes: RouteDefinition[]) {
     };
     if (route.seedOp) operation['x-seed-op'] = route.seedOp;
     operation.security = route.auth === 'admin' ? [{ token: [] }] : [];
+    if (route.auth === 'nexus') operation.security = [{ nexusTimestamp: [], nexusSignature: [] }];
     if (route.body) {
       operation.requestBody = { required: true, content: { 'application/json': { schema: inputOf(route.body) } } };
     } else if (route.textBody) {

@@ -16,6 +16,7 @@ import { selfTagRoutes } from './admin/self-tags/routes';
 import { syncRoutes } from './admin/syncs/routes';
 import { wecomDeptRoutes } from './admin/wecom-depts/routes';
 import type { AppDeps } from './app';
+import { nexusRoutes } from './nexus/routes';
 import { openClueRoutes } from './open/clues/routes';
 import { inputSchema } from './input-schema';
 import { routePermission } from './permission-tree';
@@ -45,6 +46,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...syncRoutes(deps),
     ...menuRoutes(deps),
     ...roleRoutes(deps),
+    ...nexusRoutes(deps),
   ];
   return routes.map(withInputSchemas).map((route) => ({ ...route, permission: routePermission(route) }));
 }
