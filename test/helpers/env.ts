@@ -15,6 +15,9 @@ export const RESILIENCE_TEMPORAL_PORT = 7733 + PORT_OFFSET;
 export const RESILIENCE_API_PORT = 18472 + PORT_OFFSET;
 /** The API of the intake fault drills, whose database connections the drills kill. */
 export const INTAKE_FAULTS_API_PORT = 18474 + PORT_OFFSET;
+/** The two APIs of the Nexus suite, configured with a Nexus secret and SSO endpoint (the shared API has neither). */
+export const NEXUS_API_PORT = 18481 + PORT_OFFSET;
+export const NEXUS_PEER_API_PORT = 18482 + PORT_OFFSET;
 export const SHARED_TASK_QUEUE = 'test-main';
 /** The browser origin the shared API lets through CORS (its CORS_ORIGINS). */
 export const ADMIN_UI_ORIGIN = 'http://admin-ui.example.test:5173';

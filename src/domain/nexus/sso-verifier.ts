@@ -36,9 +36,9 @@ export function httpSsoVerifier(url: string, timeoutMs: number): SsoVerifier {
         });
         text = await response.text();
       } catch (error) {
-        const reason =
-          (error as { name?: string }).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'unreachable';
-        throw new UnavailableError(`the Nexus SSO endpoint is ${reason}`, 'NEXUS_UNAVAILABLE', 5);
+        const timedOut = (error as { name?: string }).name === 'TimeoutError';
+        const what = timedOut ? `did not answer within ${timeoutMs} ms` : 'is unreachable';
+        throw new UnavailableError(`the Nexus SSO endpoint ${what}`, 'NEXUS_UNAVAILABLE', 5);
       }
       if (REFUSALS.has(response.status)) {
         throw new UnauthorizedError('Nexus does not accept this token', 'NEXUS_SSO_TOKEN_REJECTED');
