@@ -45,14 +45,20 @@ const inputOf = (schema: TSchema) => documentedInput(plain(schema)) as SchemaObj
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'invalid input: `data.errors` lists each bad field (unknown fields, ranges, formats, NUL or lone surrogates in text)',
-  401: 'not authenticated (admin: missing, expired or revoked token; HR system: missing, stale, wrong or replayed signature)',
+  401: 'not authenticated (admin: missing, expired or revoked token)',
   403: 'the admin lacks the permission of this operation',
   404: 'a referenced record does not exist',
   409: 'conflicts with existing data or with WeCom’s state',
   413: 'request body too large',
   415: 'the body is not JSON (Content-Type application/json), or its charset or compression is not supported',
   429: 'rate limited; retry after the Retry-After header’s seconds',
-  503: 'a dependency (PostgreSQL, Temporal or WeCom) is unavailable; retry later (Retry-After when known); for the HR-system (Nexus) operations also: the integration is not configured',
+  503: 'a dependency (PostgreSQL, Temporal or WeCom) is unavailable; retry later (Retry-After when known)',
+};
+
+/** What 401 and 503 mean for the HR system's signed calls. */
+const NEXUS_ERROR_DESCRIPTIONS: Record<number, string> = {
+  401: 'the signature headers are missing, the timestamp is outside the window, or the signature is wrong or replayed',
+  503: 'the Nexus integration is not configured (NEXUS_SECRET), or PostgreSQL is unavailable',
 };
 
 /** The error statuses an operation can answer, from what it takes and who may call it, plus its own. */
@@ -153,7 +159,10 @@ export function buildOpenApiDocument(routes: RouteDefinition[]) {
           errorStatuses(route).map((status) => [
             String(status),
             {
-              description: ERROR_DESCRIPTIONS[status] ?? 'error',
+              description:
+                (route.auth === 'nexus' ? NEXUS_ERROR_DESCRIPTIONS[status] : undefined) ??
+                ERROR_DESCRIPTIONS[status] ??
+                'error',
               content: { 'application/json': { schema: ERROR_ENVELOPE } },
             },
           ]),
