@@ -339,6 +339,55 @@ describe('Nexus (HR system) sync and single sign-on', () => {
       expect(await userOf(empNo)).toEqual(deleted);
     });
 
+    it('creates an employee once when the same hire arrives several times at once', async () => {
+      const empNo = uid('e-');
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () => ok<{ result: string }>('/user/create', { empNo, realName: '并发' })),
+      );
+      expect(answers.map((a) => a.result).sort()).toEqual([
+        'created',
+        'unchanged',
+        'unchanged',
+        'unchanged',
+        'unchanged',
+      ]);
+      expect(await db('sys_user').where({ emp_no: empNo }).count({ n: '*' })).toEqual([{ n: '1' }]);
+    });
+
+    it('never leaves the installation without an active super admin', async () => {
+      const [empNo, dept] = [uid('e-'), uid('d-')];
+      await ok('/dept/save', { code: dept, name: '管理部' });
+      await ok('/user/create', { empNo, deptCode: dept, roleKeys: ['super_admin'] });
+      const user = (await userOf(empNo)) as UserRow;
+      // For this test only, every other super admin of the test database is disabled.
+      const others = (
+        (await db('sys_user as u')
+          .join('sys_user_role as ur', 'ur.user_id', 'u.id')
+          .join('sys_role as r', 'r.id', 'ur.role_id')
+          .where({ 'r.built_in': true, 'u.is_del': 0, 'u.account_status': 0 })
+          .whereNot('u.id', user.id)
+          .select('u.id')) as Array<{ id: string }>
+      ).map((row) => row.id);
+      await db('sys_user').whereIn('id', others).update({ account_status: 1 });
+      try {
+        const attempts = [
+          await signed('/user/update', { empNo, status: 1 }, { headers: { 'accept-language': 'zh' } }),
+          await signed('/user/update', { empNo, roleKeys: [] }),
+          await signed('/user/deleteByEmpNo', { empNo }),
+          await signed('/dept/deleteWithUsers', { code: dept }),
+        ];
+        expect(attempts.map((a) => a.status)).toEqual([409, 409, 409, 409]);
+        expect(attempts[0]?.body.msg).toBe('此操作会导致系统没有可用的超级管理员');
+        expect(attempts[1]?.body.msg).toBe('the change would leave no active super admin');
+        expect(await userOf(empNo)).toEqual(user);
+        expect(await roleKeysOf(user.id)).toEqual(['super_admin']);
+        expect((await deptOf(dept))?.is_del).toBe(0);
+      } finally {
+        await db('sys_user').whereIn('id', others).update({ account_status: 0 });
+      }
+      expect(await ok('/user/update', { empNo, status: 1 })).toMatchObject({ result: 'updated' });
+    });
+
     it('a user disabled or deleted by Nexus loses access at once', async () => {
       const [disabled, deleted] = [uid('e-'), uid('e-')];
       for (const empNo of [disabled, deleted]) await ok('/user/create', { empNo, roleKeys: ['super_admin'] });
