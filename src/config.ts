@@ -94,6 +94,18 @@ const ConfigSchema = Type.Object({
   WECOM_MAX_RETRY_DELAY_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
   /** How often the worker looks for newly registered corps that still lack a nightly-sync schedule. */
   WECOM_SCHEDULE_CHECK_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
+
+  /**
+   * Shared secret of the HR system ("Nexus"): it signs its sync calls with HMAC-SHA256. Unset: the
+   * Nexus endpoints answer 503.
+   */
+  NEXUS_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  /** A signed Nexus call whose timestamp is older (or newer) than this is refused. */
+  NEXUS_SIGNATURE_MAX_AGE_SECONDS: Type.Integer({ minimum: 10, default: 300 }),
+  /** Nexus endpoint that verifies an HR user's token for single sign-on. Unset: SSO answers 503. */
+  NEXUS_SSO_VERIFY_URL: Type.Optional(Type.String({ format: 'uri' })),
+  /** How long SSO waits for that endpoint before answering 503. */
+  NEXUS_SSO_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -22,6 +22,7 @@ import { corsFor } from './middleware/cors';
 import { errorHandler } from './middleware/errors';
 import { methodNotAllowed, staticPathMethods } from './middleware/methods';
 import { readMultipart, type UploadedFile } from './middleware/multipart';
+import { nexusSignatureAuth } from './nexus/signature-auth';
 import { requestId } from './middleware/request-id';
 import { requestTelemetry } from './middleware/request-telemetry';
 import type { ApiMetrics } from '../observability/api-metrics';
@@ -62,8 +63,9 @@ function koaPath(openApiPath: string): string {
 
 /**
  * One route's middleware, in the order that keeps unauthenticated requests cheap: the admin's
- * token is checked before the body is read, the body is read only as the content type the route
- * takes, and only then validated and handed to the handler.
+ * token (or the HR system's signature headers and time window) is checked before the body is read,
+ * the body is read only as the content type the route takes (a Nexus call's signature is checked
+ * on its bytes before they are parsed), and only then validated and handed to the handler.
  */
 function mount(router: Router, route: RouteDefinition, deps: AppDeps, accessCache: AccessCache): void {
   const middleware: Koa.Middleware[] = [];
@@ -75,7 +77,16 @@ function mount(router: Router, route: RouteDefinition, deps: AppDeps, accessCach
       }),
     );
   }
-  if (route.multipartBody) {
+  const nexus =
+    route.auth === 'nexus'
+      ? nexusSignatureAuth({
+          config: deps.config,
+          db: deps.db,
+          onSignatureFailure: (ip) => deps.throttles.nexusSignatures.count(ip),
+        })
+      : undefined;
+  if (nexus) middleware.push(nexus.headers, readBody('json', route.bodyLimit ?? DEFAULT_BODY_LIMIT, nexus.body));
+  else if (route.multipartBody) {
     const { field, maxBytes } = route.multipartBody;
     middleware.push(readMultipart({ field, maxBytes: maxBytes(deps.config) }));
   } else if (route.textBody) middleware.push(readBody('text', route.textBody.limit));

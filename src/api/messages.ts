@@ -172,6 +172,8 @@ const MESSAGES = {
     zh: 'addTagIds 和 removeTagIds 不能同时为空',
   },
   'rule.addedAndRemoved': { en: 'also listed in addTagIds: {ids}', zh: '以下 id 同时出现在 addTagIds 中：{ids}' },
+  'rule.nexusUnknownDept': { en: 'no department with code {code}', zh: '没有编码为 {code} 的部门' },
+  'rule.nexusUnknownRoles': { en: 'unknown role key(s): {keys}', zh: '以下角色标识不存在：{keys}' },
   'rule.fixedOnRecord': {
     en: 'cannot change on an existing record; add a new record instead',
     zh: '已有记录不能修改此项，请新增一条记录',

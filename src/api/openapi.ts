@@ -55,6 +55,11 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   503: 'a dependency (PostgreSQL, Temporal or WeCom) is unavailable; retry later (Retry-After when known)',
 };
 
+/** What 401 and 503 mean for the HR system's signed calls. */
+const NEXUS_ERROR_DESCRIPTIONS: Record<number, string> = {
+  401: 'the signature headers are missing, the timestamp is outside the window, or the signature is wrong or replayed',
+  503: 'the Nexus integration is not configured (NEXUS_SECRET), or PostgreSQL is unavailable',
+};
 /** What an error status means for this operation: a multipart upload is refused for reasons of its own. */
 function errorDescription(route: RouteDefinition, status: number): string {
   if (route.multipartBody && status === 413)
@@ -66,6 +71,7 @@ function errorDescription(route: RouteDefinition, status: number): string {
       'repeated, not a file or of a kind not accepted, another part was sent, or the body is not readable multipart'
     );
   }
+  if (route.auth === 'nexus' && NEXUS_ERROR_DESCRIPTIONS[status]) return NEXUS_ERROR_DESCRIPTIONS[status];
   return ERROR_DESCRIPTIONS[status] ?? 'error';
 }
 
@@ -74,6 +80,7 @@ function errorStatuses(route: RouteDefinition): number[] {
   const statuses = new Set<number>(route.errors ?? []);
   if (route.body || route.query || route.params || route.textBody || route.multipartBody) statuses.add(400);
   if (route.auth === 'admin') [401, 403].forEach((s) => statuses.add(s));
+  if (route.auth === 'nexus') [401, 503].forEach((s) => statuses.add(s));
   if (route.params) statuses.add(404);
   if (route.method === 'POST') [413, 415].forEach((s) => statuses.add(s));
   return [...statuses].sort((a, b) => a - b);
@@ -129,7 +136,22 @@ export function buildOpenApiDocument(routes: RouteDefinition[]) {
       description: API_DESCRIPTION,
     })
     .addServer({ url: '/', description: 'this API’s own origin (the admin API and the partner API share it)' })
-    .addSecurityScheme('token', { type: 'apiKey', in: 'header', name: 'token' });
+    .addSecurityScheme('token', { type: 'apiKey', in: 'header', name: 'token' })
+    .addSecurityScheme('nexusTimestamp', {
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-Nexus-Timestamp',
+      description: 'HR-system (Nexus) calls: the Unix time in seconds; more than 5 minutes off is refused',
+    })
+    .addSecurityScheme('nexusSignature', {
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-Nexus-Signature',
+      description:
+        'HR-system (Nexus) calls: lowercase hex HMAC-SHA256, keyed with the shared secret NEXUS_SECRET, of the ' +
+        'timestamp header, a newline and the exact bytes of the body (`<timestamp>\\n<body>`). Compared in constant ' +
+        'time; a signature already received is a replay and refused, so every call carries a fresh timestamp or body.',
+    });
   const paths: Record<string, Record<string, OperationObject>> = {};
   for (const route of routes) {
     const operation: OperationObject & { 'x-seed-op'?: string } = {
@@ -165,6 +187,7 @@ export function buildOpenApiDocument(routes: RouteDefinition[]) {
     };
     if (route.seedOp) operation['x-seed-op'] = route.seedOp;
     operation.security = route.auth === 'admin' ? [{ token: [] }] : [];
+    if (route.auth === 'nexus') operation.security = [{ nexusTimestamp: [], nexusSignature: [] }];
     if (route.body) {
       operation.requestBody = { required: true, content: { 'application/json': { schema: inputOf(route.body) } } };
     } else if (route.multipartBody) {

@@ -5,8 +5,11 @@ import type { AuthUser } from '../domain/users/tokens';
 import type { UploadedFile } from './middleware/multipart';
 import type { UnknownFields } from './validation';
 
-/** Who may call a route: an admin with a JWT, or anyone (the route authenticates itself, e.g. by partner key). */
-export type RouteAuth = 'admin' | 'public';
+/**
+ * Who may call a route: an admin with a JWT, anyone (the route authenticates itself, e.g. by
+ * partner key), or the HR system with a call signed by the shared secret (api/nexus/signature-auth.ts).
+ */
+export type RouteAuth = 'admin' | 'public' | 'nexus';
 
 export interface RequestContext {
   requestId: string;
@@ -101,5 +104,7 @@ declare module 'koa' {
   interface Request {
     /** Set by the body reader (middleware/body.ts): parsed JSON, or the text of an XML/text route. */
     body?: unknown;
+    /** The body's bytes as received, kept for routes whose authentication signs them (auth 'nexus'). */
+    rawBody?: Buffer;
   }
 }

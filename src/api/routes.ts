@@ -18,6 +18,7 @@ import { wecomDeptRoutes } from './admin/wecom-depts/routes';
 import { userAvatarRoutes } from './admin/user-avatars/routes';
 import type { AppDeps } from './app';
 import { fileRoutes } from './files/routes';
+import { nexusRoutes } from './nexus/routes';
 import { openClueRoutes } from './open/clues/routes';
 import { inputSchema } from './input-schema';
 import { routePermission } from './permission-tree';
@@ -49,6 +50,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...roleRoutes(deps),
     ...userAvatarRoutes(deps),
     ...fileRoutes(deps),
+    ...nexusRoutes(deps),
   ];
   return routes.map(withInputSchemas).map((route) => ({ ...route, permission: routePermission(route) }));
 }

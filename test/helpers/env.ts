@@ -20,6 +20,9 @@ export const SHARED_WORKER_METRICS_PORT = 18478 + PORT_OFFSET;
 export const SHARED_SDK_METRICS_PORT = 18479 + PORT_OFFSET;
 /** The API of the throttle tests, with small per-address limits of its own. */
 export const THROTTLE_API_PORT = 18477 + PORT_OFFSET;
+/** The two APIs of the Nexus suite, configured with a Nexus secret and SSO endpoint (the shared API has neither). */
+export const NEXUS_API_PORT = 18481 + PORT_OFFSET;
+export const NEXUS_PEER_API_PORT = 18482 + PORT_OFFSET;
 export const SHARED_TASK_QUEUE = 'test-main';
 /** The browser origin the shared API lets through CORS (its CORS_ORIGINS). */
 export const ADMIN_UI_ORIGIN = 'http://admin-ui.example.test:5173';

@@ -60,6 +60,8 @@ describe('loadConfig', () => {
       WORKER_METRICS_HOST: '127.0.0.1',
       WECOM_MAX_RETRY_DELAY_SECONDS: 60,
       WECOM_SCHEDULE_CHECK_SECONDS: 300,
+      NEXUS_SIGNATURE_MAX_AGE_SECONDS: 300,
+      NEXUS_SSO_TIMEOUT_MS: 5000,
     });
     expect(typeof config.API_PORT).toBe('number');
   });

@@ -93,12 +93,17 @@ export class FailureThrottle {
 
   /** Contract: call on a failed authentication from `ip`; throws `failure`, or the 429 once `ip` is over its limit. */
   async refuse(ip: string, failure: Error): Promise<never> {
+    await this.count(ip);
+    throw failure;
+  }
+
+  /** Counts a failed authentication from `ip`; throws the 429 once `ip` is over its limit. */
+  async count(ip: string): Promise<void> {
     try {
       await this.limiter.consume(addressKey(ip));
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) throw tooManyFailures(retryAfterSeconds(rejection));
       throw rejection;
     }
-    throw failure;
   }
 }
