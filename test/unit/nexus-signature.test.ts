@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config';
 import type { Db } from '../../src/db/knex';
 import { RateLimitedError, UnauthorizedError } from '../../src/domain/errors';
 import { checkSignature, checkSignedHeaders, nexusSignature } from '../../src/domain/nexus/signature';
+import { ApiMetrics } from '../../src/observability/api-metrics';
 import { createLogger } from '../../src/logger';
 
 const SECRET = 'nexus-unit-secret-0123456789abcdef-0123';
@@ -74,6 +75,7 @@ describe('the failed-signature hook of the app', () => {
       // A refused signature never reaches the database.
       db: {} as Db,
       logger: createLogger('test', 'silent'),
+      metrics: new ApiMetrics(),
       throttles: {
         nexusSignatures: {
           count: (ip: string) => {
