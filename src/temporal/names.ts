@@ -9,6 +9,10 @@ export const SEARCH_ATTRIBUTES = {
   businessId: defineSearchAttributeKey('BusinessId', SearchAttributeType.KEYWORD),
   clueStatus: defineSearchAttributeKey('ClueStatus', SearchAttributeType.KEYWORD),
   ownerUserid: defineSearchAttributeKey('OwnerUserid', SearchAttributeType.KEYWORD),
+  corpId: defineSearchAttributeKey('CorpId', SearchAttributeType.KEYWORD),
+  eventType: defineSearchAttributeKey('EventType', SearchAttributeType.KEYWORD),
+  externalUserid: defineSearchAttributeKey('ExternalUserid', SearchAttributeType.KEYWORD),
+  syncKind: defineSearchAttributeKey('SyncKind', SearchAttributeType.KEYWORD),
 } as const;
 
 /** What a WeCom full sync covers; 'all' runs the others in dependency order. */
