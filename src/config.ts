@@ -1,5 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import Ajv from 'ajv';
+import { brokenPasswordRule } from './domain/users/password-policy';
+import { USERNAME_PATTERN } from './domain/users/usernames';
 
 /**
  * Every setting the processes read, validated once at boot. Secrets have no default anywhere:
@@ -57,6 +59,13 @@ const ConfigSchema = Type.Object({
   WECOM_MAX_RETRY_DELAY_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
   /** How often the worker looks for newly registered corps that still lack a nightly-sync schedule. */
   WECOM_SCHEDULE_CHECK_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
+
+  /**
+   * The first super admin, created at API boot while the installation has no user at all (set
+   * both or neither). The password is held to the password policy; change it after signing in.
+   */
+  INITIAL_ADMIN_USERNAME: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: USERNAME_PATTERN })),
+  INITIAL_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -75,6 +84,14 @@ const WECOM_CORP_KEYS = [
   'WECOM_CALLBACK_TOKEN',
   'WECOM_ENCODING_AES_KEY',
 ] as const;
+
+const INITIAL_ADMIN_KEYS = ['INITIAL_ADMIN_USERNAME', 'INITIAL_ADMIN_PASSWORD'] as const;
+
+const PASSWORD_RULE_TEXT = {
+  length: 'must be 8 to 128 characters',
+  containsUsername: 'must not contain INITIAL_ADMIN_USERNAME',
+  tooFewKinds: 'must mix at least two of letters, digits and symbols',
+} as const;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -110,6 +127,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       `Invalid configuration (environment variables):\n  ${missing.join(', ')}: required when ${corpKeys.join(', ')} set`,
     );
+  }
+  const adminKeys = INITIAL_ADMIN_KEYS.filter((key) => raw[key] !== undefined);
+  if (adminKeys.length === 1) {
+    const missing = INITIAL_ADMIN_KEYS.filter((key) => raw[key] === undefined);
+    throw new ConfigError(
+      `Invalid configuration (environment variables):\n  ${missing.join(', ')}: required when ${adminKeys.join(', ')} set`,
+    );
+  }
+  const adminPassword = raw['INITIAL_ADMIN_PASSWORD'];
+  const adminUsername = raw['INITIAL_ADMIN_USERNAME'];
+  if (typeof adminPassword === 'string' && typeof adminUsername === 'string') {
+    const broken = brokenPasswordRule(adminPassword, adminUsername);
+    if (broken) {
+      throw new ConfigError(
+        `Invalid configuration (environment variables):\n  INITIAL_ADMIN_PASSWORD: ${PASSWORD_RULE_TEXT[broken]}`,
+      );
+    }
   }
   return raw as Config;
 }
