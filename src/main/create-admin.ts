@@ -35,7 +35,9 @@ async function main(): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof ValidationError) {
-      console.error(`refused: ${error.problems.map((p) => `${p.field === 'password' ? '--password' : p.field} ${p.message}`).join('; ')}`);
+      console.error(
+        `refused: ${error.problems.map((p) => `${p.field === 'password' ? '--password' : p.field} ${p.message}`).join('; ')}`,
+      );
       return 1;
     }
     if (error instanceof DomainError) {

@@ -66,7 +66,10 @@ async function insertRole(
     })
     .returning(['id', 'role_key'])) as Array<{ id: string; role_key: string }>;
   const permissions = options.permissions ?? [];
-  const menus = (await db('sys_menu').whereIn('permission', permissions).andWhere({ is_del: 0 }).select('id')) as Array<{
+  const menus = (await db('sys_menu')
+    .whereIn('permission', permissions)
+    .andWhere({ is_del: 0 })
+    .select('id')) as Array<{
     id: string;
   }>;
   expect(menus).toHaveLength(permissions.length);
@@ -218,7 +221,10 @@ describe('system users', () => {
     it('refuses a taken username (in any case) and a taken employee number with 409, changing nothing', async () => {
       const first = await createUser({ empNo: uid('E') });
       const before = await db('sys_user').count({ n: '*' }).first();
-      const sameName = await post('/admin/user/save', { username: first.username.toUpperCase(), password: GOOD_PASSWORD });
+      const sameName = await post('/admin/user/save', {
+        username: first.username.toUpperCase(),
+        password: GOOD_PASSWORD,
+      });
       expect(sameName.status).toBe(409);
       expect(sameName.body.msg).toBe(`username ${first.username.toUpperCase()} is taken`);
       const sameEmpNo = await post(
@@ -240,7 +246,12 @@ describe('system users', () => {
     it('modifies the fields sent, clears with null, and moves the user between departments', async () => {
       const deptA = await insertDept(db);
       const deptB = await insertDept(db, { name: '研发部' });
-      const user = await createUser({ realName: '李四', phone: '13900001111', email: 'lisi@example.com', deptId: deptA });
+      const user = await createUser({
+        realName: '李四',
+        phone: '13900001111',
+        email: 'lisi@example.com',
+        deptId: deptA,
+      });
       const versionBefore = (await db('sys_grant_version').first()).version as string;
       const response = await post('/admin/user/save', { id: user.id, realName: '李四四', phone: null, deptId: deptB });
       expect(response.status).toBe(200);
@@ -290,7 +301,11 @@ describe('system users', () => {
       expect(response.status).toBe(403);
       expect(response.body.msg).toMatch(/only a super admin/);
       expect(await db('sys_user').where({ username })).toEqual([]);
-      const plain = await post('/admin/user/save', { username, password: GOOD_PASSWORD, roleIds: [role.id] }, manager.token);
+      const plain = await post(
+        '/admin/user/save',
+        { username, password: GOOD_PASSWORD, roleIds: [role.id] },
+        manager.token,
+      );
       expect(plain.status).toBe(200);
     });
   });
@@ -402,7 +417,10 @@ describe('system users', () => {
         '/admin/user/current',
       );
       expect(response.status).toBe(200);
-      const all = (await db('sys_menu').where({ is_del: 0 }).whereNotNull('permission').pluck('permission')) as string[];
+      const all = (await db('sys_menu')
+        .where({ is_del: 0 })
+        .whereNotNull('permission')
+        .pluck('permission')) as string[];
       expect(response.body.data.permissions).toEqual([...new Set(all)].sort());
       expect(response.body.data.permissions).toEqual(expect.arrayContaining(['user:save', 'dept:treeAll']));
       expect(response.body.data.superAdmin).toBe(true);
@@ -607,7 +625,11 @@ describe('system users', () => {
       expect(fieldsOf(unknown)).toEqual(['roleIds']);
       expect(unknown.body.msg).toBe('roleIds: unknown role id(s): 999999999991');
       const superRole = (await db('sys_role').where({ role_key: SUPER_ADMIN_ROLE_KEY }).first()).id as string;
-      const escalate = await post('/admin/user/assignRoles', { userId: manager.id, roleIds: [superRole] }, manager.token);
+      const escalate = await post(
+        '/admin/user/assignRoles',
+        { userId: manager.id, roleIds: [superRole] },
+        manager.token,
+      );
       expect(escalate.status).toBe(403);
       const victim = await createAdmin(db, sharedApiUrl);
       const demote = await post('/admin/user/assignRoles', { userId: victim.id, roleIds: [] }, manager.token);
@@ -629,13 +651,21 @@ describe('system users', () => {
       const first = await createUser();
       const second = await createUser();
       await db('sys_user').whereIn('id', [first.id, second.id]).update({ corp_id: corpId });
-      const bound = await post('/admin/user/bindWecomUserid', { id: first.id, wecomUserid: employee.userid.toLowerCase() });
+      const bound = await post('/admin/user/bindWecomUserid', {
+        id: first.id,
+        wecomUserid: employee.userid.toLowerCase(),
+      });
       expect(bound.status).toBe(200);
       expect(bound.body.data.wecomUserid).toBe(employee.userid);
       expect((await userRow(first.id)).wecom_userid).toBe(employee.userid);
-      const again = await post('/admin/user/bindWecomUserid', { id: second.id, wecomUserid: employee.userid }, admin.token, {
-        'accept-language': 'zh',
-      });
+      const again = await post(
+        '/admin/user/bindWecomUserid',
+        { id: second.id, wecomUserid: employee.userid },
+        admin.token,
+        {
+          'accept-language': 'zh',
+        },
+      );
       expect(again.status).toBe(409);
       expect(again.body.msg).toBe(`企业微信成员 ${employee.userid} 已绑定用户 ${first.username}`);
       expect((await userRow(second.id)).wecom_userid).toBeNull();
@@ -644,9 +674,9 @@ describe('system users', () => {
       const otherCorp = uid('wwother');
       await mirrorEmployee(db, otherCorp, { userid: employee.userid });
       await db('sys_user').where({ id: elsewhere.id }).update({ corp_id: otherCorp });
-      expect((await post('/admin/user/bindWecomUserid', { id: elsewhere.id, wecomUserid: employee.userid })).status).toBe(
-        200,
-      );
+      expect(
+        (await post('/admin/user/bindWecomUserid', { id: elsewhere.id, wecomUserid: employee.userid })).status,
+      ).toBe(200);
       const unbound = await post('/admin/user/bindWecomUserid', { id: first.id, wecomUserid: null });
       expect(unbound.body.data.wecomUserid).toBeNull();
       expect((await post('/admin/user/bindWecomUserid', { id: second.id, wecomUserid: employee.userid })).status).toBe(
@@ -792,7 +822,10 @@ describe('bootstrap and the last super admin', () => {
     for (const s of systems) expect((await login(s.baseUrl, bootAdmin.username, bootAdmin.password)).status).toBe(200);
     // Booting again with other settings creates nobody: the installation has a user now.
     await systems[1]!.stopApi();
-    systems[1] = system(ports[1]!, { INITIAL_ADMIN_USERNAME: 'second.admin', INITIAL_ADMIN_PASSWORD: 'Second-admin-1' });
+    systems[1] = system(ports[1]!, {
+      INITIAL_ADMIN_USERNAME: 'second.admin',
+      INITIAL_ADMIN_PASSWORD: 'Second-admin-1',
+    });
     await systems[1].startApi();
     expect(await db('sys_user').pluck('username')).toEqual([bootAdmin.username]);
   });
@@ -808,7 +841,10 @@ describe('bootstrap and the last super admin', () => {
     });
     expect(disable.status).toBe(409);
     expect(disable.body.msg).toBe('系统必须至少保留一个启用的超级管理员');
-    const demote = await call(baseUrl, 'POST', '/admin/user/assignRoles', { token, body: { userId: me.id, roleIds: [] } });
+    const demote = await call(baseUrl, 'POST', '/admin/user/assignRoles', {
+      token,
+      body: { userId: me.id, roleIds: [] },
+    });
     expect(demote.status).toBe(409);
     const viaSave = await call(baseUrl, 'POST', '/admin/user/save', { token, body: { id: me.id, status: 1 } });
     expect(viaSave.status).toBe(409);
@@ -872,7 +908,12 @@ describe('bootstrap and the last super admin', () => {
       expect(succeeded).toHaveLength(1);
       expect(await activeSuperAdmins()).toBe(1);
       await db('sys_user').where({ username: bootAdmin.username }).update({ account_status: 0 });
-      await db('sys_user').whereIn('id', pair.map((p) => p.id)).update({ is_del: 1 });
+      await db('sys_user')
+        .whereIn(
+          'id',
+          pair.map((p) => p.id),
+        )
+        .update({ is_del: 1 });
     }
   });
 

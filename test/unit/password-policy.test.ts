@@ -1,8 +1,4 @@
-import {
-  brokenPasswordRule,
-  generatePassword,
-  requirePasswordPolicy,
-} from '../../src/domain/users/password-policy';
+import { brokenPasswordRule, generatePassword, requirePasswordPolicy } from '../../src/domain/users/password-policy';
 import { ValidationError } from '../../src/domain/errors';
 import { usernameFormProblem } from '../../src/domain/users/usernames';
 

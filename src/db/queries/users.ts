@@ -221,8 +221,7 @@ export async function holdsSuperAdminRole(db: Executor, userId: string): Promise
 /** The id of the built-in super-admin role. */
 export async function superAdminRoleId(db: Executor): Promise<string | undefined> {
   const row = (await db('sys_role').where({ role_key: SUPER_ADMIN_ROLE_KEY, is_del: 0 }).first('id')) as
-    | { id: string }
-    | undefined;
+    { id: string } | undefined;
   return row?.id;
 }
 

@@ -44,7 +44,11 @@ export function buildDeptTree(rows: readonly DeptWithLeaderRow[]): DeptNode[] {
 
 function isAncestor(candidate: DeptNode, of: DeptNode, nodes: Map<string, DeptNode>): boolean {
   const seen = new Set<string>();
-  for (let at: DeptNode | undefined = of; at && !seen.has(at.id); at = at.parentId ? nodes.get(at.parentId) : undefined) {
+  for (
+    let at: DeptNode | undefined = of;
+    at && !seen.has(at.id);
+    at = at.parentId ? nodes.get(at.parentId) : undefined
+  ) {
     if (at.id === candidate.id) return true;
     seen.add(at.id);
   }

@@ -18,10 +18,7 @@ export { lockSuperAdminRole };
  */
 export async function refuseRemovingLastSuperAdmin(trx: Executor, userIds: readonly string[]): Promise<void> {
   if ((await countActiveSuperAdmins(trx, userIds)) === 0) {
-    throw new ConflictError(
-      'the installation must keep at least one active super admin',
-      'LAST_SUPER_ADMIN',
-    );
+    throw new ConflictError('the installation must keep at least one active super admin', 'LAST_SUPER_ADMIN');
   }
 }
 
@@ -31,6 +28,9 @@ export async function refuseRemovingLastSuperAdmin(trx: Executor, userIds: reado
  */
 export function requireSuperAdminActor(actor: Actor): void {
   if (!actor.superAdmin) {
-    throw new ForbiddenError('only a super admin may change a super admin or the super-admin role', 'SUPER_ADMIN_REQUIRED');
+    throw new ForbiddenError(
+      'only a super admin may change a super admin or the super-admin role',
+      'SUPER_ADMIN_REQUIRED',
+    );
   }
 }

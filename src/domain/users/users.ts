@@ -25,12 +25,7 @@ import { hashPassword } from '../passwords';
 import { normalizeChinaPhone } from '../phone';
 import { conflictOnUniqueViolation } from '../refuse-duplicates';
 import { requirePasswordPolicy } from './password-policy';
-import {
-  lockSuperAdminRole,
-  refuseRemovingLastSuperAdmin,
-  requireSuperAdminActor,
-  type Actor,
-} from './super-admins';
+import { lockSuperAdminRole, refuseRemovingLastSuperAdmin, requireSuperAdminActor, type Actor } from './super-admins';
 import { requireUsernameForm, usernameFormProblem, type UsernameRefusal } from './usernames';
 
 /** sys_user.account_status */

@@ -119,7 +119,12 @@ export function userRoutes(deps: AppDeps): RouteDefinition[] {
         const { access } = user;
         return {
           user: presentUser(loaded),
-          roles: access.roles.map((role) => ({ id: role.id, key: role.key, name: role.name, dataScope: role.dataScope })),
+          roles: access.roles.map((role) => ({
+            id: role.id,
+            key: role.key,
+            name: role.name,
+            dataScope: role.dataScope,
+          })),
           permissions: access.superAdmin ? await allMenuPermissions(deps.db) : [...access.permissions].sort(),
           superAdmin: access.superAdmin,
           dataScope: access.scope.all ? { all: true, deptIds: [] } : { all: false, deptIds: access.scope.deptIds },
@@ -225,8 +230,7 @@ export function userRoutes(deps: AppDeps): RouteDefinition[] {
       seedOp: 'user.updateStatus',
       errors: [404, 409],
       summary: 'Enable or disable a user; disabling revokes its tokens at once',
-      description:
-        'POST, not GET as in the seed: it changes state. Disabling the last active super admin is 409.',
+      description: 'POST, not GET as in the seed: it changes state. Disabling the last active super admin is 409.',
       tag: 'system',
       auth: 'admin',
       body: Type.Object({ id: IdString, status: UserStatus }, { additionalProperties: false }),
