@@ -55,7 +55,8 @@ if [ "$DEMO_CORP" = 1 ]; then
     npx tsx src/main/wecom-simulator.ts >>.data/wecom-simulator.log 2>&1 &
   PIDS+=($!)
 fi
-npx tsx src/main/worker.ts >>.data/worker.log 2>&1 &
+WORKER_METRICS_PORT="${WORKER_METRICS_PORT:-9464}" TEMPORAL_SDK_METRICS_PORT="${TEMPORAL_SDK_METRICS_PORT:-9465}" \
+  npx tsx src/main/worker.ts >>.data/worker.log 2>&1 &
 PIDS+=($!)
 npx tsx src/main/api.ts >>.data/api.log 2>&1 &
 API_PID=$!

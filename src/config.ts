@@ -31,6 +31,11 @@ const ConfigSchema = Type.Object({
   /** Upper bound for a distribution's re-check when nothing else wakes it (policy edits do). */
   DISTRIBUTION_RECHECK_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
   PG_POOL_MAX: Type.Integer({ minimum: 1, default: 10 }),
+  /** The worker's monitoring port (/metrics, /health/live, /health/ready); unset: none. */
+  WORKER_METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  WORKER_METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  /** Local port of the Temporal SDK's Prometheus exporter, whose series the worker's /metrics includes. */
+  TEMPORAL_SDK_METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
   /**
    * Browser origins allowed to call the API (the admin UI), comma-separated, e.g.
    * "https://scrm.example.com,http://localhost:5173". Empty: no CORS headers at all.

@@ -11,6 +11,8 @@ export interface ActivityDeps {
   wecom: WecomApiFactory;
   /** Cap on the wait WeCom's frequency limit asks for before a retry. */
   maxRetryDelayMs: number;
+  /** Told of every page of WeCom data a full sync mirrors (for metrics). */
+  observeSyncPage?(kind: string): void;
 }
 
 /** Every activity the worker registers, built from its dependencies. */

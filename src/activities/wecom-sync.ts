@@ -33,8 +33,15 @@ export interface SyncRunRef {
 const PAGE_BATCH_MS = 20_000;
 const CUSTOMER_PAGE_SIZE = 100;
 
-export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory; maxRetryDelayMs: number }) {
+export function createWecomSyncActivities(deps: {
+  db: Db;
+  wecom: WecomApiFactory;
+  maxRetryDelayMs: number;
+  /** Told of every page of WeCom data mirrored (for metrics). */
+  observeSyncPage?(kind: 'departments' | 'employees' | 'corp_tags' | 'customers' | 'group_chats'): void;
+}) {
   const { db, wecom } = deps;
+  const pageDone = deps.observeSyncPage ?? (() => undefined);
   const failures = <T>(fn: () => Promise<T>) => withWecomFailures(fn, deps.maxRetryDelayMs);
   const options = (run: SyncRunRef) => ({ syncRunId: run.syncRunId });
 
@@ -52,6 +59,7 @@ export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory
       return failures(async () => {
         const api = await wecom(run.corpId);
         const { department } = await api.call('listDepartments', { query: {} });
+        pageDone('departments');
         const counts = await upsertDepartments(db, run.corpId, department, options(run));
         const deleted = await reconcileDepartments(db, run.corpId, run.syncRunId, new Date(run.startedAt));
         return { ...counts, deleted, wecomCalls: 1 };
@@ -63,6 +71,7 @@ export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory
         const api = await wecom(run.corpId);
         const { follow_user } = await api.call('getFollowUserList', { query: {} });
         const { userlist } = await api.call('listUsers', { query: { department_id: '1', fetch_child: '1' } });
+        pageDone('employees');
         const counts = await upsertEmployees(db, run.corpId, userlist, new Set(follow_user), options(run));
         const deleted = await reconcileEmployees(db, run.corpId, run.syncRunId, new Date(run.startedAt));
         return { ...counts, deleted, wecomCalls: 2 };
@@ -73,6 +82,7 @@ export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory
       return failures(async () => {
         const api = await wecom(run.corpId);
         const { tag_group } = await api.call('getCorpTagList', { body: {} });
+        pageDone('corp_tags');
         const counts = await upsertCorpTagGroups(db, run.corpId, tag_group, options(run));
         const deleted = await reconcileCorpTags(db, run.corpId, run.syncRunId, new Date(run.startedAt));
         return { ...counts, deleted, wecomCalls: 1 };
@@ -117,6 +127,7 @@ export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory
             await writePageCheckpoint(trx, input.syncRunId, key, next);
             return next;
           });
+          pageDone('customers');
           context.heartbeat(checkpoint);
           if (checkpoint.cursor === '') break;
         }
@@ -144,6 +155,7 @@ export function createWecomSyncActivities(deps: { db: Db; wecom: WecomApiFactory
         const filter = input.owners ? { owner_filter: { userid_list: input.owners } } : {};
         try {
           const page = await api.call('listGroupChats', { body: { ...filter, cursor: input.cursor, limit: 1000 } });
+          pageDone('group_chats');
           return { chats: page.group_chat_list, nextCursor: page.next_cursor ?? '', needsOwnerFilter: false };
         } catch (error) {
           if (!input.owners && error instanceof WecomApiError && error.errcode === 81017) {

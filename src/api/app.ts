@@ -20,6 +20,8 @@ import { corsFor } from './middleware/cors';
 import { errorHandler } from './middleware/errors';
 import { methodNotAllowed, staticPathMethods } from './middleware/methods';
 import { requestId } from './middleware/request-id';
+import { requestTelemetry } from './middleware/request-telemetry';
+import type { ApiMetrics } from '../observability/api-metrics';
 import { buildOpenApiDocument } from './openapi';
 import { docsRoutes } from './docs';
 import type { RequestContext, RouteDefinition } from './route';
@@ -41,6 +43,7 @@ export interface AppDeps {
   wecomSync: WecomSyncStarter;
   /** Outbox that starts the processing workflow of each stored WeCom callback. */
   wecomEvents: WecomEventDispatcher;
+  metrics: ApiMetrics;
 }
 
 const DEFAULT_BODY_LIMIT = '256kb';
@@ -102,6 +105,7 @@ export function createApp(deps: AppDeps): Koa {
   docsRoutes(router);
 
   app.use(requestId());
+  app.use(requestTelemetry(deps.logger, deps.metrics));
   app.use(errorHandler(deps.logger, deps.config.API_DEFAULT_LOCALE));
   app.use(corsFor(corsOrigins(deps.config)));
   app.use(staticPathMethods(routes));

@@ -23,6 +23,19 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   PERMISSION_DENIED: '没有此操作的权限（需要 {permission}）',
   PASSWORD_CHANGE_REQUIRED: '请先修改一次性密码',
 
+  // Menus and roles.
+  MENU_NOT_FOUND: '菜单 {id} 不存在',
+  MENU_BUILT_IN: '该节点来自系统路由，类型和权限标识不能修改',
+  MENU_BUILT_IN_DELETE: '系统路由生成的节点不能删除，可以设为隐藏',
+  MENU_HAS_CHILDREN: '该菜单下还有 {count} 个节点，请先删除或选择级联删除',
+  MENU_GRANTED: '该菜单已授权给角色 {roles}，请先取消授权或选择级联删除',
+  MENU_PERMISSION_TAKEN: '权限标识 {permission} 已被其他节点使用',
+  ROLE_NOT_FOUND: '角色 {id} 不存在',
+  ROLE_BUILT_IN: '超级管理员角色拥有全部权限，不能停用、修改标识、缩小数据权限或编辑授权',
+  ROLE_BUILT_IN_DELETE: '超级管理员角色不能删除',
+  ROLE_IN_USE: '角色仍有用户在使用：{roles}，如需删除请选择同时解除',
+  ROLE_KEY_TAKEN: '角色标识 {roleKey} 已被使用',
+
   // System users.
   USER_NOT_FOUND: '用户 {id} 不存在',
   USERNAME_TAKEN: '用户名 {username} 已被占用',
@@ -53,6 +66,7 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   WECOM_CREDENTIALS_INVALID: '企业微信拒绝了企业的凭证，请检查企业 ID 和 secret',
   TEMPORAL_UNAVAILABLE: '工作流服务（Temporal）暂不可用，请稍后再试',
   UNHEALTHY: '服务不健康：{message}',
+  NOT_READY: '服务未就绪：数据库不可用',
   SYNC_NOT_FOUND: '没有找到 {id} 的同步记录',
   SAVE_IN_PROGRESS: '同名记录正在保存中，请稍后重试',
 

@@ -135,6 +135,19 @@ const MESSAGES = {
     en: 'no acquisition channel {channelId} in WeCom corp {corpId}',
     zh: '企业微信企业 {corpId} 中没有获客渠道 {channelId}',
   },
+  'rule.buttonNeedsPermission': { en: 'is required for a button', zh: '按钮必须填写权限标识' },
+  'rule.noSuchMenu': { en: 'no such menu', zh: '菜单不存在' },
+  'rule.buttonHasNoChildren': { en: 'a button cannot have children', zh: '按钮下不能再有子节点' },
+  'rule.menuUnderItself': { en: 'a menu cannot move under itself', zh: '菜单不能移动到自己或自己的下级之下' },
+  'rule.deptIdsRequired': {
+    en: 'is required for data scope 2 (custom departments)',
+    zh: '数据权限为 2（自定义部门）时必填',
+  },
+  'rule.deptIdsOnlyForCustom': {
+    en: 'only data scope 2 takes departments',
+    zh: '只有数据权限 2（自定义部门）可以指定部门',
+  },
+  'rule.noSuchSystemDept': { en: 'no such department', zh: '部门不存在' },
   'rule.twiceInPolicy': { en: 'appears twice in this policy', zh: '在该分配策略中重复出现' },
   'rule.twiceInRequest': { en: 'appears twice in this request', zh: '在本次请求中重复出现' },
   'rule.notWecomMember': {

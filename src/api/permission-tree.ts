@@ -103,8 +103,10 @@ export const MENU_LAYOUT: Directory[] = [
   },
 ];
 
-/** Button names of permissions that no seed operation names. */
-const UNSEEDED_NAMES: Record<string, string> = {
+/** Button names of permissions that no seed operation names in Chinese. */
+const BUTTON_NAMES: Record<string, string> = {
+  'wecom:jsConfig': '获取JS-SDK配置',
+  'wecom:callbackTest': '测试回调配置',
   'distributionPolicy:save': '添加或者修改',
   'distributionPolicy:page': '分页查询',
   'distributionPolicy:get': '根据id查询',
@@ -135,7 +137,7 @@ export function routePermission(route: RouteDefinition): string | undefined {
 }
 
 function buttonName(route: RouteDefinition, permission: string): string {
-  return (route.seedOp && seedNames.get(route.seedOp)) ?? UNSEEDED_NAMES[permission] ?? route.summary;
+  return BUTTON_NAMES[permission] ?? (route.seedOp && seedNames.get(route.seedOp)) ?? route.summary;
 }
 
 /** The directory → page → button nodes for the permissions of `routes` (pages without routes are left out). */

@@ -10,7 +10,9 @@ import { distributionPolicyRoutes } from './admin/distribution-policies/routes';
 import { employeeRoutes } from './admin/employees/routes';
 import { groupRoutes } from './admin/groups/routes';
 import { partnerRoutes } from './admin/partners/routes';
+import { menuRoutes } from './admin/menus/routes';
 import { relationRoutes } from './admin/relations/routes';
+import { roleRoutes } from './admin/roles/routes';
 import { selfTagRoutes } from './admin/self-tags/routes';
 import { syncRoutes } from './admin/syncs/routes';
 import { userRoutes } from './admin/users/routes';
@@ -43,6 +45,8 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...chatGroupRoutes(deps),
     ...wecomRoutes(deps),
     ...syncRoutes(deps),
+    ...menuRoutes(deps),
+    ...roleRoutes(deps),
     ...userRoutes(deps),
     ...deptRoutes(deps),
   ];

@@ -30,6 +30,8 @@ export interface GroupCommitOptions<I, R> {
   unavailable?(error: unknown): unknown;
   /** Pause before the second attempt, so the pool has noticed the dead connection (default 20 ms). */
   retryDelayMs?: number;
+  /** Told the size of every batch taken (for metrics). */
+  onBatch?(size: number): void;
 }
 
 interface Pending<I, R> {
@@ -78,6 +80,7 @@ export class GroupCommitQueue<I, R> {
     while (this.inFlight < this.options.maxInFlight) {
       const batch = this.takeBatch();
       if (batch.length === 0) return;
+      this.options.onBatch?.(batch.length);
       this.inFlight += 1;
       for (const entry of batch) this.keysInFlight.add(entry.key);
       void this.run(batch).finally(() => {

@@ -10,6 +10,7 @@ import { createDb, type Db } from '../db/knex';
 import { createClueIntakeQueue } from '../domain/clues/collect-clue';
 import { PartnerAuthenticator } from '../domain/partners/partner-auth';
 import { createLogger } from '../logger';
+import { ApiMetrics } from '../observability/api-metrics';
 import { createTemporalClient, ensureSearchAttributes } from '../temporal/connection';
 import { DistributionClient } from '../temporal/distribution-client';
 import { createDistributionDispatcher } from '../temporal/distribution-dispatcher';
@@ -56,7 +57,10 @@ export async function startApi(config: Config): Promise<RunningApi> {
     });
     if (admin) logger.info({ username: admin.username }, 'created the initial super admin (INITIAL_ADMIN_USERNAME)');
   }
-  const intake = createClueIntakeQueue(config.DATABASE_URL);
+  const metrics = new ApiMetrics(db);
+  const intake = createClueIntakeQueue(config.DATABASE_URL, {
+    batchSize: (clues) => metrics.intakeBatchSize.observe(clues),
+  });
   const app = createApp({
     config,
     db,
@@ -69,6 +73,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     wecom,
     wecomSync,
     wecomEvents,
+    metrics,
   });
 
   const server = app.listen(config.API_PORT, config.API_HOST);

@@ -1,8 +1,11 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadConfig, type Config } from '../config';
 import { createDb } from '../db/knex';
 import { createLogger } from '../logger';
+import { temporalLoggerOf } from '../observability/temporal-logger';
+import { startWorkerHttp } from '../observability/worker-http';
+import { WorkerMetrics } from '../observability/worker-metrics';
 import { ensureSearchAttributes } from '../temporal/connection';
 import { ensureNightlySyncSchedules } from '../temporal/wecom-schedules';
 import { registerConfiguredCorp } from '../domain/wecom-corps';
@@ -47,9 +50,27 @@ function keepNightlySchedules(
   return timer;
 }
 
+/**
+ * Sends the SDK's logs (native core included) to the process's pino log and, when configured,
+ * starts the SDK's Prometheus exporter. Must run before the first connection is made.
+ */
+function installTemporalRuntime(config: Config, logger: ReturnType<typeof createLogger>): void {
+  Runtime.install({
+    logger: temporalLoggerOf(logger),
+    telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      ...(config.TEMPORAL_SDK_METRICS_PORT === undefined
+        ? {}
+        : { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.TEMPORAL_SDK_METRICS_PORT}` } } }),
+    },
+  });
+}
+
 /** Runs the Temporal worker for the task queue until a shutdown signal. */
 export async function runWorker(config: Config): Promise<void> {
   const logger = createLogger('worker', config.LOG_LEVEL);
+  installTemporalRuntime(config, logger);
+  const metrics = new WorkerMetrics();
   const db = createDb(config.DATABASE_URL, config.PG_POOL_MAX);
   const connection = await connectWithRetry(config.TEMPORAL_ADDRESS, logger);
   await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE).catch((err: unknown) =>
@@ -65,9 +86,30 @@ export async function runWorker(config: Config): Promise<void> {
       distributionDefaults: { defaultFollowUpSlaSeconds: 86400, defaultTimeZone: 'Asia/Shanghai' },
       wecom: createWecomApiFactory(db, { baseUrl: config.WECOM_API_BASE_URL, logger }),
       maxRetryDelayMs: config.WECOM_MAX_RETRY_DELAY_SECONDS * 1000,
+      observeSyncPage: (kind) => metrics.syncPages.inc({ kind }),
     }),
+    interceptors: { activity: [metrics.activityInterceptor()] },
     shutdownGraceTime: '10 seconds',
   });
+  const http =
+    config.WORKER_METRICS_PORT === undefined
+      ? undefined
+      : await startWorkerHttp({
+          host: config.WORKER_METRICS_HOST,
+          port: config.WORKER_METRICS_PORT,
+          metrics,
+          sdkMetricsUrl:
+            config.TEMPORAL_SDK_METRICS_PORT === undefined
+              ? undefined
+              : `http://127.0.0.1:${config.TEMPORAL_SDK_METRICS_PORT}/metrics`,
+          readiness: async () => ({
+            postgres: await db
+              .raw('select 1')
+              .then(() => true)
+              .catch(() => false),
+            worker: worker.getState() === 'RUNNING',
+          }),
+        });
   await registerConfiguredCorp(db, config);
   const schedules = keepNightlySchedules(
     db,
@@ -80,6 +122,7 @@ export async function runWorker(config: Config): Promise<void> {
     await worker.run();
   } finally {
     clearInterval(schedules);
+    http?.close();
     await connection.close();
     await db.destroy();
   }

@@ -68,6 +68,13 @@ describe('durability when Temporal or the worker goes away', () => {
     });
     expect(health.status).toBe(503);
     expect(health.body.msg).toMatch(/temporal down/);
+    // Readiness stays green: intake goes on without Temporal, so a load balancer must keep the API.
+    const ready = await call<{ postgres: boolean; temporal: boolean }>(system.baseUrl, 'GET', '/health/ready');
+    expect({ status: ready.status, data: ready.body.data }).toEqual({
+      status: 200,
+      data: { postgres: true, temporal: false },
+    });
+    expect((await call(system.baseUrl, 'GET', '/health/live')).status).toBe(200);
 
     const responses = await inParallel(20, 5, () =>
       call(system.baseUrl, 'POST', COLLECT, { body: clueBody(partner.secretKey) }),

@@ -10,10 +10,10 @@ import { verifyPassword } from '../../src/domain/passwords';
 import {
   PORT_OFFSET,
   REPO_ROOT,
-  SHARED_API_PORT,
   sharedApiUrl,
   sharedTemporalAddress,
   TEST_DATABASE_URL,
+  USERS_BOOT_API_PORTS,
 } from '../helpers/env';
 import { createAdmin, testDb, uid } from '../helpers/factories';
 import { call, type ApiResponse } from '../helpers/http';
@@ -773,8 +773,7 @@ describe('system users', () => {
  */
 describe('bootstrap and the last super admin', () => {
   const bootUrl = `${TEST_DATABASE_URL}_boot`;
-  // Inside this suite's block of ports (the shared API's + 5 and + 6), clear of the other suites'.
-  const ports = [SHARED_API_PORT + 5, SHARED_API_PORT + 6];
+  const ports = USERS_BOOT_API_PORTS;
   const bootAdmin = { username: 'first.admin', password: 'First-admin-pw-1' };
   let db: Db;
   let systems: TestSystem[] = [];

@@ -15,6 +15,11 @@ export const RESILIENCE_TEMPORAL_PORT = 7733 + PORT_OFFSET;
 export const RESILIENCE_API_PORT = 18472 + PORT_OFFSET;
 /** The API of the intake fault drills, whose database connections the drills kill. */
 export const INTAKE_FAULTS_API_PORT = 18474 + PORT_OFFSET;
+/** Monitoring ports of the shared worker: its own /metrics + health, and the Temporal SDK's exporter. */
+export const SHARED_WORKER_METRICS_PORT = 18476 + PORT_OFFSET;
+export const SHARED_SDK_METRICS_PORT = 18477 + PORT_OFFSET;
+/** The two API processes of the users suite's own installation (first admin at boot, last super admin). */
+export const USERS_BOOT_API_PORTS = [18478 + PORT_OFFSET, 18479 + PORT_OFFSET] as const;
 export const SHARED_TASK_QUEUE = 'test-main';
 /** The browser origin the shared API lets through CORS (its CORS_ORIGINS). */
 export const ADMIN_UI_ORIGIN = 'http://admin-ui.example.test:5173';

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { createWriteStream, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { LOG_DIR, REPO_ROOT, SHARED_SIMULATOR_PORT, TEST_DATABASE_URL, TEST_JWT_SECRET } from './env';
 import { waitFor } from './wait';
@@ -44,14 +44,21 @@ export class TestSystem {
     };
   }
 
-  private spawnEntry(entry: string, logName: string): ChildProcess {
+  /** The process's log file: its JSON log lines (stdout) and anything it writes to stderr. */
+  logFile(logName: 'api' | 'worker'): string {
+    return path.join(LOG_DIR, `${this.options.name}-${logName}.log`);
+  }
+
+  private spawnEntry(entry: string, logName: 'api' | 'worker'): ChildProcess {
     mkdirSync(LOG_DIR, { recursive: true });
-    const log = openSync(path.join(LOG_DIR, `${this.options.name}-${logName}.log`), 'a');
-    return spawn(process.execPath, ['--import', 'tsx', entry], {
+    const file = this.logFile(logName);
+    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
       cwd: REPO_ROOT,
       env: this.env(),
-      stdio: ['ignore', 'pipe', log],
+      stdio: ['ignore', 'pipe', openSync(file, 'a')],
     });
+    child.stdout?.pipe(createWriteStream(file, { flags: 'a' }));
+    return child;
   }
 
   /** Starts the API; resolves once it answers HTTP (healthy or not: Temporal may be down on purpose). */
@@ -67,7 +74,6 @@ export class TestSystem {
       );
     }
     this.api = this.spawnEntry('src/main/api.ts', 'api');
-    this.api.stdout?.resume();
     await waitFor('API to listen', async () => {
       if (this.api?.exitCode !== null) throw new Error(`API exited with ${String(this.api?.exitCode)}`);
       const response = await fetch(`${this.baseUrl}/health`).catch(() => undefined);

@@ -1,10 +1,13 @@
+import { rmSync } from 'node:fs';
 import { createDb, migrateToLatest } from '../../src/db/knex';
 import { ensureDatabase } from '../../src/db/ensure-database';
 import {
   ADMIN_UI_ORIGIN,
   SHARED_API_PORT,
   SHARED_SIMULATOR_PORT,
+  SHARED_SDK_METRICS_PORT,
   SHARED_TASK_QUEUE,
+  SHARED_WORKER_METRICS_PORT,
   SHARED_TEMPORAL_PORT,
   TEST_DATABASE_URL,
 } from '../helpers/env';
@@ -37,8 +40,14 @@ export default async function globalSetup(): Promise<void> {
     temporalAddress: address,
     apiPort: SHARED_API_PORT,
     taskQueue: SHARED_TASK_QUEUE,
-    env: { CORS_ORIGINS: ADMIN_UI_ORIGIN },
+    env: {
+      CORS_ORIGINS: ADMIN_UI_ORIGIN,
+      WORKER_METRICS_PORT: String(SHARED_WORKER_METRICS_PORT),
+      TEMPORAL_SDK_METRICS_PORT: String(SHARED_SDK_METRICS_PORT),
+    },
   });
+  // The log test reads this run's lines only.
+  for (const log of ['api', 'worker'] as const) rmSync(system.logFile(log), { force: true });
   await system.start();
   globalThis.__scrmSystem = system;
 }

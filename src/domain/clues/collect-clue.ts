@@ -195,12 +195,18 @@ class DeferredIntakeApplier {
  * per statement, two statements at once, enough to keep PostgreSQL busy while the next batch
  * gathers and never more than two of the pool's connections.
  */
+/** Optional hooks for metrics. */
+export interface IntakeObserver {
+  batchSize?(clues: number): void;
+}
+
 export class ClueIntakeQueue {
   private readonly queue: GroupCommitQueue<PartnerClueUpsert, PartnerClueWritten>;
   private readonly deferred: DeferredIntakeApplier;
 
-  constructor(db: Db) {
+  constructor(db: Db, observe: IntakeObserver = {}) {
     this.queue = new GroupCommitQueue({
+      onBatch: observe.batchSize,
       write: (items) => writePartnerClues(db, items),
       keyOf: (item) => partnerClueKey(item.partnerId, item.businessId),
       maxBatch: 64,
@@ -244,10 +250,13 @@ export class ClueIntakeQueue {
  * The intake queue with connections of its own: their session lock_timeout is what lets intake
  * never wait on distribution, and admin queries can never take the connections intake needs.
  */
-export function createClueIntakeQueue(databaseUrl: string): { queue: ClueIntakeQueue; close(): Promise<void> } {
+export function createClueIntakeQueue(
+  databaseUrl: string,
+  observe: IntakeObserver = {},
+): { queue: ClueIntakeQueue; close(): Promise<void> } {
   // One connection per statement in flight, and one for applying deferred repeats.
   const db = createDb(databaseUrl, INTAKE_STATEMENTS_IN_FLIGHT + 1, { lockTimeoutMs: INTAKE_LOCK_TIMEOUT_MS });
-  return { queue: new ClueIntakeQueue(db), close: () => db.destroy() };
+  return { queue: new ClueIntakeQueue(db, observe), close: () => db.destroy() };
 }
 
 /**
