@@ -2,8 +2,8 @@ import type { Db } from '../../db/knex';
 import { findRolesOfUsers, findUserById, findUserByWecomUserid, updateUser } from '../../db/queries/users';
 import { findEmployeeByUserid } from '../../db/queries/wecom-employees';
 import { requireEmployees } from '../employee-references';
-import { ConflictError, NotFoundError } from '../errors';
-import { conflictOnUniqueViolation, withKeyLocks } from '../refuse-duplicates';
+import { ConflictError, NotFoundError, sqlState, SQLSTATE_UNIQUE_VIOLATION } from '../errors';
+import { withKeyLocks } from '../refuse-duplicates';
 import { requireSuperAdminActor, type Actor } from './super-admins';
 import { loadUser, type UserWithRoles } from './users';
 
@@ -34,16 +34,19 @@ export async function bindWecomUserid(
   const corpId = user.corp_id ?? defaultCorpId;
   if (!corpId) throw new ConflictError('no WeCom corp is configured for this user', 'WECOM_CORP_MISSING');
   await requireEmployees(db, corpId, [{ field: 'wecomUserid', userid }]);
-  return conflictOnUniqueViolation(
-    () =>
-      withKeyLocks(db, [['user-wecom-binding', corpId, userid.toLowerCase()]], async (trx) => {
-        const holder = await findUserByWecomUserid(trx, corpId, userid, defaultCorpId);
-        if (holder && holder.id !== user.id) throw taken(userid, holder.username);
-        // The mirror's spelling: "own rows" of data scope compare it with owners as WeCom writes them.
-        const employee = await findEmployeeByUserid(trx, corpId, userid);
-        await updateUser(trx, user.id, { wecom_userid: employee?.userid ?? userid }, actor.username);
-        return loadUser(trx, user.id);
-      }),
-    { sys_user_wecom_userid_uq: () => taken(userid, '?') },
-  );
+  try {
+    return await withKeyLocks(db, [['user-wecom-binding', corpId, userid.toLowerCase()]], async (trx) => {
+      const holder = await findUserByWecomUserid(trx, corpId, userid, defaultCorpId);
+      if (holder && holder.id !== user.id) throw taken(userid, holder.username);
+      // The mirror's spelling: "own rows" of data scope compare it with owners as WeCom writes them.
+      const employee = await findEmployeeByUserid(trx, corpId, userid);
+      await updateUser(trx, user.id, { wecom_userid: employee?.userid ?? userid }, actor.username);
+      return loadUser(trx, user.id);
+    });
+  } catch (error) {
+    // A binding written past the key lock (e.g. by the HR sync): the index has the last word.
+    if (sqlState(error) !== SQLSTATE_UNIQUE_VIOLATION) throw error;
+    const holder = await findUserByWecomUserid(db, corpId, userid, defaultCorpId);
+    throw taken(userid, holder?.username ?? '');
+  }
 }
