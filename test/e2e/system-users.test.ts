@@ -369,6 +369,7 @@ describe('system users', () => {
       expect(await ids({ realName: '赵', sortField: 'username' })).toEqual([a, b]);
       expect(await ids({ empNo: `${tag}-00` })).toEqual([a]);
       expect(await ids({ phone: '1111' })).toEqual([a]);
+      expect(await ids({ phone: '138-1111' })).toEqual([a]);
       expect(await ids({ username: `${tag.toUpperCase()}_B` })).toEqual([b]);
       // Wildcards in a filter are text, not patterns.
       expect(await ids({ username: `${tag}%` })).toEqual([]);

@@ -252,7 +252,9 @@ export function filteredUsers(db: Executor, filters: UserPageFilters): Knex.Quer
   if (filters.username) query.andWhereILike('u.username', likeContains(filters.username));
   if (filters.realName) query.andWhereILike('u.real_name', likeContains(filters.realName));
   if (filters.empNo) query.andWhereILike('u.emp_no', likeContains(filters.empNo));
-  if (filters.phone) query.andWhereLike('u.phone_num', likeContains(filters.phone));
+  // Phones are stored as digits only (see normalizeChinaPhone): "138-0013" finds 13800138000.
+  const phoneDigits = filters.phone?.replace(/\D/g, '');
+  if (phoneDigits) query.andWhereLike('u.phone_num', likeContains(phoneDigits));
   if (filters.status !== undefined) query.andWhere('u.account_status', filters.status);
   if (filters.deptId) {
     query.whereRaw(
