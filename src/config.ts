@@ -28,6 +28,28 @@ const ConfigSchema = Type.Object({
   DISPATCH_SWEEP_MS: Type.Integer({ minimum: 50, default: 2000 }),
   /** Default per-partner request budget per minute, when the partner row does not set one. */
   PARTNER_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 6000 }),
+  /**
+   * Admin login throttling (rate-limiter-flexible's login protection, counters in PostgreSQL):
+   * this many wrong passwords in a row for one username from one address are answered, the next
+   * attempt is refused 429 for LOGIN_BLOCK_SECONDS, each further block twice as long up to
+   * LOGIN_MAX_BLOCK_SECONDS; failures are remembered LOGIN_FAIL_MEMORY_SECONDS unless a login succeeds.
+   */
+  LOGIN_MAX_CONSECUTIVE_FAILS: Type.Integer({ minimum: 1, default: 5 }),
+  LOGIN_FAIL_MEMORY_SECONDS: Type.Integer({ minimum: 1, default: 90 * 24 * 3600 }),
+  LOGIN_BLOCK_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  LOGIN_MAX_BLOCK_SECONDS: Type.Integer({ minimum: 1, default: 24 * 3600 }),
+  /** Failed logins from one address across usernames per LOGIN_IP_WINDOW_SECONDS before it is refused for LOGIN_IP_BLOCK_SECONDS. */
+  LOGIN_MAX_FAILS_PER_IP: Type.Integer({ minimum: 1, default: 100 }),
+  LOGIN_IP_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 24 * 3600 }),
+  LOGIN_IP_BLOCK_SECONDS: Type.Integer({ minimum: 1, default: 24 * 3600 }),
+  /** Failed partner keys from one address per window before its failures are answered 429 (valid keys always pass). */
+  PARTNER_KEY_MAX_FAILS_PER_IP: Type.Integer({ minimum: 1, default: 100 }),
+  PARTNER_KEY_FAIL_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
+  PARTNER_KEY_BLOCK_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
+  /** Failed HR-system (Nexus) signatures from one address per window before its failures are answered 429. */
+  NEXUS_SIGNATURE_MAX_FAILS_PER_IP: Type.Integer({ minimum: 1, default: 20 }),
+  NEXUS_SIGNATURE_FAIL_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
+  NEXUS_SIGNATURE_BLOCK_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
   /** Upper bound for a distribution's re-check when nothing else wakes it (policy edits do). */
   DISTRIBUTION_RECHECK_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
   PG_POOL_MAX: Type.Integer({ minimum: 1, default: 10 }),
@@ -47,6 +69,16 @@ const ConfigSchema = Type.Object({
   /** Language of error messages when a request's Accept-Language prefers neither Chinese nor English. */
   API_DEFAULT_LOCALE: Type.Union([Type.Literal('en'), Type.Literal('zh')], { default: 'en' }),
 
+  /** Directory of the local file store (uploaded avatars); relative paths are read from the working directory. */
+  FILES_DIR: Type.String({ minLength: 1, default: '.data/files' }),
+  /**
+   * Origin (and path prefix) under which clients reach this API, e.g. "https://scrm.example.com/api": file
+   * URLs the API hands out are absolute under it. Unset: they are paths such as /files/avatars/<name>.
+   */
+  FILES_PUBLIC_BASE_URL: Type.Optional(Type.String({ maxLength: 512, pattern: '^https?://[^\\s?#]+[^\\s?#/]$' })),
+  /** Largest avatar image accepted by user.uploadAvatar, in bytes. */
+  AVATAR_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 20 * 1024 * 1024, default: 2 * 1024 * 1024 }),
+
   /** WeCom server API root: the real one, or the local simulator's. */
   WECOM_API_BASE_URL: Type.String({ format: 'uri', default: 'https://qyapi.weixin.qq.com/cgi-bin/' }),
   /** The corp this installation serves by default; all five are set together or not at all. */
@@ -64,6 +96,18 @@ const ConfigSchema = Type.Object({
   WECOM_MAX_RETRY_DELAY_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
   /** How often the worker looks for newly registered corps that still lack a nightly-sync schedule. */
   WECOM_SCHEDULE_CHECK_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
+
+  /**
+   * Shared secret of the HR system ("Nexus"): it signs its sync calls with HMAC-SHA256. Unset: the
+   * Nexus endpoints answer 503.
+   */
+  NEXUS_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  /** A signed Nexus call whose timestamp is older (or newer) than this is refused. */
+  NEXUS_SIGNATURE_MAX_AGE_SECONDS: Type.Integer({ minimum: 10, default: 300 }),
+  /** Nexus endpoint that verifies an HR user's token for single sign-on. Unset: SSO answers 503. */
+  NEXUS_SSO_VERIFY_URL: Type.Optional(Type.String({ format: 'uri' })),
+  /** How long SSO waits for that endpoint before answering 503. */
+  NEXUS_SSO_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
 
   /**
    * The first super admin, created at API boot while the installation has no user at all (set

@@ -6,6 +6,7 @@ import { corsOrigins, type Config } from '../config';
 import type { Db } from '../db/knex';
 import type { ClueIntakeQueue } from '../domain/clues/collect-clue';
 import type { PartnerAuthenticator } from '../domain/partners/partner-auth';
+import type { Throttles } from '../domain/throttle/throttles';
 import type { DistributionClient } from '../temporal/distribution-client';
 import type { DistributionDispatcher } from '../temporal/distribution-dispatcher';
 import type { Client } from '@temporalio/client';
@@ -13,12 +14,15 @@ import type { WecomSyncStarter } from '../temporal/wecom-sync-client';
 import type { WecomEventDispatcher } from '../temporal/wecom-event-dispatcher';
 import type { WecomApiFactory } from '../wecom/api';
 import { AccessCache } from '../domain/access/user-access';
+import type { FileStore } from '../domain/files/file-store';
 import { requireAdmin } from './auth/middleware';
 import { success } from './envelope';
 import { readBody } from './middleware/body';
 import { corsFor } from './middleware/cors';
 import { errorHandler } from './middleware/errors';
 import { methodNotAllowed, staticPathMethods } from './middleware/methods';
+import { readMultipart, type UploadedFile } from './middleware/multipart';
+import { nexusSignatureAuth } from './nexus/signature-auth';
 import { requestId } from './middleware/request-id';
 import { requestTelemetry } from './middleware/request-telemetry';
 import type { ApiMetrics } from '../observability/api-metrics';
@@ -44,6 +48,18 @@ export interface AppDeps {
   /** Outbox that starts the processing workflow of each stored WeCom callback. */
   wecomEvents: WecomEventDispatcher;
   metrics: ApiMetrics;
+  /** Where uploaded files (avatars) are stored and read back. */
+  files: FileStore;
+  /** Failed-authentication throttles (admin login, partner keys, Nexus signatures), shared across processes. */
+  throttles: Throttles;
+}
+
+export interface AppOptions {
+  /**
+   * Builds the middleware that admits admin requests; requireAdmin unless given. Only benchmarks
+   * give another, to measure the same app without the permission check.
+   */
+  adminGuard?: typeof requireAdmin;
 }
 
 const DEFAULT_BODY_LIMIT = '256kb';
@@ -55,25 +71,45 @@ function koaPath(openApiPath: string): string {
 
 /**
  * One route's middleware, in the order that keeps unauthenticated requests cheap: the admin's
- * token is checked before the body is read, the body is read only as the content type the route
- * takes, and only then validated and handed to the handler.
+ * token (or the HR system's signature headers and time window) is checked before the body is read,
+ * the body is read only as the content type the route takes (a Nexus call's signature is checked
+ * on its bytes before they are parsed), and only then validated and handed to the handler.
  */
-function mount(router: Router, route: RouteDefinition, deps: AppDeps, accessCache: AccessCache): void {
+function mount(
+  router: Router,
+  route: RouteDefinition,
+  deps: AppDeps,
+  accessCache: AccessCache,
+  adminGuard: typeof requireAdmin,
+): void {
   const middleware: Koa.Middleware[] = [];
   if (route.auth === 'admin') {
     middleware.push(
-      requireAdmin(deps.db, deps.config.JWT_SECRET, accessCache, {
+      adminGuard(deps.db, deps.config.JWT_SECRET, accessCache, {
         permission: route.selfService ? undefined : route.permission,
         selfService: route.selfService === true,
       }),
     );
   }
-  if (route.textBody) middleware.push(readBody('text', route.textBody.limit));
+  const nexus =
+    route.auth === 'nexus'
+      ? nexusSignatureAuth({
+          config: deps.config,
+          db: deps.db,
+          onSignatureFailure: (ip) => deps.throttles.nexusSignatures.count(ip),
+        })
+      : undefined;
+  if (nexus) middleware.push(nexus.headers, readBody('json', route.bodyLimit ?? DEFAULT_BODY_LIMIT, nexus.body));
+  else if (route.multipartBody) {
+    const { field, maxBytes } = route.multipartBody;
+    middleware.push(readMultipart({ field, maxBytes: maxBytes(deps.config) }));
+  } else if (route.textBody) middleware.push(readBody('text', route.textBody.limit));
   else if (route.method === 'POST') middleware.push(readBody('json', route.bodyLimit ?? DEFAULT_BODY_LIMIT));
   const unknownFields = route.unknownFields ?? 'refuse';
   middleware.push(async (ctx) => {
     const raw = ctx.request.body;
-    const body = route.textBody ? {} : validate(route.body ?? EmptyObject, raw ?? {}, unknownFields);
+    const body =
+      route.textBody || route.multipartBody ? {} : validate(route.body ?? EmptyObject, raw ?? {}, unknownFields);
     const query = validate(route.query ?? EmptyObject, { ...ctx.query }, unknownFields);
     const params = validate(route.params ?? EmptyObject, { ...ctx.params }, unknownFields);
     const requestContext: RequestContext = {
@@ -82,7 +118,8 @@ function mount(router: Router, route: RouteDefinition, deps: AppDeps, accessCach
       ip: ctx.ip,
       koa: ctx,
     };
-    const data = await route.handle({ body, query, params }, requestContext);
+    const file = ctx.state['upload'] as UploadedFile | undefined;
+    const data = await route.handle({ body, query, params, file }, requestContext);
     if (route.rawResponse) return;
     ctx.status = 200;
     ctx.body = success(data, route.successMessage);
@@ -91,13 +128,13 @@ function mount(router: Router, route: RouteDefinition, deps: AppDeps, accessCach
   router[method](route.operationId, koaPath(route.path), ...middleware);
 }
 
-export function createApp(deps: AppDeps): Koa {
+export function createApp(deps: AppDeps, options: AppOptions = {}): Koa {
   const app = new Koa({ proxy: false });
   const routes = allRoutes(deps);
   const openApi = buildOpenApiDocument(routes);
   const router = new Router();
   const accessCache = new AccessCache();
-  for (const route of routes) mount(router, route, deps, accessCache);
+  for (const route of routes) mount(router, route, deps, accessCache, options.adminGuard ?? requireAdmin);
 
   router.get('/openapi.json', (ctx) => {
     ctx.body = openApi;

@@ -22,6 +22,7 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   LOGIN_FAILED: '用户名或密码错误',
   PERMISSION_DENIED: '没有此操作的权限（需要 {permission}）',
   PASSWORD_CHANGE_REQUIRED: '请先修改一次性密码',
+  TOO_MANY_FAILURES: '失败次数过多，请 {retryAfter} 秒后再试',
 
   // Menus and roles.
   MENU_NOT_FOUND: '菜单 {id} 不存在',
@@ -37,7 +38,6 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   ROLE_KEY_TAKEN: '角色标识 {roleKey} 已被使用',
 
   // System users.
-  USER_NOT_FOUND: '用户 {id} 不存在',
   USERNAME_TAKEN: '用户名 {username} 已被占用',
   EMP_NO_TAKEN: '工号 {empNo} 已属于其他用户',
   LAST_SUPER_ADMIN: '系统必须至少保留一个启用的超级管理员',
@@ -96,6 +96,23 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   CUSTOMER_TAG_NOT_FOUND: '客户标签 {id} 不存在',
   CUSTOMER_TAG_EXISTS: '该客户已有此标签',
 
+  // The HR system (Nexus): signed sync calls and single sign-on.
+  NEXUS_NOT_CONFIGURED: '尚未配置 HR 系统（Nexus）对接',
+  NEXUS_SSO_NOT_CONFIGURED: '尚未配置 HR 系统（Nexus）单点登录',
+  NEXUS_SIGNATURE_MISSING:
+    '缺少 X-Nexus-Timestamp（Unix 秒）或 X-Nexus-Signature（十六进制 HMAC-SHA256）请求头，或格式不正确',
+  NEXUS_TIMESTAMP_STALE: 'X-Nexus-Timestamp 超出允许的时间范围',
+  NEXUS_SIGNATURE_MISMATCH: 'X-Nexus-Signature 与请求体不符，签名校验失败',
+  NEXUS_REPLAYED: '该签名请求已经收到过，拒绝重放',
+  NEXUS_USER_NOT_FOUND: '工号 {id} 没有对应的用户',
+  NEXUS_USERNAME_TAKEN: '用户名 {username} 已被其他用户使用',
+  NEXUS_LAST_SUPER_ADMIN: '此操作会导致系统没有可用的超级管理员',
+  NEXUS_DEPT_HAS_CHILDREN: '部门 {code} 下还有子部门；如需一并删除，请设置 includeSubDepts',
+  NEXUS_SSO_TOKEN_REJECTED: 'HR 系统（Nexus）不认可此 token',
+  NEXUS_SSO_UNKNOWN_EMPLOYEE: '该员工在本系统中没有可用的用户',
+  NEXUS_SSO_EXPIRED: '此 HR 系统 token 的单点登录已超过 12 小时，请重新登录 HR 系统',
+  NEXUS_UNAVAILABLE: 'HR 系统（Nexus）暂时无法访问，请稍后再试（{message}）',
+
   // WeCom callbacks.
   WECOM_CALLBACK_STALE: '回调时间戳超出允许范围，可能是重放请求',
   WECOM_SIGNATURE_MISMATCH: '回调签名校验失败',
@@ -103,4 +120,8 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   WECOM_DECRYPT_FAILED: '回调解密失败',
   WECOM_INVALID_AES_KEY: 'EncodingAESKey 不合法',
   WECOM_ENCRYPT_FAILED: '回调加密失败',
+
+  // System users' avatars.
+  USER_NOT_FOUND: '用户 {id} 不存在',
+  AVATAR_NOT_FOUND: '头像文件 {id} 不存在',
 };

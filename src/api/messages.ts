@@ -172,9 +172,25 @@ const MESSAGES = {
     zh: 'addTagIds 和 removeTagIds 不能同时为空',
   },
   'rule.addedAndRemoved': { en: 'also listed in addTagIds: {ids}', zh: '以下 id 同时出现在 addTagIds 中：{ids}' },
+  'rule.nexusUnknownDept': { en: 'no department with code {code}', zh: '没有编码为 {code} 的部门' },
+  'rule.nexusUnknownRoles': { en: 'unknown role key(s): {keys}', zh: '以下角色标识不存在：{keys}' },
   'rule.fixedOnRecord': {
     en: 'cannot change on an existing record; add a new record instead',
     zh: '已有记录不能修改此项，请新增一条记录',
+  },
+  'rule.avatarImageKind': {
+    en: 'must be a PNG, JPEG or WebP image',
+    zh: '必须是 PNG、JPEG 或 WebP 格式的图片',
+  },
+  'rule.notUploadedAvatar': {
+    en: 'must be the URL of an image uploaded with user/uploadAvatar',
+    zh: '必须是通过 user/uploadAvatar 上传的图片网址',
+  },
+  'rule.uploadedAvatarMissing': { en: 'no uploaded image at this URL', zh: '该网址没有已上传的图片' },
+  'rule.fileExpected': { en: 'must be sent as a file', zh: '必须以文件形式上传' },
+  'field.avatarName': {
+    en: 'must be the file name of an uploaded avatar',
+    zh: '必须是已上传头像的文件名',
   },
 
   // Users, passwords and the system department tree.
@@ -237,6 +253,14 @@ const MESSAGES = {
   'request.unsupportedMediaType': {
     en: 'content type {type} is not accepted here; send {expected}',
     zh: '此接口不接受内容类型 {type}；请使用 {expected}',
+  },
+  'request.badMultipart': {
+    en: 'request body is not readable multipart/form-data',
+    zh: '请求体不是可读取的 multipart/form-data',
+  },
+  'request.fileTooLarge': {
+    en: 'uploaded file ({field}) too large (at most {limit} bytes)',
+    zh: '上传的文件（{field}）过大（最多 {limit} 字节）',
   },
   'request.aborted': { en: 'request body was not received completely', zh: '请求体未完整接收' },
   'request.bad': { en: 'bad request', zh: '请求错误' },

@@ -55,11 +55,32 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   503: 'a dependency (PostgreSQL, Temporal or WeCom) is unavailable; retry later (Retry-After when known)',
 };
 
+/** What 401 and 503 mean for the HR system's signed calls. */
+const NEXUS_ERROR_DESCRIPTIONS: Record<number, string> = {
+  401: 'the signature headers are missing, the timestamp is outside the window, or the signature is wrong or replayed',
+  503: 'the Nexus integration is not configured (NEXUS_SECRET), or PostgreSQL is unavailable',
+};
+/** What an error status means for this operation: a multipart upload is refused for reasons of its own. */
+function errorDescription(route: RouteDefinition, status: number): string {
+  if (route.multipartBody && status === 413)
+    return `the file in part ${route.multipartBody.field} is over the size limit`;
+  if (route.multipartBody && status === 415) return 'the body is not multipart/form-data, or it is compressed';
+  if (route.multipartBody && status === 400) {
+    return (
+      `invalid input, \`data.errors\` names the field: the part ${route.multipartBody.field} is missing, ` +
+      'repeated, not a file or of a kind not accepted, another part was sent, or the body is not readable multipart'
+    );
+  }
+  if (route.auth === 'nexus' && NEXUS_ERROR_DESCRIPTIONS[status]) return NEXUS_ERROR_DESCRIPTIONS[status];
+  return ERROR_DESCRIPTIONS[status] ?? 'error';
+}
+
 /** The error statuses an operation can answer, from what it takes and who may call it, plus its own. */
 function errorStatuses(route: RouteDefinition): number[] {
   const statuses = new Set<number>(route.errors ?? []);
-  if (route.body || route.query || route.params || route.textBody) statuses.add(400);
+  if (route.body || route.query || route.params || route.textBody || route.multipartBody) statuses.add(400);
   if (route.auth === 'admin') [401, 403].forEach((s) => statuses.add(s));
+  if (route.auth === 'nexus') [401, 503].forEach((s) => statuses.add(s));
   if (route.params) statuses.add(404);
   if (route.method === 'POST') [413, 415].forEach((s) => statuses.add(s));
   return [...statuses].sort((a, b) => a - b);
@@ -97,6 +118,7 @@ const API_DESCRIPTION = [
   '',
   'Rules every operation follows:',
   '- Bodies are JSON (`Content-Type: application/json`, UTF-8); another content type is refused with 415.',
+  '- Uploads (user/uploadAvatar) take `multipart/form-data` with one file part instead.',
   '- Admin operations refuse fields they do not declare (400 naming the field); the partner collect API ignores them.',
   '- Text may not contain NUL characters (U+0000) or lone UTF-16 surrogates (400 naming the field).',
   '- Date-times must carry an offset (Z or ±hh:mm up to ±15:59), lie between 1900 and 9999, and are handled in UTC.',
@@ -114,7 +136,22 @@ export function buildOpenApiDocument(routes: RouteDefinition[]) {
       description: API_DESCRIPTION,
     })
     .addServer({ url: '/', description: 'this API’s own origin (the admin API and the partner API share it)' })
-    .addSecurityScheme('token', { type: 'apiKey', in: 'header', name: 'token' });
+    .addSecurityScheme('token', { type: 'apiKey', in: 'header', name: 'token' })
+    .addSecurityScheme('nexusTimestamp', {
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-Nexus-Timestamp',
+      description: 'HR-system (Nexus) calls: the Unix time in seconds; more than 5 minutes off is refused',
+    })
+    .addSecurityScheme('nexusSignature', {
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-Nexus-Signature',
+      description:
+        'HR-system (Nexus) calls: lowercase hex HMAC-SHA256, keyed with the shared secret NEXUS_SECRET, of the ' +
+        'timestamp header, a newline and the exact bytes of the body (`<timestamp>\\n<body>`). Compared in constant ' +
+        'time; a signature already received is a replay and refused, so every call carries a fresh timestamp or body.',
+    });
   const paths: Record<string, Record<string, OperationObject>> = {};
   for (const route of routes) {
     const operation: OperationObject & { 'x-seed-op'?: string } = {
@@ -137,7 +174,7 @@ export function buildOpenApiDocument(routes: RouteDefinition[]) {
           errorStatuses(route).map((status) => [
             String(status),
             {
-              description: ERROR_DESCRIPTIONS[status] ?? 'error',
+              description: errorDescription(route, status),
               content: { 'application/json': { schema: ERROR_ENVELOPE } },
             },
           ]),
@@ -150,8 +187,25 @@ export function buildOpenApiDocument(routes: RouteDefinition[]) {
     };
     if (route.seedOp) operation['x-seed-op'] = route.seedOp;
     operation.security = route.auth === 'admin' ? [{ token: [] }] : [];
+    if (route.auth === 'nexus') operation.security = [{ nexusTimestamp: [], nexusSignature: [] }];
     if (route.body) {
       operation.requestBody = { required: true, content: { 'application/json': { schema: inputOf(route.body) } } };
+    } else if (route.multipartBody) {
+      const { field, description } = route.multipartBody;
+      operation.requestBody = {
+        required: true,
+        description,
+        content: {
+          'multipart/form-data': {
+            schema: {
+              type: 'object',
+              required: [field],
+              properties: { [field]: { type: 'string', format: 'binary' } },
+              additionalProperties: false,
+            },
+          },
+        },
+      };
     } else if (route.textBody) {
       operation.requestBody = {
         required: true,

@@ -1,10 +1,15 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Context } from 'koa';
+import type { Config } from '../config';
 import type { AuthUser } from '../domain/users/tokens';
+import type { UploadedFile } from './middleware/multipart';
 import type { UnknownFields } from './validation';
 
-/** Who may call a route: an admin with a JWT, or anyone (the route authenticates itself, e.g. by partner key). */
-export type RouteAuth = 'admin' | 'public';
+/**
+ * Who may call a route: an admin with a JWT, anyone (the route authenticates itself, e.g. by
+ * partner key), or the HR system with a call signed by the shared secret (api/nexus/signature-auth.ts).
+ */
+export type RouteAuth = 'admin' | 'public' | 'nexus';
 
 export interface RequestContext {
   requestId: string;
@@ -19,6 +24,8 @@ export interface RouteInput<B extends TSchema, Q extends TSchema, P extends TSch
   body: Static<B>;
   query: Static<Q>;
   params: Static<P>;
+  /** The uploaded file, for routes that take a multipartBody (always set there). */
+  file?: UploadedFile;
 }
 
 export interface RouteDefinition<
@@ -58,6 +65,12 @@ export interface RouteDefinition<
    */
   textBody?: { limit: string; description: string };
   /**
+   * The route takes a multipart/form-data body of exactly one file part named `field` (handed to
+   * the handler as `file`) and nothing else. The file is streamed up to `maxBytes` (413 beyond);
+   * another content type is 415; a missing or repeated file, or any other part, is 400.
+   */
+  multipartBody?: { field: string; maxBytes: (config: Config) => number; description: string };
+  /**
    * What to do with fields the schemas do not declare: refuse them (400, the default) or ignore
    * them (the partner API). Applies to body, query and path alike.
    */
@@ -91,5 +104,7 @@ declare module 'koa' {
   interface Request {
     /** Set by the body reader (middleware/body.ts): parsed JSON, or the text of an XML/text route. */
     body?: unknown;
+    /** The body's bytes as received, kept for routes whose authentication signs them (auth 'nexus'). */
+    rawBody?: Buffer;
   }
 }

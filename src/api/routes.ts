@@ -17,7 +17,10 @@ import { selfTagRoutes } from './admin/self-tags/routes';
 import { syncRoutes } from './admin/syncs/routes';
 import { userRoutes } from './admin/users/routes';
 import { wecomDeptRoutes } from './admin/wecom-depts/routes';
+import { userAvatarRoutes } from './admin/user-avatars/routes';
 import type { AppDeps } from './app';
+import { fileRoutes } from './files/routes';
+import { nexusRoutes } from './nexus/routes';
 import { openClueRoutes } from './open/clues/routes';
 import { inputSchema } from './input-schema';
 import { routePermission } from './permission-tree';
@@ -47,6 +50,9 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...syncRoutes(deps),
     ...menuRoutes(deps),
     ...roleRoutes(deps),
+    ...userAvatarRoutes(deps),
+    ...fileRoutes(deps),
+    ...nexusRoutes(deps),
     ...userRoutes(deps),
     ...deptRoutes(deps),
   ];

@@ -108,10 +108,11 @@ export class ConflictError extends DomainError {
 export class RateLimitedError extends DomainError {
   override readonly name = 'RateLimitedError';
   readonly kind = 'rate_limited' as const;
-  readonly code = 'RATE_LIMITED';
+  readonly code: string;
   readonly retryAfterSeconds: number;
-  constructor(message: string, retryAfterSeconds: number) {
-    super(message);
+  constructor(message: string, retryAfterSeconds: number, code = 'RATE_LIMITED', params: Record<string, string> = {}) {
+    super(message, undefined, params);
+    this.code = code;
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }

@@ -8,7 +8,9 @@ import { applyInitialAdmin } from '../domain/users/bootstrap';
 import { loadConfig, type Config } from '../config';
 import { createDb, type Db } from '../db/knex';
 import { createClueIntakeQueue } from '../domain/clues/collect-clue';
+import { LocalFileStore } from '../domain/files/local-file-store';
 import { PartnerAuthenticator } from '../domain/partners/partner-auth';
+import { createThrottles } from '../domain/throttle/throttles';
 import { createLogger } from '../logger';
 import { ApiMetrics } from '../observability/api-metrics';
 import { createTemporalClient, ensureSearchAttributes } from '../temporal/connection';
@@ -41,7 +43,11 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const dispatcher = createDistributionDispatcher(db, distribution, logger, {
     sweepIntervalMs: config.DISPATCH_SWEEP_MS,
   });
-  const partnerAuth = new PartnerAuthenticator(db, { defaultRateLimitPerMinute: config.PARTNER_RATE_LIMIT_PER_MINUTE });
+  const throttles = createThrottles(db, config);
+  const partnerAuth = new PartnerAuthenticator(db, {
+    defaultRateLimitPerMinute: config.PARTNER_RATE_LIMIT_PER_MINUTE,
+    failures: throttles.partnerKeys,
+  });
   const wecom = createWecomApiFactory(db, { baseUrl: config.WECOM_API_BASE_URL, logger });
   const wecomSync = new WecomSyncClient(temporal, config.TEMPORAL_TASK_QUEUE);
   const wecomEvents = createWecomEventDispatcher(db, temporal, config.TEMPORAL_TASK_QUEUE, logger, {
@@ -74,6 +80,8 @@ export async function startApi(config: Config): Promise<RunningApi> {
     wecomSync,
     wecomEvents,
     metrics,
+    files: new LocalFileStore(config.FILES_DIR),
+    throttles,
   });
 
   const server = app.listen(config.API_PORT, config.API_HOST);

@@ -16,14 +16,40 @@ export const RESILIENCE_API_PORT = 18472 + PORT_OFFSET;
 /** The API of the intake fault drills, whose database connections the drills kill. */
 export const INTAKE_FAULTS_API_PORT = 18474 + PORT_OFFSET;
 /** Monitoring ports of the shared worker: its own /metrics + health, and the Temporal SDK's exporter. */
-export const SHARED_WORKER_METRICS_PORT = 18476 + PORT_OFFSET;
-export const SHARED_SDK_METRICS_PORT = 18477 + PORT_OFFSET;
+export const SHARED_WORKER_METRICS_PORT = 18478 + PORT_OFFSET;
+export const SHARED_SDK_METRICS_PORT = 18479 + PORT_OFFSET;
+/** The API of the throttle tests, with small per-address limits of its own. */
+export const THROTTLE_API_PORT = 18477 + PORT_OFFSET;
+/** The two APIs of the Nexus suite, configured with a Nexus secret and SSO endpoint (the shared API has neither). */
+export const NEXUS_API_PORT = 18481 + PORT_OFFSET;
+export const NEXUS_PEER_API_PORT = 18482 + PORT_OFFSET;
 /** The two API processes of the users suite's own installation (first admin at boot, last super admin). */
-export const USERS_BOOT_API_PORTS = [18478 + PORT_OFFSET, 18479 + PORT_OFFSET] as const;
+export const USERS_BOOT_API_PORTS = [18475 + PORT_OFFSET, 18476 + PORT_OFFSET] as const;
 export const SHARED_TASK_QUEUE = 'test-main';
 /** The browser origin the shared API lets through CORS (its CORS_ORIGINS). */
 export const ADMIN_UI_ORIGIN = 'http://admin-ui.example.test:5173';
+/**
+ * Throttle settings of the shared API: short blocks and windows so a suite can wait one out, and
+ * per-address limits far above the few deliberate wrong passwords and keys the suites send
+ * from 127.0.0.1 (the throttle tests use other loopback addresses of their own).
+ */
+export const SHARED_THROTTLE_ENV: Record<string, string> = {
+  LOGIN_BLOCK_SECONDS: '2',
+  LOGIN_MAX_BLOCK_SECONDS: '8',
+  LOGIN_FAIL_MEMORY_SECONDS: '120',
+  LOGIN_MAX_FAILS_PER_IP: '500',
+  LOGIN_IP_WINDOW_SECONDS: '60',
+  LOGIN_IP_BLOCK_SECONDS: '5',
+  PARTNER_KEY_MAX_FAILS_PER_IP: '500',
+  PARTNER_KEY_FAIL_WINDOW_SECONDS: '60',
+  PARTNER_KEY_BLOCK_SECONDS: '5',
+  NEXUS_SIGNATURE_MAX_FAILS_PER_IP: '500',
+  NEXUS_SIGNATURE_FAIL_WINDOW_SECONDS: '60',
+  NEXUS_SIGNATURE_BLOCK_SECONDS: '5',
+};
 export const LOG_DIR = path.join(REPO_ROOT, '.data', PORT_OFFSET ? `test-logs-${PORT_OFFSET}` : 'test-logs');
+/** The file store (FILES_DIR) of the APIs the tests start. */
+export const TEST_FILES_DIR = path.join(REPO_ROOT, '.data', PORT_OFFSET ? `test-files-${PORT_OFFSET}` : 'test-files');
 
 export function temporalBinary(): string {
   if (process.env['TEMPORAL_BIN']) return process.env['TEMPORAL_BIN'];

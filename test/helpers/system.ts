@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { LOG_DIR, REPO_ROOT, SHARED_SIMULATOR_PORT, TEST_DATABASE_URL, TEST_JWT_SECRET } from './env';
+import { LOG_DIR, REPO_ROOT, SHARED_SIMULATOR_PORT, TEST_DATABASE_URL, TEST_FILES_DIR, TEST_JWT_SECRET } from './env';
 import { waitFor } from './wait';
 
 export interface SystemOptions {
@@ -40,6 +40,7 @@ export class TestSystem {
       WECOM_API_BASE_URL: `http://127.0.0.1:${SHARED_SIMULATOR_PORT}/cgi-bin/`,
       WECOM_SCHEDULE_CHECK_SECONDS: '2',
       WECOM_MAX_RETRY_DELAY_SECONDS: '2',
+      FILES_DIR: TEST_FILES_DIR,
       ...this.options.env,
     };
   }

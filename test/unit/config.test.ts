@@ -34,10 +34,25 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'info',
       DISPATCH_SWEEP_MS: 2000,
       PARTNER_RATE_LIMIT_PER_MINUTE: 6000,
+      LOGIN_MAX_CONSECUTIVE_FAILS: 5,
+      LOGIN_FAIL_MEMORY_SECONDS: 90 * 24 * 3600,
+      LOGIN_BLOCK_SECONDS: 900,
+      LOGIN_MAX_BLOCK_SECONDS: 24 * 3600,
+      LOGIN_MAX_FAILS_PER_IP: 100,
+      LOGIN_IP_WINDOW_SECONDS: 24 * 3600,
+      LOGIN_IP_BLOCK_SECONDS: 24 * 3600,
+      PARTNER_KEY_MAX_FAILS_PER_IP: 100,
+      PARTNER_KEY_FAIL_WINDOW_SECONDS: 3600,
+      PARTNER_KEY_BLOCK_SECONDS: 3600,
+      NEXUS_SIGNATURE_MAX_FAILS_PER_IP: 20,
+      NEXUS_SIGNATURE_FAIL_WINDOW_SECONDS: 3600,
+      NEXUS_SIGNATURE_BLOCK_SECONDS: 3600,
       DISTRIBUTION_RECHECK_SECONDS: 300,
       PG_POOL_MAX: 10,
       CORS_ORIGINS: '',
       API_DEFAULT_LOCALE: 'en',
+      FILES_DIR: '.data/files',
+      AVATAR_MAX_BYTES: 2 * 1024 * 1024,
       WECOM_API_BASE_URL: 'https://qyapi.weixin.qq.com/cgi-bin/',
       WECOM_CALLBACK_MAX_AGE_SECONDS: 300,
       WECOM_SYNC_CRON: '30 2 * * *',
@@ -45,8 +60,19 @@ describe('loadConfig', () => {
       WORKER_METRICS_HOST: '127.0.0.1',
       WECOM_MAX_RETRY_DELAY_SECONDS: 60,
       WECOM_SCHEDULE_CHECK_SECONDS: 300,
+      NEXUS_SIGNATURE_MAX_AGE_SECONDS: 300,
+      NEXUS_SSO_TIMEOUT_MS: 5000,
     });
     expect(typeof config.API_PORT).toBe('number');
+  });
+
+  it('takes a public base URL for files without a trailing slash, query or fragment', () => {
+    expect(
+      loadConfig(minimalEnv({ FILES_PUBLIC_BASE_URL: 'https://scrm.example.com/api' })).FILES_PUBLIC_BASE_URL,
+    ).toBe('https://scrm.example.com/api');
+    for (const bad of ['https://scrm.example.com/', 'scrm.example.com', 'https://scrm.example.com/?a=1']) {
+      expect(configError(minimalEnv({ FILES_PUBLIC_BASE_URL: bad })).message).toContain('FILES_PUBLIC_BASE_URL');
+    }
   });
 
   it('converts integer variables from strings to numbers', () => {

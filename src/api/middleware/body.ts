@@ -1,11 +1,19 @@
 import contentType from 'content-type';
 import iconv from 'iconv-lite';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import getRawBody from 'raw-body';
 import { RequestError } from '../request-error';
 
 /** What a route reads from its request body. */
 export type BodyKind = 'json' | 'text';
+
+/** For routes whose authentication covers the body itself (a signature over its exact bytes). */
+export interface BodyOptions {
+  /** Keep the bytes as received in ctx.request.rawBody. */
+  keepRaw?: boolean;
+  /** Called with the bytes as received (empty when there is no body) before they are decoded or parsed. */
+  verify?: (ctx: Context, raw: Buffer) => Promise<void>;
+}
 
 // A text route (WeCom's XML callbacks) takes any content type: WeCom's sender sets none we could rely on.
 const ACCEPTED: Record<BodyKind, { types: string[]; expected: string } | undefined> = {
@@ -57,9 +65,10 @@ function decode(bytes: Buffer, charset: string): string {
  * unsupported charset or compression (415), undecodable bytes or bad JSON (400) and an oversize
  * body (413). A request without a body leaves ctx.request.body undefined.
  */
-export function readBody(kind: BodyKind, limit: string): Middleware {
+export function readBody(kind: BodyKind, limit: string, options: BodyOptions = {}): Middleware {
   const accepted = ACCEPTED[kind];
   return async (ctx, next) => {
+    if (!hasBody(ctx.req.headers) && options.verify) await options.verify(ctx, Buffer.alloc(0));
     if (!hasBody(ctx.req.headers)) return next();
     const header = ctx.get('content-type');
     const { type, charset } = charsetOf(header);
@@ -81,6 +90,8 @@ export function readBody(kind: BodyKind, limit: string): Middleware {
       if (type === 'entity.too.large') throw new RequestError(413, 'BODY_TOO_LARGE', 'request.tooLarge', { limit });
       throw new RequestError(400, 'BODY_ABORTED', 'request.aborted');
     }
+    if (options.keepRaw) ctx.request.rawBody = bytes;
+    if (options.verify) await options.verify(ctx, bytes);
     const text = decode(bytes, charset);
     if (kind === 'text') {
       ctx.request.body = text;

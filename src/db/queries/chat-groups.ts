@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Executor } from '../knex';
 import { readPage } from './paging';
 import { containsPattern } from './corp-rows';
+import { whereOwnerInScope, type CorpViewer } from './data-scope';
 
 /** The SCRM's own record about a customer group, joined with the mirrored group (null fields when it is gone). */
 export interface ChatGroupRow {
@@ -48,15 +49,17 @@ export const CHAT_GROUP_CHAT_INDEX = 'chat_group_chat_uq';
 
 const SORT_COLUMNS: Record<string, string> = { id: 'cg.id', ctime: 'cg.ctime', mtime: 'cg.mtime' };
 
-function chatGroupQuery(db: Executor, corpId: string): Knex.QueryBuilder {
-  return db('chat_group as cg')
+/** Records of the viewer's corp whose group's owner is in the viewer's scope (a record of a vanished group has none). */
+function chatGroupQuery(db: Executor, viewer: CorpViewer): Knex.QueryBuilder {
+  const q = db('chat_group as cg')
     .leftJoin('wecom_group_chat as gc', function joinGroup() {
       this.on('gc.corp_id', 'cg.corp_id').andOn('gc.chat_id', 'cg.chat_id');
     })
     .leftJoin('wecom_employee as e', function joinOwner() {
       this.on('e.corp_id', 'gc.corp_id').andOn('e.userid', 'gc.owner');
     })
-    .where({ 'cg.corp_id': corpId, 'cg.is_del': 0 });
+    .where({ 'cg.corp_id': viewer.corpId, 'cg.is_del': 0 });
+  return whereOwnerInScope(q, viewer, 'gc.owner');
 }
 
 function selectChatGroup(db: Executor, q: Knex.QueryBuilder): Knex.QueryBuilder {
@@ -76,10 +79,10 @@ function selectChatGroup(db: Executor, q: Knex.QueryBuilder): Knex.QueryBuilder 
 
 export async function pageChatGroups(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   f: ChatGroupFilter,
 ): Promise<{ list: ChatGroupRow[]; total: number }> {
-  const q = chatGroupQuery(db, corpId);
+  const q = chatGroupQuery(db, viewer);
   if (f.chatId) q.andWhere('cg.chat_id', f.chatId);
   if (f.name) q.andWhereILike('gc.name', containsPattern(f.name));
   if (f.category) q.andWhere('cg.category', f.category);
@@ -93,8 +96,8 @@ export async function pageChatGroups(
   return { list: rows, total };
 }
 
-export async function findChatGroup(db: Executor, corpId: string, id: string): Promise<ChatGroupRow | undefined> {
-  return (await selectChatGroup(db, chatGroupQuery(db, corpId).andWhere('cg.id', id)).first()) as
+export async function findChatGroup(db: Executor, viewer: CorpViewer, id: string): Promise<ChatGroupRow | undefined> {
+  return (await selectChatGroup(db, chatGroupQuery(db, viewer).andWhere('cg.id', id)).first()) as
     ChatGroupRow | undefined;
 }
 

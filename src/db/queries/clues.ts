@@ -1,5 +1,6 @@
 import type { Db, Executor } from '../knex';
 import { readQueueHead } from '../queue-head';
+import { whereOwnerInScope, type Viewer } from './data-scope';
 
 export type ClueStatus = 'pending' | 'waiting' | 'assigned' | 'followed' | 'pool' | 'closed';
 
@@ -280,6 +281,21 @@ export async function applyDeferredClueIntakes(
 
 export async function findClueById(db: Executor, id: string): Promise<ClueRow | undefined> {
   return db<ClueRow>('clue').where({ id, is_del: 0 }).first();
+}
+
+/**
+ * The clue when its owner is in the viewer's data scope (a pool clue has no owner: only scope all
+ * sees it); `forUpdate` locks it for an edit.
+ */
+export async function findClueInScope(
+  db: Executor,
+  viewer: Viewer,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<ClueRow | undefined> {
+  const q = whereOwnerInScope(db('clue').where({ id, is_del: 0 }), viewer, 'owner_userid');
+  if (options.forUpdate) q.forUpdate();
+  return (await q.first()) as ClueRow | undefined;
 }
 
 export async function insertClueEvent(

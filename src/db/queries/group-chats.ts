@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Executor } from '../knex';
 import { readPage } from './paging';
 import { containsPattern } from './corp-rows';
+import { whereOwnerInScope, type CorpViewer } from './data-scope';
 
 /** A WeCom customer group mirrored locally, with its owner's name and how many members it has now. */
 export interface GroupChatRow {
@@ -42,12 +43,14 @@ const SORT_COLUMNS: Record<string, string> = {
   memberCount: 'current_members',
 };
 
-function groupQuery(db: Executor, corpId: string): Knex.QueryBuilder {
-  return db('wecom_group_chat as gc')
+/** The groups of the viewer's corp whose owner is in the viewer's data scope. */
+function groupQuery(db: Executor, viewer: CorpViewer): Knex.QueryBuilder {
+  const q = db('wecom_group_chat as gc')
     .leftJoin('wecom_employee as e', function joinOwner() {
       this.on('e.corp_id', 'gc.corp_id').andOn('e.userid', 'gc.owner');
     })
-    .where('gc.corp_id', corpId);
+    .where('gc.corp_id', viewer.corpId);
+  return whereOwnerInScope(q, viewer, 'gc.owner');
 }
 
 function selectGroup(db: Executor, q: Knex.QueryBuilder): Knex.QueryBuilder {
@@ -61,19 +64,19 @@ function selectGroup(db: Executor, q: Knex.QueryBuilder): Knex.QueryBuilder {
   );
 }
 
-/** Every live group of the corp, newest first. */
-export async function listGroupChats(db: Executor, corpId: string): Promise<GroupChatRow[]> {
-  return (await selectGroup(db, groupQuery(db, corpId).andWhere('gc.is_del', 0)).orderByRaw(
+/** Every live group in the viewer's scope, newest first. */
+export async function listGroupChats(db: Executor, viewer: CorpViewer): Promise<GroupChatRow[]> {
+  return (await selectGroup(db, groupQuery(db, viewer).andWhere('gc.is_del', 0)).orderByRaw(
     'gc.create_time DESC NULLS LAST, gc.id DESC',
   )) as GroupChatRow[];
 }
 
 export async function pageGroupChats(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   f: GroupChatFilter,
 ): Promise<{ list: GroupChatRow[]; total: number }> {
-  const q = groupQuery(db, corpId);
+  const q = groupQuery(db, viewer);
   if (!f.includeDismissed) q.andWhere('gc.is_del', 0);
   if (f.name) q.andWhereILike('gc.name', containsPattern(f.name));
   if (f.owner) q.andWhere('gc.owner', f.owner);
@@ -88,8 +91,12 @@ export async function pageGroupChats(
   return { list: rows, total };
 }
 
-/** A live group by WeCom chat id. */
-export async function findGroupChat(db: Executor, corpId: string, chatId: string): Promise<GroupChatRow | undefined> {
-  return (await selectGroup(db, groupQuery(db, corpId).andWhere({ 'gc.chat_id': chatId, 'gc.is_del': 0 })).first()) as
+/** A live group in the viewer's scope by WeCom chat id. */
+export async function findGroupChat(
+  db: Executor,
+  viewer: CorpViewer,
+  chatId: string,
+): Promise<GroupChatRow | undefined> {
+  return (await selectGroup(db, groupQuery(db, viewer).andWhere({ 'gc.chat_id': chatId, 'gc.is_del': 0 })).first()) as
     GroupChatRow | undefined;
 }

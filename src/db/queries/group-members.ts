@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Executor } from '../knex';
 import { readPage } from './paging';
 import { containsPattern } from './corp-rows';
+import { whereOwnerInScope, type CorpViewer } from './data-scope';
 
 /** One stay of a member in a customer group (join to quit), with the names around it (null where nothing is mirrored). */
 export interface GroupMemberRow {
@@ -61,7 +62,8 @@ export interface ChannelStatsRow {
 
 const SORT_COLUMNS: Record<string, string> = { id: 'm.id', joinTime: 'm.join_time', quitTime: 'm.quit_time' };
 
-function memberQuery(db: Executor, corpId: string, f: GroupMemberFilter): Knex.QueryBuilder {
+/** Members of the viewer's corp in groups whose owner is in the viewer's scope. */
+function memberQuery(db: Executor, viewer: CorpViewer, f: GroupMemberFilter): Knex.QueryBuilder {
   const q = db('wecom_group_member as m')
     .leftJoin('wecom_group_chat as gc', function joinGroup() {
       this.on('gc.corp_id', 'm.corp_id').andOn('gc.chat_id', 'm.chat_id');
@@ -75,7 +77,8 @@ function memberQuery(db: Executor, corpId: string, f: GroupMemberFilter): Knex.Q
     .leftJoin('wecom_employee as ie', function joinInvitor() {
       this.on('ie.corp_id', 'm.corp_id').andOn('ie.userid', 'm.invitor');
     })
-    .where({ 'm.corp_id': corpId, 'm.is_del': 0 });
+    .where({ 'm.corp_id': viewer.corpId, 'm.is_del': 0 });
+  whereOwnerInScope(q, viewer, 'gc.owner');
   if (f.chatId) q.andWhere('m.chat_id', f.chatId);
   if (f.state) q.andWhere('m.state', f.state);
   if (f.memberType !== undefined) q.andWhere('m.member_type', f.memberType);
@@ -107,10 +110,10 @@ const selectMember = (q: Knex.QueryBuilder): Knex.QueryBuilder =>
 
 export async function pageGroupMembers(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   f: GroupMemberFilter & { pageNum: number; pageSize: number; sortField?: string; sortOrder?: 'asc' | 'desc' },
 ): Promise<{ list: GroupMemberRow[]; total: number }> {
-  const q = memberQuery(db, corpId, f);
+  const q = memberQuery(db, viewer, f);
   const { rows, total } = await readPage<GroupMemberRow>(q, f, (page) =>
     selectMember(page)
       .orderByRaw(
@@ -124,24 +127,32 @@ export async function pageGroupMembers(
 /** One chunk of matching members after `afterId`, in id order: lets a caller walk any number of rows in flat memory. */
 export async function groupMemberChunk(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   f: GroupMemberFilter,
   afterId: string,
   limit: number,
 ): Promise<GroupMemberRow[]> {
-  return (await selectMember(memberQuery(db, corpId, f))
+  return (await selectMember(memberQuery(db, viewer, f))
     .andWhere('m.id', '>', afterId)
     .orderBy('m.id', 'asc')
     .limit(limit)) as GroupMemberRow[];
 }
 
-export async function findGroupMember(db: Executor, corpId: string, id: string): Promise<GroupMemberRow | undefined> {
-  return (await selectMember(memberQuery(db, corpId, {}).andWhere('m.id', id)).first()) as GroupMemberRow | undefined;
+export async function findGroupMember(
+  db: Executor,
+  viewer: CorpViewer,
+  id: string,
+): Promise<GroupMemberRow | undefined> {
+  return (await selectMember(memberQuery(db, viewer, {}).andWhere('m.id', id)).first()) as GroupMemberRow | undefined;
 }
 
 /** Members in the group now, in the order they joined. */
-export async function listCurrentGroupMembers(db: Executor, corpId: string, chatId: string): Promise<GroupMemberRow[]> {
-  return (await selectMember(memberQuery(db, corpId, { chatId, status: 0 })).orderByRaw(
+export async function listCurrentGroupMembers(
+  db: Executor,
+  viewer: CorpViewer,
+  chatId: string,
+): Promise<GroupMemberRow[]> {
+  return (await selectMember(memberQuery(db, viewer, { chatId, status: 0 })).orderByRaw(
     'm.join_time ASC NULLS LAST, m.id ASC',
   )) as GroupMemberRow[];
 }
@@ -172,11 +183,20 @@ export async function groupMemberStats(
   return row;
 }
 
-/** Corp-wide figures over the live groups: groups, members now, customers in groups, joined and left today. */
-export async function corpGroupStats(db: Executor, corpId: string, tz: string): Promise<CorpGroupStats> {
+/**
+ * Figures over the live groups in the viewer's scope: groups, members now, customers in groups,
+ * joined and left today.
+ */
+export async function corpGroupStats(db: Executor, viewer: CorpViewer, tz: string): Promise<CorpGroupStats> {
+  const corpId = viewer.corpId;
+  const live = whereOwnerInScope(
+    db('wecom_group_chat as gc').select('gc.chat_id').where({ 'gc.corp_id': corpId, 'gc.is_del': 0 }),
+    viewer,
+    'gc.owner',
+  );
   const result = await db.raw<{ rows: CorpGroupStats[] }>(
     `WITH today AS (${TODAY_SQL}),
-          live AS (SELECT chat_id FROM wecom_group_chat WHERE corp_id = ? AND is_del = 0),
+          live AS ?,
           members AS (
             SELECT m.* FROM wecom_group_member m JOIN live l ON l.chat_id = m.chat_id
              WHERE m.corp_id = ? AND m.is_del = 0)
@@ -187,7 +207,7 @@ export async function corpGroupStats(db: Executor, corpId: string, tz: string): 
             count(*) FILTER (WHERE m.status = 1 AND m.quit_time >= t.day_start AND m.quit_time < t.day_end)::int
               AS quit_today
        FROM today t LEFT JOIN members m ON true`,
-    [tz, tz, tz, tz, corpId, corpId],
+    [tz, tz, tz, tz, live, corpId],
   );
   const row = result.rows[0];
   if (!row) throw new Error('corp group stats returned no row');
@@ -200,11 +220,20 @@ export async function corpGroupStats(db: Executor, corpId: string, tz: string): 
  */
 export async function channelMemberStats(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   range: { from: string; to: string; state?: string },
   tz: string,
 ): Promise<ChannelStatsRow[]> {
+  const corpId = viewer.corpId;
   const stateFilter = range.state !== undefined ? 'AND m.state = ?' : '';
+  // Members of the groups in the viewer's scope; nothing is added for scope all.
+  const groupsInScope = viewer.scope.all
+    ? undefined
+    : whereOwnerInScope(
+        db('wecom_group_chat as gc').select(db.raw('1')).whereRaw('gc.corp_id = m.corp_id AND gc.chat_id = m.chat_id'),
+        viewer,
+        'gc.owner',
+      );
   const result = await db.raw<{ rows: ChannelStatsRow[] }>(
     `WITH span AS (
        SELECT (?::date)::timestamp AT TIME ZONE ? AS day_start,
@@ -216,11 +245,20 @@ export async function channelMemberStats(
               AS still_in
        FROM wecom_group_member m, span s
       WHERE m.corp_id = ? AND m.is_del = 0 AND m.state IS NOT NULL AND m.state <> '' ${stateFilter}
+        ${groupsInScope ? 'AND EXISTS ?' : ''}
         AND ((m.join_time >= s.day_start AND m.join_time < s.day_end)
              OR (m.quit_time >= s.day_start AND m.quit_time < s.day_end))
       GROUP BY m.state
       ORDER BY joined DESC, m.state`,
-    [range.from, tz, range.to, tz, corpId, ...(range.state !== undefined ? [range.state] : [])],
+    [
+      range.from,
+      tz,
+      range.to,
+      tz,
+      corpId,
+      ...(range.state !== undefined ? [range.state] : []),
+      ...(groupsInScope ? [groupsInScope] : []),
+    ],
   );
   return result.rows;
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Executor } from '../knex';
 import { readPage } from './paging';
 import { containsPattern, updateCorpRow } from './corp-rows';
+import { whereOwnerInScope, type CorpViewer } from './data-scope';
 
 export interface WecomCustomerRow {
   id: string;
@@ -74,20 +75,46 @@ export interface CustomerFilter {
   sortOrder?: 'asc' | 'desc';
 }
 
-export async function findCustomerById(
-  db: Executor,
-  corpId: string,
-  id: string,
-): Promise<WecomCustomerRow | undefined> {
-  return db<WecomCustomerRow>('wecom_customer').where({ corp_id: corpId, id }).first();
-}
-
 export async function findCustomerByExternalUserid(
   db: Executor,
   corpId: string,
   externalUserid: string,
 ): Promise<WecomCustomerRow | undefined> {
   return db<WecomCustomerRow>('wecom_customer').where({ corp_id: corpId, external_userid: externalUserid }).first();
+}
+
+/**
+ * Keeps the customers (alias `alias`) of which any relation, valid or ended, has a follow user in
+ * the viewer's data scope; scope all adds nothing.
+ */
+export function whereCustomerInScope(
+  db: Executor,
+  q: Knex.QueryBuilder,
+  viewer: CorpViewer,
+  alias: string,
+): Knex.QueryBuilder {
+  if (viewer.scope.all) return q;
+  const relations = db('wecom_relation as sr')
+    .select(db.raw('1'))
+    .whereRaw('sr.corp_id = ??', [`${alias}.corp_id`])
+    .andWhereRaw('sr.external_userid = ??', [`${alias}.external_userid`]);
+  return q.whereExists(whereOwnerInScope(relations, viewer, 'sr.userid'));
+}
+
+/** A customer of the viewer's corp by id or external userid, when it is in the viewer's data scope. */
+export async function findCustomerInScope(
+  db: Executor,
+  viewer: CorpViewer,
+  key: { id: string } | { externalUserid: string },
+  options: { forUpdate?: boolean } = {},
+): Promise<WecomCustomerRow | undefined> {
+  const q = db('wecom_customer as c').where('c.corp_id', viewer.corpId);
+  if ('id' in key) q.andWhere('c.id', key.id);
+  else q.andWhere('c.external_userid', key.externalUserid);
+  whereCustomerInScope(db, q, viewer, 'c');
+  // FOR UPDATE OF c: the rows the EXISTS reads are not locked.
+  if (options.forUpdate) q.forUpdate('c');
+  return (await q.first('c.*')) as WecomCustomerRow | undefined;
 }
 
 /** The corp's customers among `externalUserids`, keyed by external userid. */
@@ -103,12 +130,13 @@ export async function customersByExternalUserid(
   return new Map(rows.map((r) => [r.external_userid, r]));
 }
 
+/** The customers in the viewer's data scope that match the filter. */
 export async function pageCustomers(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   f: CustomerFilter,
 ): Promise<{ rows: CustomerListRow[]; total: number }> {
-  const q = db('wecom_customer as c').where('c.corp_id', corpId);
+  const q = whereCustomerInScope(db, db('wecom_customer as c').where('c.corp_id', viewer.corpId), viewer, 'c');
   if (!f.includeDeleted) q.andWhere('c.is_del', 0);
   if (f.name) q.andWhereILike('c.name', containsPattern(f.name));
   if (f.externalUserid) q.andWhere('c.external_userid', f.externalUserid);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Executor } from '../knex';
+import { whereOwnerInScope, type CorpViewer } from './data-scope';
 
 export interface WecomRelationRow {
   id: string;
@@ -72,16 +73,20 @@ export interface Paging {
   sortOrder?: 'asc' | 'desc';
 }
 
-/** Relations of the corp (alias r) with the customer (c) and employee (e) joined for their names. */
-function relationsWithNames(db: Executor, corpId: string): Knex.QueryBuilder {
-  return db('wecom_relation as r')
+/** The relations (alias r) of the viewer's corp whose follow user is in the viewer's data scope. */
+function relationsInScope(db: Executor, viewer: CorpViewer): Knex.QueryBuilder {
+  return whereOwnerInScope(db('wecom_relation as r').where('r.corp_id', viewer.corpId), viewer, 'r.userid');
+}
+
+/** relationsInScope with the customer (c) and employee (e) joined for their names. */
+function relationsWithNames(db: Executor, viewer: CorpViewer): Knex.QueryBuilder {
+  return relationsInScope(db, viewer)
     .leftJoin('wecom_customer as c', function joinCustomer() {
       this.on('c.corp_id', '=', 'r.corp_id').andOn('c.external_userid', '=', 'r.external_userid');
     })
     .leftJoin('wecom_employee as e', function joinEmployee() {
       this.on('e.corp_id', '=', 'r.corp_id').andOn('e.userid', '=', 'r.userid');
-    })
-    .where('r.corp_id', corpId);
+    });
 }
 
 const LIST_COLUMNS = [
@@ -104,17 +109,21 @@ function applyFilter(q: Knex.QueryBuilder, f: RelationFilter): Knex.QueryBuilder
   return q;
 }
 
-export async function findRelationById(db: Executor, corpId: string, id: string): Promise<RelationListRow | undefined> {
-  return (await relationsWithNames(db, corpId).andWhere('r.id', id).first(LIST_COLUMNS)) as RelationListRow | undefined;
+export async function findRelationById(
+  db: Executor,
+  viewer: CorpViewer,
+  id: string,
+): Promise<RelationListRow | undefined> {
+  return (await relationsWithNames(db, viewer).andWhere('r.id', id).first(LIST_COLUMNS)) as RelationListRow | undefined;
 }
 
-/** Every relation of one customer, valid ones first. */
+/** Every relation of one customer in the viewer's scope, valid ones first. */
 export async function listRelationsOfCustomer(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   externalUserid: string,
 ): Promise<RelationListRow[]> {
-  return (await relationsWithNames(db, corpId)
+  return (await relationsWithNames(db, viewer)
     .andWhere('r.external_userid', externalUserid)
     .orderBy([
       { column: 'r.status', order: 'asc' },
@@ -124,13 +133,13 @@ export async function listRelationsOfCustomer(
     .select(LIST_COLUMNS)) as RelationListRow[];
 }
 
-/** The customers an employee currently follows, most recently added first. */
+/** The customers an employee currently follows, most recently added first (none outside the viewer's scope). */
 export async function listValidRelationsOfEmployee(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   userid: string,
 ): Promise<RelationListRow[]> {
-  return (await relationsWithNames(db, corpId)
+  return (await relationsWithNames(db, viewer)
     .andWhere({ 'r.userid': userid, 'r.status': 0, 'r.is_del': 0 })
     .orderBy([
       { column: 'r.add_time', order: 'desc' },
@@ -146,13 +155,13 @@ export async function relationUseridExists(db: Executor, corpId: string, userid:
 
 export async function pageRelations(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   f: RelationFilter & Paging,
 ): Promise<{ rows: RelationListRow[]; total: number }> {
-  const [{ count }] = (await applyFilter(db('wecom_relation as r').where('r.corp_id', corpId), f).count({
+  const [{ count }] = (await applyFilter(relationsInScope(db, viewer), f).count({
     count: '*',
   })) as unknown as [{ count: string }];
-  const rows = (await applyFilter(relationsWithNames(db, corpId), f)
+  const rows = (await applyFilter(relationsWithNames(db, viewer), f)
     .select(LIST_COLUMNS)
     .orderByRaw(`${SORT_COLUMNS[f.sortField ?? 'id'] ?? 'r.id'} ${f.sortOrder === 'asc' ? 'ASC' : 'DESC'} NULLS LAST`)
     .orderBy('r.id', 'desc')
@@ -171,10 +180,10 @@ export interface CustomerGroupRow {
 /** One row per customer having at least one relation that matches, with the matching relations. */
 export async function pageRelationsByCustomer(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   f: RelationFilter & Paging,
 ): Promise<{ groups: CustomerGroupRow[]; relations: RelationListRow[]; total: number }> {
-  const base = () => applyFilter(db('wecom_relation as r').where('r.corp_id', corpId), f);
+  const base = () => applyFilter(relationsInScope(db, viewer), f);
   const [{ count }] = (await base().countDistinct({ count: 'r.external_userid' })) as unknown as [{ count: string }];
   const direction = f.sortOrder === 'asc' ? 'ASC' : 'DESC';
   const groups = (await base()
@@ -192,7 +201,7 @@ export async function pageRelationsByCustomer(
   const relations =
     groups.length === 0
       ? []
-      : ((await applyFilter(relationsWithNames(db, corpId), f)
+      : ((await applyFilter(relationsWithNames(db, viewer), f)
           .whereIn(
             'r.external_userid',
             groups.map((g) => g.external_userid),
@@ -208,12 +217,12 @@ export async function pageRelationsByCustomer(
 /** Keyset page for exports: the next `limit` matching relations after id `afterId`, by id. */
 export async function relationsAfter(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   f: RelationFilter,
   afterId: string,
   limit: number,
 ): Promise<RelationListRow[]> {
-  return (await applyFilter(relationsWithNames(db, corpId), f)
+  return (await applyFilter(relationsWithNames(db, viewer), f)
     .andWhere('r.id', '>', afterId)
     .orderBy('r.id', 'asc')
     .limit(limit)
@@ -251,24 +260,23 @@ export interface DayAddedRow {
   retained: number;
 }
 
-/** Relations added per local calendar day of `timeZone` in [from, to), with how many are still valid. */
+/** Relations in the viewer's scope added per local calendar day of `timeZone` in [from, to), with how many are still valid. */
 export async function addedPerDay(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   from: Date,
   to: Date,
   timeZone: string,
 ): Promise<DayAddedRow[]> {
-  const result = await db.raw<{ rows: DayAddedRow[] }>(
-    `SELECT to_char((add_time AT TIME ZONE ?)::date, 'YYYY-MM-DD') AS day,
-            count(*)::int AS added,
-            (count(*) FILTER (WHERE status = 0 AND is_del = 0))::int AS retained
-       FROM wecom_relation
-      WHERE corp_id = ? AND add_time >= ? AND add_time < ?
-      GROUP BY 1`,
-    [timeZone, corpId, from, to],
-  );
-  return result.rows;
+  return (await relationsInScope(db, viewer)
+    .andWhere('r.add_time', '>=', from)
+    .andWhere('r.add_time', '<', to)
+    .select(
+      db.raw(`to_char((r.add_time AT TIME ZONE ?)::date, 'YYYY-MM-DD') AS day`, [timeZone]),
+      db.raw('count(*)::int AS added'),
+      db.raw('(count(*) FILTER (WHERE r.status = 0 AND r.is_del = 0))::int AS retained'),
+    )
+    .groupByRaw('1')) as DayAddedRow[];
 }
 
 export interface DayLostRow {
@@ -279,26 +287,28 @@ export interface DayLostRow {
   transferred: number;
 }
 
-/** Relations that ended per local calendar day of `timeZone` in [from, to), by how they ended. */
+/** Relations in the viewer's scope that ended per local calendar day of `timeZone` in [from, to), by how they ended. */
 export async function endedPerDay(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   from: Date,
   to: Date,
   timeZone: string,
 ): Promise<DayLostRow[]> {
-  const result = await db.raw<{ rows: DayLostRow[] }>(
-    `SELECT to_char((del_time AT TIME ZONE ?)::date, 'YYYY-MM-DD') AS day,
-            (count(*) FILTER (WHERE status = 1))::int AS by_employee,
-            (count(*) FILTER (WHERE status = 2))::int AS by_customer,
-            (count(*) FILTER (WHERE status = 4))::int AS other,
-            (count(*) FILTER (WHERE status = 3))::int AS transferred
-       FROM wecom_relation
-      WHERE corp_id = ? AND status <> 0 AND del_time >= ? AND del_time < ?
-      GROUP BY 1`,
-    [timeZone, corpId, from, to],
-  );
-  return result.rows;
+  const endedAs = (status: number, name: string) =>
+    db.raw(`(count(*) FILTER (WHERE r.status = ${status}))::int AS ${name}`);
+  return (await relationsInScope(db, viewer)
+    .andWhere('r.status', '<>', 0)
+    .andWhere('r.del_time', '>=', from)
+    .andWhere('r.del_time', '<', to)
+    .select(
+      db.raw(`to_char((r.del_time AT TIME ZONE ?)::date, 'YYYY-MM-DD') AS day`, [timeZone]),
+      endedAs(1, 'by_employee'),
+      endedAs(2, 'by_customer'),
+      endedAs(4, 'other'),
+      endedAs(3, 'transferred'),
+    )
+    .groupByRaw('1')) as DayLostRow[];
 }
 
 export interface EmployeeRelationStatsRow {
@@ -312,34 +322,43 @@ export interface EmployeeRelationStatsRow {
   transferred_out: number;
 }
 
-/** Per employee: customers followed now, and relations added / ended in [from, to). */
+/** Per employee in the viewer's scope: customers followed now, and relations added / ended in [from, to). */
 export async function relationStatsPerEmployee(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   from: Date,
   to: Date,
   userid?: string,
 ): Promise<EmployeeRelationStatsRow[]> {
-  const ended = (status: number) =>
-    `(count(*) FILTER (WHERE r.status = ${status} AND r.del_time >= :from AND r.del_time < :to))::int`;
-  const result = await db.raw<{ rows: EmployeeRelationStatsRow[] }>(
-    `SELECT r.userid,
-            max(e.name) AS employee_name,
-            (count(*) FILTER (WHERE r.status = 0 AND r.is_del = 0))::int AS valid,
-            (count(*) FILTER (WHERE r.add_time >= :from AND r.add_time < :to))::int AS added,
-            ${ended(1)} AS lost_by_employee,
-            ${ended(2)} AS lost_by_customer,
-            ${ended(4)} AS lost_other,
-            ${ended(3)} AS transferred_out
-       FROM wecom_relation r
-       LEFT JOIN wecom_employee e ON e.corp_id = r.corp_id AND e.userid = r.userid
-      WHERE r.corp_id = :corpId ${userid === undefined ? '' : 'AND r.userid = :userid'}
-      GROUP BY r.userid
-     HAVING count(*) FILTER (WHERE (r.status = 0 AND r.is_del = 0)
-                                OR (r.add_time >= :from AND r.add_time < :to)
-                                OR (r.status <> 0 AND r.del_time >= :from AND r.del_time < :to)) > 0
-      ORDER BY valid DESC, r.userid ASC`,
-    { corpId, from, to, ...(userid === undefined ? {} : { userid }) },
-  );
-  return result.rows;
+  const ended = (status: number, name: string) =>
+    db.raw(`(count(*) FILTER (WHERE r.status = ${status} AND r.del_time >= ? AND r.del_time < ?))::int AS ${name}`, [
+      from,
+      to,
+    ]);
+  const q = relationsInScope(db, viewer).leftJoin('wecom_employee as e', function joinEmployee() {
+    this.on('e.corp_id', '=', 'r.corp_id').andOn('e.userid', '=', 'r.userid');
+  });
+  if (userid !== undefined) q.andWhere('r.userid', userid);
+  return (await q
+    .select(
+      'r.userid',
+      db.raw('max(e.name) AS employee_name'),
+      db.raw('(count(*) FILTER (WHERE r.status = 0 AND r.is_del = 0))::int AS valid'),
+      db.raw('(count(*) FILTER (WHERE r.add_time >= ? AND r.add_time < ?))::int AS added', [from, to]),
+      ended(1, 'lost_by_employee'),
+      ended(2, 'lost_by_customer'),
+      ended(4, 'lost_other'),
+      ended(3, 'transferred_out'),
+    )
+    .groupBy('r.userid')
+    .havingRaw(
+      `count(*) FILTER (WHERE (r.status = 0 AND r.is_del = 0)
+                           OR (r.add_time >= ? AND r.add_time < ?)
+                           OR (r.status <> 0 AND r.del_time >= ? AND r.del_time < ?)) > 0`,
+      [from, to, from, to],
+    )
+    .orderBy([
+      { column: 'valid', order: 'desc' },
+      { column: 'r.userid', order: 'asc' },
+    ])) as EmployeeRelationStatsRow[];
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/knex';
-import { findClueById } from '../../db/queries/clues';
+import { findClueInScope } from '../../db/queries/clues';
+import type { Viewer } from '../../db/queries/data-scope';
 import type { ManualAssignRequest, ManualAssignResult } from '../../workflows/distribute-clue';
 import { requireEmployees } from '../employee-references';
 import { NotFoundError, UnavailableError } from '../errors';
@@ -26,10 +27,12 @@ export interface ManualAssignOutcome {
 /**
  * Assigns clues by hand, each through its workflow. When the admin works on a WeCom corp the
  * employee must be a live employee of it, checked before any clue moves. A single clue fails
- * the request (404 unknown, 503 not assigned); in a batch each clue reports its own outcome.
+ * the request (404 unknown, 503 not assigned); in a batch each clue reports its own outcome. A clue
+ * outside the viewer's data scope is unknown.
  */
 export async function assignCluesManually(
   deps: { db: Db; assign: AssignThroughWorkflow },
+  viewer: Viewer,
   corpId: string | undefined,
   input: ManualAssignInput,
   operator: string,
@@ -40,7 +43,7 @@ export async function assignCluesManually(
   const single = input.clueIds.length === 1;
   const results: ManualAssignOutcome[] = [];
   for (const clueId of input.clueIds) {
-    const clue = await findClueById(deps.db, clueId);
+    const clue = await findClueInScope(deps.db, viewer, clueId);
     if (!clue) {
       if (single) throw new NotFoundError('clue', clueId, 'CLUE_NOT_FOUND');
       results.push({ clueId, ok: false, error: 'clue not found' });

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/knex';
 import { listAssignments, type ClueAssignmentRow } from '../../db/queries/clue-assignments';
-import type { ClueRow } from '../../db/queries/clues';
+import { findClueInScope, type ClueRow } from '../../db/queries/clues';
+import { whereOwnerInScope, type Viewer } from '../../db/queries/data-scope';
 import { NotFoundError } from '../errors';
 
 export interface ClueFilter {
@@ -57,8 +58,9 @@ const LIST_COLUMNS = [
   'muser',
 ];
 
-export async function pageClues(db: Db, f: ClueFilter): Promise<{ list: ClueRow[]; total: number }> {
-  const q = db('clue').where({ is_del: 0 });
+/** The clues in the viewer's data scope that match the filter. */
+export async function pageClues(db: Db, viewer: Viewer, f: ClueFilter): Promise<{ list: ClueRow[]; total: number }> {
+  const q = whereOwnerInScope(db('clue').where({ is_del: 0 }), viewer, 'owner_userid');
   if (f.status?.length) q.whereIn('status', f.status);
   if (f.ownerUserid) q.andWhere({ owner_userid: f.ownerUserid });
   if (f.businessId) q.andWhere({ business_id: f.businessId });
@@ -96,8 +98,9 @@ export interface ClueDetail {
   events: Array<{ id: string; kind: string; detail: unknown; ctime: Date; cuser: string | null }>;
 }
 
-export async function getClueDetail(db: Db, clueId: string): Promise<ClueDetail> {
-  const clue = await db<ClueRow>('clue').where({ id: clueId, is_del: 0 }).first();
+/** A clue outside the viewer's data scope is not found, as one that does not exist. */
+export async function getClueDetail(db: Db, viewer: Viewer, clueId: string): Promise<ClueDetail> {
+  const clue = await findClueInScope(db, viewer, clueId);
   if (!clue) throw new NotFoundError('clue', clueId, 'CLUE_NOT_FOUND');
   const [assignments, followUps, events] = await Promise.all([
     listAssignments(db, clueId),

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/knex';
-import { insertClueEvent, type ClueRow } from '../../db/queries/clues';
+import { findClueInScope, insertClueEvent, type ClueRow } from '../../db/queries/clues';
+import type { Viewer } from '../../db/queries/data-scope';
 import { NotFoundError, ValidationError } from '../errors';
 import { normalizeChinaPhone } from '../phone';
 
@@ -21,14 +22,16 @@ export interface FollowUpInput {
 /**
  * Edits a clue's basic information and/or records a manual follow-up, in one transaction.
  * Returns whether a follow-up was recorded (the caller then tells the distribution workflow).
+ * A clue outside the viewer's data scope is not found.
  */
 export async function updateClueAndFollowUp(
   db: Db,
+  viewer: Viewer,
   input: { clueId: string; edit: ClueEdit; followUp?: FollowUpInput },
   actor: { username: string; wecomUserid?: string | null },
 ): Promise<{ clue: ClueRow; followUpRecorded: boolean }> {
   return db.transaction(async (trx) => {
-    const clue = await trx<ClueRow>('clue').where({ id: input.clueId, is_del: 0 }).forUpdate().first();
+    const clue = await findClueInScope(trx, viewer, input.clueId, { forUpdate: true });
     if (!clue) throw new NotFoundError('clue', input.clueId, 'CLUE_NOT_FOUND');
     const changes: Record<string, unknown> = {};
     const e = input.edit;

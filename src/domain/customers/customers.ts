@@ -1,9 +1,9 @@
 import type { Db, Executor } from '../../db/knex';
-import { findClueById } from '../../db/queries/clues';
+import { findClueInScope } from '../../db/queries/clues';
+import type { CorpViewer } from '../../db/queries/data-scope';
 import {
   countValidRelations,
-  findCustomerByExternalUserid,
-  findCustomerById,
+  findCustomerInScope,
   pageCustomers as pageCustomerRows,
   updateCustomerLocal,
   type CustomerFilter,
@@ -32,30 +32,38 @@ export interface CustomerLocalInput {
   clueId?: string | null;
 }
 
-export async function getCustomer(db: Executor, corpId: string, id: string): Promise<CustomerWithCount> {
-  const customer = await findCustomerById(db, corpId, id);
+/**
+ * Customers outside the viewer's data scope (no relation with a follow user in it) are not found,
+ * as customers that do not exist.
+ */
+export async function getCustomer(db: Executor, viewer: CorpViewer, id: string): Promise<CustomerWithCount> {
+  const customer = await findCustomerInScope(db, viewer, { id });
   if (!customer) throw new NotFoundError('customer', id, 'CUSTOMER_NOT_FOUND');
-  return { customer, validRelationCount: await countValidRelations(db, corpId, customer.external_userid) };
+  return { customer, validRelationCount: await countValidRelations(db, viewer.corpId, customer.external_userid) };
 }
 
+/** The customer with its relations in the viewer's data scope. */
 export async function getCustomerByExternalUserid(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   externalUserid: string,
 ): Promise<CustomerWithRelations> {
-  const customer = await findCustomerByExternalUserid(db, corpId, externalUserid);
+  const customer = await findCustomerInScope(db, viewer, { externalUserid });
   if (!customer) throw new NotFoundError('customer', externalUserid, 'CUSTOMER_NOT_FOUND');
-  return { customer, relations: await listRelationsOfCustomer(db, corpId, externalUserid) };
+  return { customer, relations: await listRelationsOfCustomer(db, viewer, externalUserid) };
 }
 
-export function pageCustomers(db: Executor, corpId: string, filter: CustomerFilter) {
-  return pageCustomerRows(db, corpId, filter);
+export function pageCustomers(db: Executor, viewer: CorpViewer, filter: CustomerFilter) {
+  return pageCustomerRows(db, viewer, filter);
 }
 
-/** Saves the local fields of an existing customer: remark, phone (normalised) and the linked clue. */
+/**
+ * Saves the local fields of an existing customer: remark, phone (normalised) and the linked clue.
+ * The customer and the clue must both be in the viewer's data scope.
+ */
 export async function saveCustomerLocal(
   db: Db,
-  corpId: string,
+  viewer: CorpViewer,
   input: CustomerLocalInput,
   actor: string,
 ): Promise<CustomerWithCount> {
@@ -73,11 +81,12 @@ export async function saveCustomerLocal(
     }
     values.phone = normalized;
   }
+  const corpId = viewer.corpId;
   return db.transaction(async (trx) => {
-    const existing = await trx('wecom_customer').where({ corp_id: corpId, id: input.id }).forUpdate().first('id');
+    const existing = await findCustomerInScope(trx, viewer, { id: input.id }, { forUpdate: true });
     if (!existing) throw new NotFoundError('customer', input.id, 'CUSTOMER_NOT_FOUND');
     if (input.clueId !== undefined) {
-      if (input.clueId !== null && !(await findClueById(trx, input.clueId))) {
+      if (input.clueId !== null && !(await findClueInScope(trx, viewer, input.clueId))) {
         throw new NotFoundError('clue', input.clueId, 'CLUE_NOT_FOUND');
       }
       values.clue_id = input.clueId;

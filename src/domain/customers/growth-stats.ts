@@ -1,4 +1,5 @@
 import type { Executor } from '../../db/knex';
+import type { CorpViewer } from '../../db/queries/data-scope';
 import { addedPerDay, endedPerDay } from '../../db/queries/wecom-relations';
 import { dayRange } from './day-range';
 
@@ -50,19 +51,19 @@ function finish(f: Omit<GrowthFigures, 'netGrowth' | 'survivalRate' | 'lost'>): 
 }
 
 /**
- * Customer growth of a corp per calendar day of `timeZone`, counted on relations: added that
- * day, ended that day (by who ended them), net growth, and how many of the day's additions are
- * still valid now (survival).
+ * Customer growth of a corp per calendar day of `timeZone`, counted on the relations in the
+ * viewer's data scope: added that day, ended that day (by who ended them), net growth, and how
+ * many of the day's additions are still valid now (survival).
  */
 export async function customerGrowthStats(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   input: { from: string; to: string; timeZone?: string },
 ): Promise<GrowthStats> {
   const range = dayRange(input.from, input.to, input.timeZone);
   const [added, ended] = await Promise.all([
-    addedPerDay(db, corpId, range.start, range.end, range.timeZone),
-    endedPerDay(db, corpId, range.start, range.end, range.timeZone),
+    addedPerDay(db, viewer, range.start, range.end, range.timeZone),
+    endedPerDay(db, viewer, range.start, range.end, range.timeZone),
   ]);
   const perDay = new Map(range.days.map((day) => [day, zero()]));
   for (const row of added) {

@@ -1,4 +1,5 @@
 import type { Executor } from '../../db/knex';
+import type { CorpViewer } from '../../db/queries/data-scope';
 import { relationsAfter, type RelationFilter, type RelationListRow } from '../../db/queries/wecom-relations';
 import { openChunkedSheet, type SpreadsheetExport } from '../spreadsheet-export';
 
@@ -39,19 +40,19 @@ export const RELATION_EXPORT_COLUMNS: ReadonlyArray<{
 ];
 
 /**
- * Prepares a spreadsheet of the corp's relations matching `filter`, ordered by id (see
- * openChunkedSheet: the first chunk is read before any byte is sent).
+ * Prepares a spreadsheet of the relations in the viewer's scope matching `filter`, ordered by id
+ * (see openChunkedSheet: the first chunk is read before any byte is sent).
  */
 export function openRelationExport(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   filter: RelationFilter,
   chunkSize = DEFAULT_CHUNK_SIZE,
 ): Promise<SpreadsheetExport> {
   return openChunkedSheet<RelationListRow>({
     sheetName: 'relations',
     columns: RELATION_EXPORT_COLUMNS,
-    readChunk: (afterId, limit) => relationsAfter(db, corpId, filter, afterId, limit),
+    readChunk: (afterId, limit) => relationsAfter(db, viewer, filter, afterId, limit),
     idOf: (row) => row.id,
     cellsOf: (row) => RELATION_EXPORT_COLUMNS.map((c) => c.value(row)),
     chunkSize,

@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../../db/knex';
+import { ownerInScope, type CorpViewer } from '../../db/queries/data-scope';
 import { customersByExternalUserid, type WecomCustomerRow } from '../../db/queries/wecom-customers';
 import { findEmployeeByUserid } from '../../db/queries/wecom-employees';
 import {
@@ -18,35 +19,43 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { dayRange } from './day-range';
 import { wecomCallError } from './wecom-errors';
 
-export async function getRelation(db: Executor, corpId: string, id: string): Promise<RelationListRow> {
-  const row = await findRelationById(db, corpId, id);
+/** A relation outside the viewer's data scope is not found, as one that does not exist. */
+export async function getRelation(db: Executor, viewer: CorpViewer, id: string): Promise<RelationListRow> {
+  const row = await findRelationById(db, viewer, id);
   if (!row) throw new NotFoundError('relation', id, 'RELATION_NOT_FOUND');
   return row;
 }
 
 /**
  * The userid as the mirror spells it (WeCom userids are case-insensitive). An employee is known
- * when the mirror lists them or any relation names them; otherwise NotFoundError.
+ * when the mirror lists them or any relation names them, and their rows are in the viewer's data
+ * scope; otherwise NotFoundError.
  */
-async function knownUserid(db: Executor, corpId: string, userid: string): Promise<string> {
-  const employee = await findEmployeeByUserid(db, corpId, userid);
-  if (employee) return employee.userid;
-  if (await relationUseridExists(db, corpId, userid)) return userid;
-  throw new NotFoundError('WeCom employee', userid, 'WECOM_EMPLOYEE_NOT_FOUND');
+async function knownUserid(db: Executor, viewer: CorpViewer, userid: string): Promise<string> {
+  const employee = await findEmployeeByUserid(db, viewer.corpId, userid);
+  const canonical = employee
+    ? employee.userid
+    : (await relationUseridExists(db, viewer.corpId, userid))
+      ? userid
+      : undefined;
+  if (canonical === undefined || !(await ownerInScope(db, viewer, canonical))) {
+    throw new NotFoundError('WeCom employee', userid, 'WECOM_EMPLOYEE_NOT_FOUND');
+  }
+  return canonical;
 }
 
 /** Every customer the employee currently follows (valid relations). */
 export async function validRelationsOfEmployee(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   userid: string,
 ): Promise<{ userid: string; relations: RelationListRow[] }> {
-  const canonical = await knownUserid(db, corpId, userid);
-  return { userid: canonical, relations: await listValidRelationsOfEmployee(db, corpId, canonical) };
+  const canonical = await knownUserid(db, viewer, userid);
+  return { userid: canonical, relations: await listValidRelationsOfEmployee(db, viewer, canonical) };
 }
 
-export function pageRelations(db: Executor, corpId: string, filter: Parameters<typeof pageRelationRows>[2]) {
-  return pageRelationRows(db, corpId, filter);
+export function pageRelations(db: Executor, viewer: CorpViewer, filter: Parameters<typeof pageRelationRows>[2]) {
+  return pageRelationRows(db, viewer, filter);
 }
 
 export interface CustomerRelationGroup {
@@ -60,13 +69,13 @@ export interface CustomerRelationGroup {
 /** Relations grouped per customer: one entry per customer with the relations that match the filter. */
 export async function pageRelationsByCustomer(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   filter: RelationFilter & Paging,
 ): Promise<{ list: CustomerRelationGroup[]; total: number }> {
-  const page = await pageGroups(db, corpId, filter);
+  const page = await pageGroups(db, viewer, filter);
   const customers = await customersByExternalUserid(
     db,
-    corpId,
+    viewer.corpId,
     page.groups.map((g) => g.external_userid),
   );
   return {
@@ -91,11 +100,12 @@ export interface RelationNotesInput {
  * Edits the remark and/or description of a relation. While the relation exists in WeCom the
  * change goes to WeCom first (externalcontact/remark) and the mirror follows only once WeCom
  * accepted it; an ended relation is edited locally only. A WeCom refusal leaves the row as it was.
+ * A relation outside the viewer's data scope is not found.
  */
 export async function saveRelationNotes(
   db: Db,
   openWecom: () => Promise<WecomApi>,
-  corpId: string,
+  viewer: CorpViewer,
   input: RelationNotesInput,
   actor: string,
 ): Promise<{ relation: RelationListRow; pushedToWecom: boolean }> {
@@ -112,7 +122,8 @@ export async function saveRelationNotes(
       'rule.remarkAndDescriptionEmpty',
     );
   }
-  const relation = await getRelation(db, corpId, input.id);
+  const corpId = viewer.corpId;
+  const relation = await getRelation(db, viewer, input.id);
   const inWecom = relation.status === 0 && relation.is_del === 0;
   if (inWecom) {
     const api = await openWecom();
@@ -129,7 +140,7 @@ export async function saveRelationNotes(
     if (!updated) throw new ConflictError(`relation ${input.id} vanished while saving`, 'RELATION_VANISHED');
     await updateRelationNotes(trx, corpId, input.id, changes, actor);
   });
-  return { relation: await getRelation(db, corpId, input.id), pushedToWecom: inWecom };
+  return { relation: await getRelation(db, viewer, input.id), pushedToWecom: inWecom };
 }
 
 export interface EmployeeRelationStats {
@@ -147,7 +158,7 @@ export interface EmployeeRelationStats {
 /** Per employee: customers followed now, relations added and lost between `from` and `to` (days in the zone). */
 export async function relationStats(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   input: { from: string; to: string; userid?: string; timeZone?: string },
 ): Promise<{
   from: string;
@@ -157,8 +168,8 @@ export async function relationStats(
   total: Omit<EmployeeRelationStats, 'userid' | 'employeeName'>;
 }> {
   const range = dayRange(input.from, input.to, input.timeZone);
-  const userid = input.userid === undefined ? undefined : await knownUserid(db, corpId, input.userid);
-  const rows = await relationStatsPerEmployee(db, corpId, range.start, range.end, userid);
+  const userid = input.userid === undefined ? undefined : await knownUserid(db, viewer, input.userid);
+  const rows = await relationStatsPerEmployee(db, viewer, range.start, range.end, userid);
   const list: EmployeeRelationStats[] = rows.map((r) => ({
     userid: r.userid,
     employeeName: r.employee_name,
@@ -171,7 +182,7 @@ export async function relationStats(
     transferredOut: r.transferred_out,
   }));
   if (userid !== undefined && list.length === 0) {
-    const employee = await findEmployeeByUserid(db, corpId, userid);
+    const employee = await findEmployeeByUserid(db, viewer.corpId, userid);
     list.push({
       userid,
       employeeName: employee?.name ?? null,

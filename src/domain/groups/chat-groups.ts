@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../../db/knex';
+import type { CorpViewer } from '../../db/queries/data-scope';
 import {
   CHAT_GROUP_CHAT_INDEX,
   findChatGroup,
@@ -23,18 +24,19 @@ export interface SaveChatGroupInput {
   channelId?: string | null;
 }
 
-export async function getChatGroup(db: Executor, corpId: string, id: string): Promise<ChatGroupRow> {
-  const row = await findChatGroup(db, corpId, id);
+/** A record of a group outside the viewer's scope is not found. */
+export async function getChatGroup(db: Executor, viewer: CorpViewer, id: string): Promise<ChatGroupRow> {
+  const row = await findChatGroup(db, viewer, id);
   if (!row) throw new NotFoundError('chat group record', id, 'CHAT_GROUP_NOT_FOUND');
   return row;
 }
 
 export async function pageChatGroupRecords(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   filter: ChatGroupFilter,
 ): Promise<{ list: ChatGroupRow[]; total: number }> {
-  return pageChatGroups(db, corpId, filter);
+  return pageChatGroups(db, viewer, filter);
 }
 
 /**
@@ -55,14 +57,16 @@ function requireChannel(corpId: string, channelId: string): never {
 
 /**
  * Without id: the group's record is created, or updated when the group already has one.
- * With id: that record is updated. The chat id must name a live group of the mirror.
+ * With id: that record is updated. The chat id must name a live group of the mirror; that group
+ * and the group of the record `id` must be in the viewer's data scope.
  */
 export async function saveChatGroup(
   db: Db,
-  corpId: string,
+  viewer: CorpViewer,
   input: SaveChatGroupInput,
   actor: string,
 ): Promise<ChatGroupRow> {
+  const corpId = viewer.corpId;
   const patch = {
     chatId: input.chatId,
     remark: input.remark,
@@ -74,9 +78,10 @@ export async function saveChatGroup(
   const id = await conflictOnUniqueViolation(
     () =>
       withKeyLocks(db, [['chat-group', corpId, input.chatId]], async (trx) => {
-        await requireGroupChat(trx, corpId, input.chatId);
+        await requireGroupChat(trx, viewer, input.chatId);
         if (input.id !== undefined) {
-          if (!(await updateChatGroup(trx, corpId, input.id, patch, actor))) {
+          const inScope = (await findChatGroup(trx, viewer, input.id)) !== undefined;
+          if (!inScope || !(await updateChatGroup(trx, corpId, input.id, patch, actor))) {
             throw new NotFoundError('chat group record', input.id, 'CHAT_GROUP_NOT_FOUND');
           }
           return input.id;
@@ -103,5 +108,5 @@ export async function saveChatGroup(
         new ConflictError(`group ${input.chatId} already has a record`, 'CHAT_GROUP_EXISTS'),
     },
   );
-  return getChatGroup(db, corpId, id);
+  return getChatGroup(db, viewer, id);
 }

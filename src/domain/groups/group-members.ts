@@ -1,4 +1,5 @@
 import type { Executor } from '../../db/knex';
+import type { CorpViewer } from '../../db/queries/data-scope';
 import {
   channelMemberStats,
   corpGroupStats,
@@ -47,10 +48,10 @@ export function toMemberFilter(input: MemberFilterInput): GroupMemberFilter {
 
 export async function pageMembers(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   input: MemberFilterInput & { pageNum: number; pageSize: number; sortField?: string; sortOrder?: 'asc' | 'desc' },
 ): Promise<{ list: GroupMemberRow[]; total: number }> {
-  return pageGroupMembers(db, corpId, {
+  return pageGroupMembers(db, viewer, {
     ...toMemberFilter(input),
     pageNum: input.pageNum,
     pageSize: input.pageSize,
@@ -59,20 +60,21 @@ export async function pageMembers(
   });
 }
 
-export async function getMember(db: Executor, corpId: string, id: string): Promise<GroupMemberRow> {
-  const member = await findGroupMember(db, corpId, id);
+/** A member of a group outside the viewer's scope is not found. */
+export async function getMember(db: Executor, viewer: CorpViewer, id: string): Promise<GroupMemberRow> {
+  const member = await findGroupMember(db, viewer, id);
   if (!member) throw new NotFoundError('group member', id, 'GROUP_MEMBER_NOT_FOUND');
   return member;
 }
 
 /** Size of a group now and today's joins and departures. */
-export async function memberStatsOfGroup(db: Executor, corpId: string, chatId: string): Promise<GroupMemberStats> {
-  await requireGroupChat(db, corpId, chatId);
-  return groupMemberStats(db, corpId, chatId, CORP_TIME_ZONE);
+export async function memberStatsOfGroup(db: Executor, viewer: CorpViewer, chatId: string): Promise<GroupMemberStats> {
+  await requireGroupChat(db, viewer, chatId);
+  return groupMemberStats(db, viewer.corpId, chatId, CORP_TIME_ZONE);
 }
 
-export async function corpStats(db: Executor, corpId: string): Promise<CorpGroupStats> {
-  return corpGroupStats(db, corpId, CORP_TIME_ZONE);
+export async function corpStats(db: Executor, viewer: CorpViewer): Promise<CorpGroupStats> {
+  return corpGroupStats(db, viewer, CORP_TIME_ZONE);
 }
 
 export interface ChannelStats {
@@ -83,7 +85,7 @@ export interface ChannelStats {
 /** Joins, departures and retention per channel over whole days from..to (YYYY-MM-DD, inclusive). */
 export async function channelStats(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   range: { from: string; to: string; state?: string },
 ): Promise<ChannelStats> {
   if (range.to < range.from) throw ValidationError.field('to', 'must not be before from', 'rule.toBeforeFrom');
@@ -98,7 +100,7 @@ export async function channelStats(
       },
     );
   }
-  const rows = await channelMemberStats(db, corpId, range, CORP_TIME_ZONE);
+  const rows = await channelMemberStats(db, viewer, range, CORP_TIME_ZONE);
   const list =
     rows.length === 0 && range.state !== undefined ? [{ state: range.state, joined: 0, quit: 0, still_in: 0 }] : rows;
   const total = list.reduce(

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Executor } from '../../db/knex';
+import type { CorpViewer } from '../../db/queries/data-scope';
 import { groupMemberChunk, type GroupMemberRow } from '../../db/queries/group-members';
 import { openChunkedSheet, type SpreadsheetExport } from '../spreadsheet-export';
 import { CORP_TIME_ZONE, toMemberFilter, type MemberFilterInput } from './group-members';
@@ -69,14 +70,14 @@ function toExportRow(m: GroupMemberRow): ExportRow {
  */
 export function openGroupMemberExport(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   input: MemberFilterInput,
 ): Promise<SpreadsheetExport> {
   const filter = toMemberFilter(input);
   return openChunkedSheet<GroupMemberRow>({
     sheetName: '群成员',
     columns: COLUMNS,
-    readChunk: (afterId, limit) => groupMemberChunk(db, corpId, filter, afterId, limit),
+    readChunk: (afterId, limit) => groupMemberChunk(db, viewer, filter, afterId, limit),
     idOf: (row) => row.id,
     cellsOf: (row) => {
       const cells = toExportRow(row);

@@ -2,6 +2,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Db } from '../../db/knex';
 import { findPartnerCredential, type PartnerCredential } from '../../db/queries/partners';
 import { RateLimitedError, UnauthorizedError } from '../errors';
+import type { FailureThrottle } from '../throttle/failure-throttle';
 import { parsePartnerKey, secretMatches } from './partner-keys';
 
 export interface AuthenticatedPartner {
@@ -13,6 +14,8 @@ export interface PartnerAuthOptions {
   defaultRateLimitPerMinute: number;
   /** How long a looked-up key is trusted before it is read again; bounds how late a revocation bites. */
   cacheTtlMs?: number;
+  /** Counts failed keys per client address; only failures touch it, so valid keys are never slowed. */
+  failures: FailureThrottle;
 }
 
 /**
@@ -32,14 +35,35 @@ export class PartnerAuthenticator {
     this.ttlMs = options.cacheTtlMs ?? 5000;
   }
 
-  async authenticate(secretKey: string): Promise<AuthenticatedPartner> {
+  /**
+   * A failed key also counts against `clientIp`; once the address is over its limit its failures
+   * are answered 429 instead of 401. Keys are 256 random bits, so the throttle is not what stops
+   * guessing: it tells a misconfigured or hostile client to back off, and it never cuts off a
+   * partner whose valid key comes from the same address (a shared egress).
+   */
+  async authenticate(secretKey: string, clientIp: string): Promise<AuthenticatedPartner> {
     const parsed = parsePartnerKey(secretKey);
-    if (!parsed) throw new UnauthorizedError('secretKey is not valid', 'PARTNER_KEY_INVALID');
+    if (!parsed) {
+      return this.options.failures.refuse(
+        clientIp,
+        new UnauthorizedError('secretKey is not valid', 'PARTNER_KEY_INVALID'),
+      );
+    }
     const credential = await this.lookup(parsed.keyId);
     // The digest comparison runs even for unknown ids so both paths cost the same.
     const matches = secretMatches(parsed.secret, credential?.secretSha256 ?? Buffer.alloc(32));
-    if (!credential || !matches) throw new UnauthorizedError('secretKey is not valid', 'PARTNER_KEY_INVALID');
-    if (credential.revoked) throw new UnauthorizedError('secretKey has been revoked', 'PARTNER_KEY_REVOKED');
+    if (!credential || !matches) {
+      return this.options.failures.refuse(
+        clientIp,
+        new UnauthorizedError('secretKey is not valid', 'PARTNER_KEY_INVALID'),
+      );
+    }
+    if (credential.revoked) {
+      return this.options.failures.refuse(
+        clientIp,
+        new UnauthorizedError('secretKey has been revoked', 'PARTNER_KEY_REVOKED'),
+      );
+    }
     await this.consume(credential);
     return { partnerId: credential.partnerId, partnerName: credential.partnerName };
   }

@@ -4,7 +4,7 @@ import type { AppDeps } from '../../app';
 import { PageOf, PageRequest } from '../../paging';
 import { defineRoute, type RequestContext, type RouteDefinition } from '../../route';
 import { IdString } from '../../validation';
-import { corpOf } from '../corp';
+import { corpViewerOf } from '../viewer';
 import { WecomId } from '../groups/schemas';
 import { ChatGroupView, presentChatGroup } from './schemas';
 
@@ -34,7 +34,7 @@ export function chatGroupRoutes(deps: AppDeps): RouteDefinition[] {
       ),
       response: PageOf(ChatGroupView),
       handle: async ({ body }, ctx) => {
-        const page = await pageChatGroupRecords(deps.db, corpOf(ctx, deps), body);
+        const page = await pageChatGroupRecords(deps.db, corpViewerOf(ctx, deps), body);
         return {
           list: page.list.map(presentChatGroup),
           total: page.total,
@@ -67,7 +67,7 @@ export function chatGroupRoutes(deps: AppDeps): RouteDefinition[] {
       ),
       response: ChatGroupView,
       handle: async ({ body }, ctx) =>
-        presentChatGroup(await saveChatGroup(deps.db, corpOf(ctx, deps), body, actorOf(ctx))),
+        presentChatGroup(await saveChatGroup(deps.db, corpViewerOf(ctx, deps), body, actorOf(ctx))),
     }),
     defineRoute({
       method: 'GET',
@@ -80,7 +80,8 @@ export function chatGroupRoutes(deps: AppDeps): RouteDefinition[] {
       auth: 'admin',
       params: Type.Object({ id: IdString }),
       response: ChatGroupView,
-      handle: async ({ params }, ctx) => presentChatGroup(await getChatGroup(deps.db, corpOf(ctx, deps), params.id)),
+      handle: async ({ params }, ctx) =>
+        presentChatGroup(await getChatGroup(deps.db, corpViewerOf(ctx, deps), params.id)),
     }),
   ];
 }

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { findCustomerById } from '../../../db/queries/wecom-customers';
+import { findCustomerInScope } from '../../../db/queries/wecom-customers';
 import { assignCluesManually } from '../../../domain/clues/assign-manually';
 import { getClueDetail, pageClues } from '../../../domain/clues/clue-queries';
 import { updateClueAndFollowUp } from '../../../domain/clues/follow-up';
@@ -7,17 +7,17 @@ import { NotFoundError, ValidationError } from '../../../domain/errors';
 import { clueDistributionWorkflowId } from '../../../temporal/names';
 import type { AppDeps } from '../../app';
 import { PageOf, PageRequest } from '../../paging';
-import { defineRoute, type RouteDefinition } from '../../route';
+import { defineRoute, type RequestContext, type RouteDefinition } from '../../route';
 import { IdString, StringEnum } from '../../validation';
-import { corpOf } from '../corp';
+import { corpViewerOf, viewerOf } from '../viewer';
 import { ClueDetailView, ClueView, presentClue, presentClueDetail } from './schemas';
 
 const STATUSES = ['pending', 'waiting', 'assigned', 'followed', 'pool', 'closed'] as const;
 const optionalEdit = (max: number) => Type.Optional(Type.Union([Type.String({ maxLength: max }), Type.Null()]));
 
 export function clueRoutes(deps: AppDeps): RouteDefinition[] {
-  /** The clue asked for directly, or the clue a WeCom customer of the corp is linked to. */
-  async function clueIdOf(query: { clueId?: string; customerId?: string }, corpId: () => string): Promise<string> {
+  /** The clue asked for directly, or the clue a WeCom customer of the corp (in the viewer's scope) is linked to. */
+  async function clueIdOf(query: { clueId?: string; customerId?: string }, ctx: RequestContext): Promise<string> {
     if ((query.clueId === undefined) === (query.customerId === undefined)) {
       throw new ValidationError([
         {
@@ -34,7 +34,7 @@ export function clueRoutes(deps: AppDeps): RouteDefinition[] {
     }
     if (query.clueId !== undefined) return query.clueId;
     const customerId = query.customerId as string;
-    const customer = await findCustomerById(deps.db, corpId(), customerId);
+    const customer = await findCustomerInScope(deps.db, corpViewerOf(ctx, deps), { id: customerId });
     if (!customer) throw new NotFoundError('WeCom customer', customerId, 'CUSTOMER_NOT_FOUND');
     if (customer.clue_id === null)
       throw new NotFoundError('clue of WeCom customer', customerId, 'CUSTOMER_HAS_NO_CLUE');
@@ -65,8 +65,8 @@ export function clueRoutes(deps: AppDeps): RouteDefinition[] {
         ['id', 'ctime', 'mtime', 'assignedAt'],
       ),
       response: PageOf(ClueView),
-      handle: async ({ body }) => {
-        const page = await pageClues(deps.db, body);
+      handle: async ({ body }, ctx) => {
+        const page = await pageClues(deps.db, viewerOf(ctx, deps), body);
         return { list: page.list.map(presentClue), total: page.total, pageNum: body.pageNum, pageSize: body.pageSize };
       },
     }),
@@ -84,8 +84,8 @@ export function clueRoutes(deps: AppDeps): RouteDefinition[] {
       query: Type.Object({ clueId: Type.Optional(IdString), customerId: Type.Optional(IdString) }),
       response: ClueDetailView,
       handle: async ({ query }, ctx) => {
-        const clueId = await clueIdOf(query, () => corpOf(ctx, deps));
-        const detail = await getClueDetail(deps.db, clueId);
+        const clueId = await clueIdOf(query, ctx);
+        const detail = await getClueDetail(deps.db, viewerOf(ctx, deps), clueId);
         const state = await deps.distribution.state(clueId);
         const workflow = state ? { workflowId: clueDistributionWorkflowId(clueId), state } : null;
         return presentClueDetail(detail, workflow);
@@ -126,7 +126,12 @@ export function clueRoutes(deps: AppDeps): RouteDefinition[] {
       response: ClueView,
       handle: async ({ body }, ctx) => {
         const { id, followUp, ...edit } = body;
-        const result = await updateClueAndFollowUp(deps.db, { clueId: id, edit, followUp }, { username: actor(ctx) });
+        const result = await updateClueAndFollowUp(
+          deps.db,
+          viewerOf(ctx, deps),
+          { clueId: id, edit, followUp },
+          { username: actor(ctx) },
+        );
         if (result.followUpRecorded) await deps.distribution.notifyFollowUp(id);
         return presentClue(result.clue);
       },
@@ -166,6 +171,7 @@ export function clueRoutes(deps: AppDeps): RouteDefinition[] {
       handle: async ({ body }, ctx) => {
         const results = await assignCluesManually(
           { db: deps.db, assign: (clue, request) => deps.distribution.assignManually(clue, request) },
+          viewerOf(ctx, deps),
           ctx.user?.corpId ?? deps.config.WECOM_CORP_ID,
           body,
           actor(ctx),

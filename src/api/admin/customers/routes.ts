@@ -14,6 +14,7 @@ import { PageOf } from '../../paging';
 import { defineRoute, type RequestContext, type RouteDefinition } from '../../route';
 import { IdString } from '../../validation';
 import { corpOf } from '../corp';
+import { corpViewerOf } from '../viewer';
 import { SyncStartedView } from '../syncs/schemas';
 import {
   ByExternalUseridQuery,
@@ -49,7 +50,7 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
       body: PageCustomersBody,
       response: PageOf(CustomerView),
       handle: async ({ body }, ctx) => {
-        const page = await pageCustomers(deps.db, corpOf(ctx, deps), body);
+        const page = await pageCustomers(deps.db, corpViewerOf(ctx, deps), body);
         return {
           list: page.rows.map((c) => presentCustomer(c, c.valid_relation_count)),
           total: page.total,
@@ -73,7 +74,7 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
       body: SaveCustomerBody,
       response: CustomerView,
       handle: async ({ body }, ctx) =>
-        presentCustomerWithCount(await saveCustomerLocal(deps.db, corpOf(ctx, deps), body, actor(ctx))),
+        presentCustomerWithCount(await saveCustomerLocal(deps.db, corpViewerOf(ctx, deps), body, actor(ctx))),
     }),
     defineRoute({
       method: 'POST',
@@ -90,7 +91,7 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
       auth: 'admin',
       body: GrowthStatsBody,
       response: GrowthStatsView,
-      handle: async ({ body }, ctx) => customerGrowthStats(deps.db, corpOf(ctx, deps), body),
+      handle: async ({ body }, ctx) => customerGrowthStats(deps.db, corpViewerOf(ctx, deps), body),
     }),
     defineRoute({
       method: 'POST',
@@ -141,7 +142,9 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
       query: ByExternalUseridQuery,
       response: CustomerDetailView,
       handle: async ({ query }, ctx) =>
-        presentCustomerDetail(await getCustomerByExternalUserid(deps.db, corpOf(ctx, deps), query.externalUserid)),
+        presentCustomerDetail(
+          await getCustomerByExternalUserid(deps.db, corpViewerOf(ctx, deps), query.externalUserid),
+        ),
     }),
     defineRoute({
       method: 'GET',
@@ -155,7 +158,7 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
       params: Type.Object({ id: IdString }),
       response: CustomerView,
       handle: async ({ params }, ctx) =>
-        presentCustomerWithCount(await getCustomer(deps.db, corpOf(ctx, deps), params.id)),
+        presentCustomerWithCount(await getCustomer(deps.db, corpViewerOf(ctx, deps), params.id)),
     }),
   ];
 }

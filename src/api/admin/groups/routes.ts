@@ -18,6 +18,7 @@ import { sendSpreadsheet } from '../../spreadsheet-download';
 import { defineRoute, type RequestContext, type RouteDefinition } from '../../route';
 import { IdString } from '../../validation';
 import { corpOf } from '../corp';
+import { corpViewerOf } from '../viewer';
 import { SyncStartedView } from '../syncs/schemas';
 import {
   GroupMemberView,
@@ -42,7 +43,7 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       tag: 'customer groups',
       auth: 'admin',
       response: Type.Array(GroupView),
-      handle: async (_input, ctx) => (await listLiveGroups(deps.db, corpOf(ctx, deps))).map(presentGroup),
+      handle: async (_input, ctx) => (await listLiveGroups(deps.db, corpViewerOf(ctx, deps))).map(presentGroup),
     }),
     defineRoute({
       method: 'GET',
@@ -56,7 +57,7 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       query: Type.Object({ chatId: WecomId }),
       response: Type.Object({ group: GroupView, members: Type.Array(GroupMemberView) }),
       handle: async ({ query }, ctx) => {
-        const detail = await groupMemberDetail(deps.db, corpOf(ctx, deps), query.chatId);
+        const detail = await groupMemberDetail(deps.db, corpViewerOf(ctx, deps), query.chatId);
         return { group: presentGroup(detail.group), members: detail.members.map(presentGroupMember) };
       },
     }),
@@ -80,7 +81,7 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       ),
       response: PageOf(GroupView),
       handle: async ({ body }, ctx) => {
-        const page = await pageGroups(deps.db, corpOf(ctx, deps), body);
+        const page = await pageGroups(deps.db, corpViewerOf(ctx, deps), body);
         return { list: page.list.map(presentGroup), total: page.total, pageNum: body.pageNum, pageSize: body.pageSize };
       },
     }),
@@ -109,7 +110,7 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       body: PageRequest(MemberFilters, ['id', 'joinTime', 'quitTime']),
       response: PageOf(GroupMemberView),
       handle: async ({ body }, ctx) => {
-        const page = await pageMembers(deps.db, corpOf(ctx, deps), body);
+        const page = await pageMembers(deps.db, corpViewerOf(ctx, deps), body);
         return {
           list: page.list.map(presentGroupMember),
           total: page.total,
@@ -130,7 +131,7 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       query: Type.Object({ chatId: WecomId }),
       response: Type.Object({ chatId: Type.String(), size: Type.Integer(), ...TodayStatsFields }),
       handle: async ({ query }, ctx) => {
-        const stats = await memberStatsOfGroup(deps.db, corpOf(ctx, deps), query.chatId);
+        const stats = await memberStatsOfGroup(deps.db, corpViewerOf(ctx, deps), query.chatId);
         return {
           chatId: query.chatId,
           size: stats.size,
@@ -153,10 +154,10 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       response: Type.Null(),
       rawResponse: { contentType: XLSX_CONTENT_TYPE, description: 'the group members as an Excel workbook' },
       handle: async ({ body }, ctx) => {
-        const corpId = corpOf(ctx, deps);
-        const exporter = await openGroupMemberExport(deps.db, corpId, body);
+        const viewer = corpViewerOf(ctx, deps);
+        const exporter = await openGroupMemberExport(deps.db, viewer, body);
         const stamp = DateTime.now().setZone(CORP_TIME_ZONE).toFormat('yyyyLLdd-HHmmss');
-        sendSpreadsheet(ctx, deps.logger, `group-members-${stamp}.xlsx`, exporter, { corpId });
+        sendSpreadsheet(ctx, deps.logger, `group-members-${stamp}.xlsx`, exporter, { corpId: viewer.corpId });
         return null;
       },
     }),
@@ -176,7 +177,7 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
         ...TodayStatsFields,
       }),
       handle: async (_input, ctx) => {
-        const stats = await corpStats(deps.db, corpOf(ctx, deps));
+        const stats = await corpStats(deps.db, corpViewerOf(ctx, deps));
         return {
           groupCount: stats.group_count,
           memberCount: stats.size,
@@ -217,7 +218,7 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
         total: Type.Object({ joined: Type.Integer(), quit: Type.Integer(), stillIn: Type.Integer() }),
       }),
       handle: async ({ body }, ctx) => {
-        const stats = await channelStats(deps.db, corpOf(ctx, deps), body);
+        const stats = await channelStats(deps.db, corpViewerOf(ctx, deps), body);
         return {
           from: body.from,
           to: body.to,
@@ -238,7 +239,8 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       auth: 'admin',
       params: Type.Object({ id: IdString }),
       response: GroupMemberView,
-      handle: async ({ params }, ctx) => presentGroupMember(await getMember(deps.db, corpOf(ctx, deps), params.id)),
+      handle: async ({ params }, ctx) =>
+        presentGroupMember(await getMember(deps.db, corpViewerOf(ctx, deps), params.id)),
     }),
   ];
 }

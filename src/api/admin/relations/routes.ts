@@ -15,7 +15,7 @@ import { PageOf } from '../../paging';
 import { sendSpreadsheet } from '../../spreadsheet-download';
 import { defineRoute, type RequestContext, type RouteDefinition } from '../../route';
 import { IdString } from '../../validation';
-import { corpOf } from '../corp';
+import { corpViewerOf } from '../viewer';
 import { WecomUserid } from '../employees/schemas';
 import {
   CustomerRelationsView,
@@ -47,7 +47,7 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
       query: Type.Object({ userid: WecomUserid }),
       response: Type.Object({ userid: Type.String(), total: Type.Integer(), list: Type.Array(RelationView) }),
       handle: async ({ query }, ctx) => {
-        const result = await validRelationsOfEmployee(deps.db, corpOf(ctx, deps), query.userid);
+        const result = await validRelationsOfEmployee(deps.db, corpViewerOf(ctx, deps), query.userid);
         return { userid: result.userid, total: result.relations.length, list: result.relations.map(presentRelation) };
       },
     }),
@@ -63,7 +63,7 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
       body: PageRelationsBody,
       response: PageOf(RelationView),
       handle: async ({ body }, ctx) => {
-        const page = await pageRelations(deps.db, corpOf(ctx, deps), body);
+        const page = await pageRelations(deps.db, corpViewerOf(ctx, deps), body);
         return {
           list: page.rows.map(presentRelation),
           total: page.total,
@@ -87,7 +87,7 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
       body: PageRelationsByCustomerBody,
       response: PageOf(CustomerRelationsView),
       handle: async ({ body }, ctx) => {
-        const page = await pageRelationsByCustomer(deps.db, corpOf(ctx, deps), body);
+        const page = await pageRelationsByCustomer(deps.db, corpViewerOf(ctx, deps), body);
         return {
           list: page.list.map(presentCustomerRelations),
           total: page.total,
@@ -111,10 +111,10 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
       rawResponse: { contentType: XLSX_CONTENT_TYPE, description: 'the spreadsheet, as an attachment' },
       response: Type.Null(),
       handle: async ({ body }, ctx) => {
-        const corpId = corpOf(ctx, deps);
-        const exporter = await openRelationExport(deps.db, corpId, body);
+        const viewer = corpViewerOf(ctx, deps);
+        const exporter = await openRelationExport(deps.db, viewer, body);
         sendSpreadsheet(ctx, deps.logger, `relations-${new Date().toISOString().slice(0, 10)}.xlsx`, exporter, {
-          corpId,
+          corpId: viewer.corpId,
         });
         return null;
       },
@@ -137,8 +137,14 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
       body: SaveRelationBody,
       response: Type.Object({ relation: RelationView, pushedToWecom: Type.Boolean() }),
       handle: async ({ body }, ctx) => {
-        const corpId = corpOf(ctx, deps);
-        const saved = await saveRelationNotes(deps.db, () => openWecom(deps.wecom, corpId), corpId, body, actor(ctx));
+        const viewer = corpViewerOf(ctx, deps);
+        const saved = await saveRelationNotes(
+          deps.db,
+          () => openWecom(deps.wecom, viewer.corpId),
+          viewer,
+          body,
+          actor(ctx),
+        );
         return { relation: presentRelation(saved.relation), pushedToWecom: saved.pushedToWecom };
       },
     }),
@@ -156,7 +162,7 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
       auth: 'admin',
       body: StatsBody,
       response: RelationStatsView,
-      handle: async ({ body }, ctx) => relationStats(deps.db, corpOf(ctx, deps), body),
+      handle: async ({ body }, ctx) => relationStats(deps.db, corpViewerOf(ctx, deps), body),
     }),
     defineRoute({
       method: 'GET',
@@ -169,7 +175,8 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
       auth: 'admin',
       params: Type.Object({ id: IdString }),
       response: RelationView,
-      handle: async ({ params }, ctx) => presentRelation(await getRelation(deps.db, corpOf(ctx, deps), params.id)),
+      handle: async ({ params }, ctx) =>
+        presentRelation(await getRelation(deps.db, corpViewerOf(ctx, deps), params.id)),
     }),
   ];
 }
