@@ -106,7 +106,6 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   NEXUS_REPLAYED: '该签名请求已经收到过，拒绝重放',
   NEXUS_USER_NOT_FOUND: '工号 {id} 没有对应的用户',
   NEXUS_USERNAME_TAKEN: '用户名 {username} 已被其他用户使用',
-  NEXUS_LAST_SUPER_ADMIN: '此操作会导致系统没有可用的超级管理员',
   NEXUS_DEPT_HAS_CHILDREN: '部门 {code} 下还有子部门；如需一并删除，请设置 includeSubDepts',
   NEXUS_SSO_TOKEN_REJECTED: 'HR 系统（Nexus）不认可此 token',
   NEXUS_SSO_UNKNOWN_EMPLOYEE: '该员工在本系统中没有可用的用户',
