@@ -23,3 +23,14 @@ export type WecomSyncKind = (typeof WECOM_SYNC_KINDS)[number];
 export const wecomSyncWorkflowId = (corpId: string, kind: WecomSyncKind): string => `wecom-sync-${kind}-${corpId}`;
 export const wecomEventWorkflowId = (eventId: string): string => `wecom-event-${eventId}`;
 export const wecomNightlyScheduleId = (corpId: string): string => `wecom-nightly-sync-${corpId}`;
+
+/** Pages a paging activity still running has mirrored so far (its key names the batch and start cursor). */
+export interface PageProgress {
+  key: string;
+  pages: number;
+  items: number;
+}
+
+/** Key of one call of syncWecomCustomerPages: its checkpoint's, and the one its progress reports carry. */
+export const customerPagesKey = (userids: readonly string[], cursor: string): string =>
+  `customers:${userids[0] ?? ''}:${cursor}`;

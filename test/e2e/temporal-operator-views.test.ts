@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Db } from '../../src/db/knex';
 import { SEARCH_ATTRIBUTES, clueDistributionWorkflowId, wecomEventWorkflowId } from '../../src/temporal/names';
+import { wecomSyncProgressQuery, type WecomSyncProgress } from '../../src/workflows/wecom-full-sync';
 import { sharedApiUrl, sharedTemporalAddress } from '../helpers/env';
 import { clueBody, createAdmin, createPartner, createPolicy, testDb, uid } from '../helpers/factories';
 import { call } from '../helpers/http';
@@ -114,5 +115,38 @@ describe('what operators see in the Temporal UI', () => {
     expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.eventType)).toBe('add_external_contact');
     expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.externalUserid)).toBe(event.external_userid);
     expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.corpId)).toBe(corp.corpId);
+  });
+
+  it('a sync’s progress query moves page by page while a paging activity runs', async () => {
+    const corp = await createSimulatedCorp(db, { customers: 1500, employees: 3 });
+    const corpAdmin = await createAdmin(db, sharedApiUrl, { corpId: corp.corpId });
+    // Slow pages: one activity pages the whole batch of employees for several seconds.
+    await control('POST', `/corps/${corp.corpId}/faults`, {
+      path: 'externalcontact/batch/get_by_user',
+      latencyMs: 250,
+    });
+    try {
+      const started = await call<{ workflowId: string }>(sharedApiUrl, 'POST', '/admin/customer/sync', {
+        token: corpAdmin.token,
+        body: {},
+      });
+      const handle = temporal.workflow.getHandle(started.body.data.workflowId);
+      const midway = await waitFor(
+        'pages counted before the batch is done',
+        async () => {
+          const progress = await handle.query(wecomSyncProgressQuery).catch(() => undefined);
+          const phase = progress?.phases.find((p) => p.kind === 'customers');
+          return phase && phase.pages > 0 && phase.batchesDone === 0 ? phase : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
+      expect(midway.items).toBeGreaterThan(0);
+      const result = (await handle.result()) as WecomSyncProgress;
+      const done = result.phases.find((p) => p.kind === 'customers')!;
+      expect(done.pages).toBeGreaterThan(midway.pages);
+      expect(done.items).toBeGreaterThanOrEqual(1500);
+    } finally {
+      await control('DELETE', `/corps/${corp.corpId}/faults`);
+    }
   });
 });
