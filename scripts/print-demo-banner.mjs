@@ -15,12 +15,24 @@ const body = {
   device: 'mobile',
   chat: '访客: 你好, 报价多少?',
 };
+/** The sales team's logins: the manager sees their department and below, a salesperson their own rows. */
+function salesLines(logins) {
+  if (!Array.isArray(logins) || logins.length === 0) return '';
+  const rows = logins.map(
+    (l) =>
+      `    ${l.username.padEnd(8)} / ${l.password}   ${l.role} · ${l.dept}` +
+      (l.wecomUserid ? `   (WeCom ${l.wecomUserid})` : '   (not bound to a WeCom employee yet)'),
+  );
+  return `  Sales team   (a 销售经理 sees 销售部 and its teams; a 销售 sees only their own clues and customers)\n${rows.join('\n')}\n`;
+}
+
 console.log(`
 SCRM backend is running.
   API          http://127.0.0.1:${port}   (docs: /docs, OpenAPI: /openapi.json, health: /health)
   Temporal UI  http://127.0.0.1:${uiPort}
   Admin login  ${d.adminUsername ?? 'admin'} / ${d.adminPassword ?? '(see .data/demo-credentials.json)'}
   Partner key  ${d.partnerSecretKey}
+${salesLines(d.salesLogins)}
   Logs         .data/api.log  .data/worker.log  .data/temporal.log
 
 Post a clue (change businessId to post another):

@@ -65,6 +65,10 @@ trap 'kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
 
 for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$API_PORT/health" >/dev/null && break; sleep 1; done
 SYNC_WORKFLOW=$(npx tsx src/main/sync-now.ts 2>>.data/api.log | tail -n1 || true)
+if [ "$DEMO_CORP" = 1 ]; then
+  # The sales team is bound to employees of the demo corp once the sync has mirrored them.
+  DEMO=$(npx tsx src/main/seed-demo.ts --bind-wecom 2>>.data/api.log | tail -n1 || echo "$DEMO")
+fi
 
 node scripts/print-demo-banner.mjs "$DEMO" "$API_PORT" "${TEMPORAL_UI_PORT:-8233}" "$SYNC_WORKFLOW" \
   "$([ "$DEMO_CORP" = 1 ] && echo "http://127.0.0.1:$SIMULATOR_PORT")"

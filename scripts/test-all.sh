@@ -14,8 +14,10 @@ log "recreating the test database"
 psql "${TEST_DATABASE_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS ${TEST_DATABASE_URL##*/} WITH (FORCE)"
 
 log "docker-compose.yml"
-# Any 32-character value satisfies the file's required JWT_SECRET; only the file's validity is checked.
-JWT_SECRET=compose-config-check-0123456789abcdef "$(ensure_compose_cli)" -f docker-compose.yml config -q
+# Any 32-character value satisfies the file's required JWT_SECRET (and any value INITIAL_ADMIN_PASSWORD);
+# only the file's validity is checked.
+JWT_SECRET=compose-config-check-0123456789abcdef INITIAL_ADMIN_PASSWORD=compose-check-1 \
+  "$(ensure_compose_cli)" -f docker-compose.yml config -q
 log "typecheck"; npx tsc --noEmit -p tsconfig.json
 log "lint"; npx eslint .
 log "format"; npx prettier --check . >/dev/null

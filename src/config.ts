@@ -1,5 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import Ajv from 'ajv';
+import { brokenPasswordRule } from './domain/users/password-policy';
+import { USERNAME_PATTERN } from './domain/users/usernames';
 
 /**
  * Every setting the processes read, validated once at boot. Secrets have no default anywhere:
@@ -106,6 +108,13 @@ const ConfigSchema = Type.Object({
   NEXUS_SSO_VERIFY_URL: Type.Optional(Type.String({ format: 'uri' })),
   /** How long SSO waits for that endpoint before answering 503. */
   NEXUS_SSO_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
+
+  /**
+   * The first super admin, created at API boot while the installation has no user at all (set
+   * both or neither). The password is held to the password policy; change it after signing in.
+   */
+  INITIAL_ADMIN_USERNAME: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: USERNAME_PATTERN })),
+  INITIAL_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -124,6 +133,14 @@ const WECOM_CORP_KEYS = [
   'WECOM_CALLBACK_TOKEN',
   'WECOM_ENCODING_AES_KEY',
 ] as const;
+
+const INITIAL_ADMIN_KEYS = ['INITIAL_ADMIN_USERNAME', 'INITIAL_ADMIN_PASSWORD'] as const;
+
+const PASSWORD_RULE_TEXT = {
+  length: 'must be 8 to 128 characters',
+  containsUsername: 'must not contain INITIAL_ADMIN_USERNAME',
+  tooFewKinds: 'must mix at least two of letters, digits and symbols',
+} as const;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -159,6 +176,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       `Invalid configuration (environment variables):\n  ${missing.join(', ')}: required when ${corpKeys.join(', ')} set`,
     );
+  }
+  const adminKeys = INITIAL_ADMIN_KEYS.filter((key) => raw[key] !== undefined);
+  if (adminKeys.length === 1) {
+    const missing = INITIAL_ADMIN_KEYS.filter((key) => raw[key] === undefined);
+    throw new ConfigError(
+      `Invalid configuration (environment variables):\n  ${missing.join(', ')}: required when ${adminKeys.join(', ')} set`,
+    );
+  }
+  const adminPassword = raw['INITIAL_ADMIN_PASSWORD'];
+  const adminUsername = raw['INITIAL_ADMIN_USERNAME'];
+  if (typeof adminPassword === 'string' && typeof adminUsername === 'string') {
+    const broken = brokenPasswordRule(adminPassword, adminUsername);
+    if (broken) {
+      throw new ConfigError(
+        `Invalid configuration (environment variables):\n  INITIAL_ADMIN_PASSWORD: ${PASSWORD_RULE_TEXT[broken]}`,
+      );
+    }
   }
   return raw as Config;
 }

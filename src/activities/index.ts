@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex';
 import type { DistributionDefaults } from '../domain/distribution/assign-clue';
+import type { PageProgress } from '../temporal/names';
 import type { WecomApiFactory } from '../wecom/api';
 import { createDistributionActivities } from './distribution';
 import { createWecomEventActivities } from './wecom-events';
@@ -13,6 +14,8 @@ export interface ActivityDeps {
   maxRetryDelayMs: number;
   /** Told of every page of WeCom data a full sync mirrors (for metrics). */
   observeSyncPage?(kind: string): void;
+  /** Tells a sync workflow how far a paging activity got (see wecom-full-sync's pageProgress signal). */
+  reportPageProgress?(workflowId: string, report: PageProgress): Promise<void>;
 }
 
 /** Every activity the worker registers, built from its dependencies. */

@@ -18,6 +18,7 @@ import {
   reconcileGroupChats,
 } from '../domain/wecom-mirror/reconcile';
 import { beginSyncRun, finishSyncRun, readPageCheckpoint, writePageCheckpoint } from '../domain/wecom-mirror/sync-runs';
+import { customerPagesKey, type PageProgress } from '../temporal/names';
 import type { WecomApiFactory } from '../wecom/api';
 import { WecomApiError } from '../wecom/errors';
 import { withWecomFailures } from './wecom-failures';
@@ -31,6 +32,8 @@ export interface SyncRunRef {
 
 /** How long one paging activity works before handing its cursor back to the workflow. */
 const PAGE_BATCH_MS = 20_000;
+/** How often a paging activity reports its pages to the workflow's progress query. */
+const PROGRESS_REPORT_MS = 1000;
 const CUSTOMER_PAGE_SIZE = 100;
 
 export function createWecomSyncActivities(deps: {
@@ -39,6 +42,8 @@ export function createWecomSyncActivities(deps: {
   maxRetryDelayMs: number;
   /** Told of every page of WeCom data mirrored (for metrics). */
   observeSyncPage?(kind: 'departments' | 'employees' | 'corp_tags' | 'customers' | 'group_chats'): void;
+  /** Tells a sync workflow how far a paging activity got (a signal; losing one is harmless). */
+  reportPageProgress?(workflowId: string, report: PageProgress): Promise<void>;
 }) {
   const { db, wecom } = deps;
   const pageDone = deps.observeSyncPage ?? (() => undefined);
@@ -106,7 +111,14 @@ export function createWecomSyncActivities(deps: {
     async syncWecomCustomerPages(input: SyncRunRef & { userids: string[]; cursor: string }) {
       return failures(async () => {
         const context = Context.current();
-        const key = `customers:${input.userids[0] ?? ''}:${input.cursor}`;
+        const key = customerPagesKey(input.userids, input.cursor);
+        let reportedAt = 0;
+        const report = (pages: number, items: number) => {
+          const workflowId = context.info.workflowExecution?.workflowId;
+          if (!deps.reportPageProgress || !workflowId || Date.now() - reportedAt < PROGRESS_REPORT_MS) return;
+          reportedAt = Date.now();
+          deps.reportPageProgress(workflowId, { key, pages, items }).catch(() => undefined);
+        };
         const resumed = await readPageCheckpoint<CustomerCounts>(db, input.syncRunId, key);
         let checkpoint = resumed ?? { cursor: input.cursor, pages: 0, pairs: 0, counts: noCustomerCounts() };
         const api = await wecom(input.corpId);
@@ -128,6 +140,7 @@ export function createWecomSyncActivities(deps: {
             return next;
           });
           pageDone('customers');
+          report(checkpoint.pages, checkpoint.pairs);
           context.heartbeat(checkpoint);
           if (checkpoint.cursor === '') break;
         }

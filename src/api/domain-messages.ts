@@ -37,6 +37,13 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   ROLE_IN_USE: '角色仍有用户在使用：{roles}，如需删除请选择同时解除',
   ROLE_KEY_TAKEN: '角色标识 {roleKey} 已被使用',
 
+  // System users.
+  USERNAME_TAKEN: '用户名 {username} 已被占用',
+  EMP_NO_TAKEN: '工号 {empNo} 已属于其他用户',
+  LAST_SUPER_ADMIN: '系统必须至少保留一个启用的超级管理员',
+  SUPER_ADMIN_REQUIRED: '只有超级管理员可以修改超级管理员或授予超级管理员角色',
+  WECOM_USERID_TAKEN: '企业微信成员 {userid} 已绑定用户 {username}',
+
   // Partners.
   PARTNER_NOT_FOUND: '合作方 {id} 不存在',
   PARTNER_KEY_NOT_FOUND: '合作方密钥 {id} 不存在或已吊销',
@@ -99,7 +106,6 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   NEXUS_REPLAYED: '该签名请求已经收到过，拒绝重放',
   NEXUS_USER_NOT_FOUND: '工号 {id} 没有对应的用户',
   NEXUS_USERNAME_TAKEN: '用户名 {username} 已被其他用户使用',
-  NEXUS_LAST_SUPER_ADMIN: '此操作会导致系统没有可用的超级管理员',
   NEXUS_DEPT_HAS_CHILDREN: '部门 {code} 下还有子部门；如需一并删除，请设置 includeSubDepts',
   NEXUS_SSO_TOKEN_REJECTED: 'HR 系统（Nexus）不认可此 token',
   NEXUS_SSO_UNKNOWN_EMPLOYEE: '该员工在本系统中没有可用的用户',

@@ -193,6 +193,47 @@ const MESSAGES = {
     zh: '必须是已上传头像的文件名',
   },
 
+  // Users, passwords and the system department tree.
+  'rule.passwordLength': { en: 'must be 8 to 128 characters', zh: '长度必须为 8 至 128 个字符' },
+  'rule.passwordContainsUsername': { en: 'must not contain the username', zh: '不能包含用户名' },
+  'rule.passwordTooSimple': {
+    en: 'must mix at least two of letters, digits and symbols',
+    zh: '必须至少包含字母、数字、符号中的两类',
+  },
+  'rule.passwordOnlyOnCreate': {
+    en: 'cannot be set on an existing user; use resetPassword or changePassword',
+    zh: '已有用户不能在此设置密码，请使用重置密码或修改密码',
+  },
+  'rule.rolesOnlyOnCreate': {
+    en: 'cannot be changed here on an existing user; use assignRoles',
+    zh: '已有用户不能在此修改角色，请使用用户角色授权',
+  },
+  'rule.wrongOldPassword': { en: 'is not the current password', zh: '与当前密码不符' },
+  'rule.samePassword': { en: 'must differ from the current password', zh: '不能与当前密码相同' },
+  'rule.usernameTooLong': { en: 'must be at most 64 characters', zh: '最多 64 个字符' },
+  'rule.usernameCharacters': {
+    en: 'may contain only letters, digits and _ . @ - and must start with a letter or digit',
+    zh: '只能包含字母、数字和 _ . @ -，且必须以字母或数字开头',
+  },
+  'rule.noSuchSysDept': { en: 'no such department', zh: '部门不存在' },
+  'rule.unknownRoles': { en: 'unknown role id(s): {ids}', zh: '以下角色 id 不存在：{ids}' },
+  'report.usernameTaken': { en: 'the username is taken', zh: '用户名已被占用' },
+  'report.usernameCharacters': {
+    en: 'may contain only letters, digits and _ . @ - and must start with a letter or digit',
+    zh: '只能包含字母、数字和 _ . @ -，且必须以字母或数字开头',
+  },
+  'report.usernameTooLong': { en: 'is longer than 64 characters', zh: '超过 64 个字符' },
+  'report.deleteSelf': { en: 'you cannot delete yourself', zh: '不能删除自己' },
+  'report.userNotFound': { en: 'no such user', zh: '用户不存在' },
+  'report.superAdminRequired': {
+    en: 'only a super admin may delete a super admin',
+    zh: '只有超级管理员可以删除超级管理员',
+  },
+  'report.lastSuperAdmin': {
+    en: 'the last active super admin cannot be deleted',
+    zh: '不能删除最后一个启用的超级管理员',
+  },
+
   // Answers of the HTTP layer itself.
   'request.invalid': { en: 'request is invalid: {problems}', zh: '请求不合法：{problems}' },
   'request.notJson': { en: 'request body is not valid JSON', zh: '请求体不是合法的 JSON' },

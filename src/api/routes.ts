@@ -5,6 +5,7 @@ import { clueRoutes } from './admin/clues/routes';
 import { corpTagRoutes } from './admin/corp-tags/routes';
 import { customerTagRoutes } from './admin/customer-tags/routes';
 import { customerRoutes } from './admin/customers/routes';
+import { deptRoutes } from './admin/depts/routes';
 import { distributionPolicyRoutes } from './admin/distribution-policies/routes';
 import { employeeRoutes } from './admin/employees/routes';
 import { groupRoutes } from './admin/groups/routes';
@@ -14,6 +15,7 @@ import { relationRoutes } from './admin/relations/routes';
 import { roleRoutes } from './admin/roles/routes';
 import { selfTagRoutes } from './admin/self-tags/routes';
 import { syncRoutes } from './admin/syncs/routes';
+import { userRoutes } from './admin/users/routes';
 import { wecomDeptRoutes } from './admin/wecom-depts/routes';
 import { userAvatarRoutes } from './admin/user-avatars/routes';
 import type { AppDeps } from './app';
@@ -51,6 +53,8 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...userAvatarRoutes(deps),
     ...fileRoutes(deps),
     ...nexusRoutes(deps),
+    ...userRoutes(deps),
+    ...deptRoutes(deps),
   ];
   return routes.map(withInputSchemas).map((route) => ({ ...route, permission: routePermission(route) }));
 }

@@ -4,6 +4,7 @@ import { createApp, type AppDeps } from '../api/app';
 import { permissionTree } from '../api/permission-tree';
 import { allRoutes } from '../api/routes';
 import { seedPermissionNodes } from '../domain/menus/seed-permission-nodes';
+import { applyInitialAdmin } from '../domain/users/bootstrap';
 import { loadConfig, type Config } from '../config';
 import { createDb, type Db } from '../db/knex';
 import { createClueIntakeQueue } from '../domain/clues/collect-clue';
@@ -55,6 +56,13 @@ export async function startApi(config: Config): Promise<RunningApi> {
   await registerConfiguredCorp(db, config);
   const addedNodes = await seedPermissionNodes(db, permissionTree(allRoutes({} as AppDeps)));
   if (addedNodes > 0) logger.info({ addedNodes }, 'added permission nodes of new routes to the menu tree');
+  if (config.INITIAL_ADMIN_USERNAME && config.INITIAL_ADMIN_PASSWORD) {
+    const admin = await applyInitialAdmin(db, {
+      username: config.INITIAL_ADMIN_USERNAME,
+      password: config.INITIAL_ADMIN_PASSWORD,
+    });
+    if (admin) logger.info({ username: admin.username }, 'created the initial super admin (INITIAL_ADMIN_USERNAME)');
+  }
   const metrics = new ApiMetrics(db);
   const intake = createClueIntakeQueue(config.DATABASE_URL, {
     batchSize: (clues) => metrics.intakeBatchSize.observe(clues),

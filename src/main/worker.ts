@@ -76,6 +76,7 @@ export async function runWorker(config: Config): Promise<void> {
   await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE).catch((err: unknown) =>
     logger.warn({ err }, 'could not register search attributes'),
   );
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -87,6 +88,7 @@ export async function runWorker(config: Config): Promise<void> {
       wecom: createWecomApiFactory(db, { baseUrl: config.WECOM_API_BASE_URL, logger }),
       maxRetryDelayMs: config.WECOM_MAX_RETRY_DELAY_SECONDS * 1000,
       observeSyncPage: (kind) => metrics.syncPages.inc({ kind }),
+      reportPageProgress: (workflowId, report) => client.workflow.getHandle(workflowId).signal('pageProgress', report),
     }),
     interceptors: { activity: [metrics.activityInterceptor()] },
     shutdownGraceTime: '10 seconds',
@@ -111,12 +113,7 @@ export async function runWorker(config: Config): Promise<void> {
           }),
         });
   await registerConfiguredCorp(db, config);
-  const schedules = keepNightlySchedules(
-    db,
-    new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
-    config,
-    logger,
-  );
+  const schedules = keepNightlySchedules(db, client, config, logger);
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   try {
     await worker.run();

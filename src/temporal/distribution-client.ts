@@ -1,3 +1,4 @@
+import { distributionSummary } from './workflow-summaries';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type {
   DistributionState,
@@ -38,6 +39,7 @@ export class DistributionClient {
           taskQueue: this.options.taskQueue,
           args: [{ clueId: clue.id, recheckSeconds: this.options.recheckSeconds }],
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          staticSummary: distributionSummary(clue),
           typedSearchAttributes: [
             { key: SEARCH_ATTRIBUTES.clueId, value: clue.id },
             { key: SEARCH_ATTRIBUTES.businessId, value: clue.businessId ?? '' },
@@ -64,6 +66,7 @@ export class DistributionClient {
       taskQueue: this.options.taskQueue,
       args: [{ clueId: clue.id, recheckSeconds: this.options.recheckSeconds }],
       workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: distributionSummary(clue),
       typedSearchAttributes: [
         { key: SEARCH_ATTRIBUTES.clueId, value: clue.id },
         { key: SEARCH_ATTRIBUTES.businessId, value: clue.businessId ?? '' },

@@ -9,6 +9,10 @@ export const SEARCH_ATTRIBUTES = {
   businessId: defineSearchAttributeKey('BusinessId', SearchAttributeType.KEYWORD),
   clueStatus: defineSearchAttributeKey('ClueStatus', SearchAttributeType.KEYWORD),
   ownerUserid: defineSearchAttributeKey('OwnerUserid', SearchAttributeType.KEYWORD),
+  corpId: defineSearchAttributeKey('CorpId', SearchAttributeType.KEYWORD),
+  eventType: defineSearchAttributeKey('EventType', SearchAttributeType.KEYWORD),
+  externalUserid: defineSearchAttributeKey('ExternalUserid', SearchAttributeType.KEYWORD),
+  syncKind: defineSearchAttributeKey('SyncKind', SearchAttributeType.KEYWORD),
 } as const;
 
 /** What a WeCom full sync covers; 'all' runs the others in dependency order. */
@@ -19,3 +23,14 @@ export type WecomSyncKind = (typeof WECOM_SYNC_KINDS)[number];
 export const wecomSyncWorkflowId = (corpId: string, kind: WecomSyncKind): string => `wecom-sync-${kind}-${corpId}`;
 export const wecomEventWorkflowId = (eventId: string): string => `wecom-event-${eventId}`;
 export const wecomNightlyScheduleId = (corpId: string): string => `wecom-nightly-sync-${corpId}`;
+
+/** Pages a paging activity still running has mirrored so far (its key names the batch and start cursor). */
+export interface PageProgress {
+  key: string;
+  pages: number;
+  items: number;
+}
+
+/** Key of one call of syncWecomCustomerPages: its checkpoint's, and the one its progress reports carry. */
+export const customerPagesKey = (userids: readonly string[], cursor: string): string =>
+  `customers:${userids[0] ?? ''}:${cursor}`;

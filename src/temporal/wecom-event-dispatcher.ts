@@ -5,8 +5,9 @@ import type { Db } from '../db/knex';
 import { findUnstartedEvents, markEventsStarted, recordEventStartFailure } from '../domain/wecom-events/event-store';
 import { wecomEventWorkflowId } from './names';
 import { OutboxDispatcher } from './outbox-dispatcher';
+import { wecomEventSearchAttributes, wecomEventSummary, type WecomEventHeadline } from './workflow-summaries';
 
-export type WecomEventDispatcher = OutboxDispatcher<{ id: string }>;
+export type WecomEventDispatcher = OutboxDispatcher<WecomEventHeadline>;
 
 /** Starts one processing workflow per stored callback; the sweep covers callbacks stored while Temporal was down. */
 export function createWecomEventDispatcher(
@@ -16,14 +17,16 @@ export function createWecomEventDispatcher(
   logger: Logger,
   options: { sweepIntervalMs: number },
 ): WecomEventDispatcher {
-  const start = async (eventId: string) => {
+  const start = async (event: WecomEventHeadline) => {
     try {
       await temporal.connection.withDeadline(Date.now() + 5000, () =>
         temporal.workflow.start('processWecomEvent', {
-          workflowId: wecomEventWorkflowId(eventId),
+          workflowId: wecomEventWorkflowId(event.id),
           taskQueue,
-          args: [{ eventId }],
+          args: [{ eventId: event.id }],
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          staticSummary: wecomEventSummary(event),
+          typedSearchAttributes: wecomEventSearchAttributes(event),
         }),
       );
     } catch (error) {
@@ -34,7 +37,7 @@ export function createWecomEventDispatcher(
     {
       what: 'WeCom event processing',
       findPending: (limit, olderThanMs) => findUnstartedEvents(db, limit, olderThanMs),
-      start: (event) => start(event.id),
+      start,
       markStarted: (ids) => markEventsStarted(db, ids),
       recordFailure: (ids, message) => recordEventStartFailure(db, ids, message),
     },

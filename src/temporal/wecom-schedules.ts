@@ -1,3 +1,4 @@
+import { syncSearchAttributes, syncSummary } from './workflow-summaries';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { wecomNightlyScheduleId, wecomSyncWorkflowId } from './names';
 
@@ -30,6 +31,8 @@ export async function ensureNightlySyncSchedules(
           workflowId: wecomSyncWorkflowId(corpId, 'all'),
           taskQueue: settings.taskQueue,
           args: [{ corpId, kind: 'all', startedBy: 'nightly-schedule' }],
+          staticSummary: syncSummary(corpId, 'all', 'nightly-schedule'),
+          typedSearchAttributes: syncSearchAttributes(corpId, 'all'),
         },
         // A sync still running from the night before is not doubled.
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },

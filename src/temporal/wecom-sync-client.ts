@@ -1,3 +1,4 @@
+import { syncSearchAttributes, syncSummary } from './workflow-summaries';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { WecomSyncProgress } from '../workflows/wecom-full-sync';
 import { wecomSyncWorkflowId, type WecomSyncKind } from './names';
@@ -35,6 +36,8 @@ export class WecomSyncClient implements WecomSyncStarter {
         workflowId,
         taskQueue: this.taskQueue,
         args: [{ corpId, kind, startedBy }],
+        staticSummary: syncSummary(corpId, kind, startedBy),
+        typedSearchAttributes: syncSearchAttributes(corpId, kind),
         // A second request while a sync runs joins it instead of starting another.
         workflowIdConflictPolicy: 'USE_EXISTING',
       }),

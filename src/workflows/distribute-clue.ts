@@ -14,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { DistributionActivities } from '../activities/distribution';
 import { SEARCH_ATTRIBUTES } from '../temporal/names';
+import { TIMER_SUMMARIES } from '../temporal/workflow-summaries';
 
 export interface DistributeClueInput {
   clueId: string;
@@ -193,7 +194,9 @@ export async function distributeClue(input: DistributeClueInput): Promise<Distri
       const untilRetry = result.retryAt ? Date.parse(result.retryAt) - Date.now() : recheckMs;
       woken = false;
       reassigned = false;
-      await condition(() => woken || reassigned, Math.max(1000, Math.min(untilRetry, recheckMs)));
+      await condition(() => woken || reassigned, Math.max(1000, Math.min(untilRetry, recheckMs)), {
+        summary: TIMER_SUMMARIES.waitingForMember(result.reason),
+      });
       continue;
     }
 
@@ -203,7 +206,9 @@ export async function distributeClue(input: DistributeClueInput): Promise<Distri
       const deadline = assignedAtMs + slaSeconds * 1000;
       state.followUpDeadline = new Date(deadline).toISOString();
       followUpSignalled = false;
-      await condition(() => followUpSignalled || reassigned, Math.max(0, deadline - Date.now()));
+      await condition(() => followUpSignalled || reassigned, Math.max(0, deadline - Date.now()), {
+        summary: TIMER_SUMMARIES.followUpSla,
+      });
       if (reassigned) continue;
       const expired = Date.now() >= deadline;
       const seq = state.seq;

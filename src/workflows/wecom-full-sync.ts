@@ -1,6 +1,13 @@
-import { defineQuery, proxyActivities, setHandler, workflowInfo, ApplicationFailure } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { WecomSyncActivities } from '../activities/wecom-sync';
-import type { WecomSyncKind } from '../temporal/names';
+import { customerPagesKey, type PageProgress, type WecomSyncKind } from '../temporal/names';
 
 export interface WecomFullSyncInput {
   corpId: string;
@@ -32,6 +39,12 @@ export interface WecomSyncProgress {
 }
 
 export const wecomSyncProgressQuery = defineQuery<WecomSyncProgress>('progress');
+
+/**
+ * Sent by a long paging activity every second or so, so the progress query moves page by page
+ * rather than when the activity returns. Only a running activity's latest figures are kept.
+ */
+export const pageProgressSignal = defineSignal<[PageProgress]>('pageProgress');
 
 const ORDER: Array<Exclude<WecomSyncKind, 'all'>> = ['departments', 'employees', 'corpTags', 'customers', 'groups'];
 const EMPLOYEES_PER_BATCH = 100;
@@ -84,14 +97,16 @@ export async function wecomFullSync(input: WecomFullSyncInput): Promise<WecomSyn
       wecomCalls: 0,
     })),
   };
-  setHandler(wecomSyncProgressQuery, () => progress);
+  const inFlight = new PagesInFlight();
+  setHandler(pageProgressSignal, (report) => inFlight.report(report));
+  setHandler(wecomSyncProgressQuery, () => inFlight.addedTo(progress));
   const { workflowId, runId } = workflowInfo();
 
   for (const phase of progress.phases) {
     phase.status = 'running';
     const run = await quick.beginWecomSyncRun({ corpId: input.corpId, kind: phase.kind, workflowId, runId });
     try {
-      await runPhase(phase, run);
+      await runPhase(phase, run, inFlight);
       phase.status = 'succeeded';
       await quick.finishWecomSyncRun({ syncRunId: run.syncRunId, status: 'succeeded', stats: phase });
     } catch (error) {
@@ -106,7 +121,42 @@ export async function wecomFullSync(input: WecomFullSyncInput): Promise<WecomSyn
 
 type Run = Awaited<ReturnType<WecomSyncActivities['beginWecomSyncRun']>>;
 
-async function runPhase(phase: PhaseProgress, run: Run): Promise<void> {
+/** What running paging activities reported, until they return and their result is counted. */
+class PagesInFlight {
+  private readonly reports = new Map<string, PageProgress | undefined>();
+
+  begin(key: string): void {
+    this.reports.set(key, undefined);
+  }
+
+  end(key: string): void {
+    this.reports.delete(key);
+  }
+
+  /** A report of an activity that already returned (a late signal) is dropped. */
+  report(report: PageProgress): void {
+    if (this.reports.has(report.key)) this.reports.set(report.key, report);
+  }
+
+  /** The progress with the running activities' pages and items added to the running phase. */
+  addedTo(progress: WecomSyncProgress): WecomSyncProgress {
+    let pages = 0;
+    let items = 0;
+    for (const report of this.reports.values()) {
+      pages += report?.pages ?? 0;
+      items += report?.items ?? 0;
+    }
+    if (pages === 0 && items === 0) return progress;
+    return {
+      ...progress,
+      phases: progress.phases.map((phase) =>
+        phase.status === 'running' ? { ...phase, pages: phase.pages + pages, items: phase.items + items } : phase,
+      ),
+    };
+  }
+}
+
+async function runPhase(phase: PhaseProgress, run: Run, inFlight: PagesInFlight): Promise<void> {
   switch (phase.kind) {
     case 'departments':
       record(phase, await quick.syncWecomDepartments(run));
@@ -118,7 +168,7 @@ async function runPhase(phase: PhaseProgress, run: Run): Promise<void> {
       record(phase, await quick.syncWecomCorpTags(run));
       return;
     case 'customers':
-      return syncCustomers(phase, run);
+      return syncCustomers(phase, run, inFlight);
     case 'groups':
       return syncGroups(phase, run);
   }
@@ -136,7 +186,7 @@ function record(
   phase.items += result.created + result.updated + result.unchanged;
 }
 
-async function syncCustomers(phase: PhaseProgress, run: Run): Promise<void> {
+async function syncCustomers(phase: PhaseProgress, run: Run, inFlight: PagesInFlight): Promise<void> {
   const userids = await quick.listWecomFollowUsers({ corpId: run.corpId });
   phase.wecomCalls++;
   const batches = inBatches(userids, EMPLOYEES_PER_BATCH);
@@ -144,7 +194,11 @@ async function syncCustomers(phase: PhaseProgress, run: Run): Promise<void> {
   await inLanes(batches, SYNC_LANES, async (batch) => {
     let cursor = '';
     do {
-      const result = await paging.syncWecomCustomerPages({ ...run, userids: batch, cursor });
+      const key = customerPagesKey(batch, cursor);
+      inFlight.begin(key);
+      const result = await paging
+        .syncWecomCustomerPages({ ...run, userids: batch, cursor })
+        .finally(() => inFlight.end(key));
       cursor = result.nextCursor;
       phase.pages += result.pages;
       phase.wecomCalls += result.pages;

@@ -377,8 +377,8 @@ describe('Nexus (HR system) sync and single sign-on', () => {
           await signed('/dept/deleteWithUsers', { code: dept }),
         ];
         expect(attempts.map((a) => a.status)).toEqual([409, 409, 409, 409]);
-        expect(attempts[0]?.body.msg).toBe('此操作会导致系统没有可用的超级管理员');
-        expect(attempts[1]?.body.msg).toBe('the change would leave no active super admin');
+        expect(attempts[0]?.body.msg).toBe('系统必须至少保留一个启用的超级管理员');
+        expect(attempts[1]?.body.msg).toBe('the installation must keep at least one active super admin');
         expect(await userOf(empNo)).toEqual(user);
         expect(await roleKeysOf(user.id)).toEqual(['super_admin']);
         expect((await deptOf(dept))?.is_del).toBe(0);

@@ -32,7 +32,14 @@ const ReceivedEventView = Type.Object({
 export function wecomRoutes(deps: AppDeps): RouteDefinition[] {
   /** The processing workflow starts now; the outbox sweep starts it later if Temporal is down. */
   const dispatch = (received: ReceivedEvent) => {
-    if (!received.duplicate) deps.wecomEvents.enqueue({ id: received.eventId });
+    if (!received.duplicate) {
+      deps.wecomEvents.enqueue({
+        id: received.eventId,
+        corpId: received.corpId,
+        type: received.changeType || received.event,
+        externalUserid: received.externalUserid,
+      });
+    }
     return received;
   };
 

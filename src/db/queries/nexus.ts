@@ -197,31 +197,6 @@ export async function replaceUserRoles(db: Executor, userId: string, roleIds: st
   }
 }
 
-/**
- * Whether the users are among the active super admins and no other active super admin would
- * remain without them. Locks the super-admin role row first, so two such changes take turns.
- */
-export async function wouldRemoveLastSuperAdmin(
-  db: Executor,
-  userIds: string[],
-  superAdminRoleKey: string,
-): Promise<boolean> {
-  const role = (await db('sys_role')
-    .where({ is_del: 0, built_in: true })
-    .whereRaw('lower(role_key) = ?', [superAdminRoleKey])
-    .first('id')
-    .forUpdate()) as { id: string } | undefined;
-  if (!role) return false;
-  const result = await db.raw<{ rows: Array<{ targeted: boolean; others: boolean }> }>(
-    `SELECT bool_or(u.id = ANY(?::bigint[])) AS targeted, bool_or(NOT (u.id = ANY(?::bigint[]))) AS others
-       FROM sys_user_role ur JOIN sys_user u ON u.id = ur.user_id AND u.is_del = 0 AND u.account_status = 0
-      WHERE ur.role_id = ?`,
-    [userIds, userIds, role.id],
-  );
-  const row = result.rows[0];
-  return row?.targeted === true && row.others !== true;
-}
-
 export interface SsoSessionRow {
   id: string;
   user_id: string;

@@ -12,6 +12,7 @@ import {
 import { ConflictError, ValidationError } from '../errors';
 import { withKeyLocks } from '../refuse-duplicates';
 import type { SaveResult } from './users';
+import { lockSuperAdminRole } from '../users/super-admins';
 import { keepASuperAdmin } from './users';
 
 /** A department as the HR system describes it; a field left out keeps its current value. */
@@ -94,6 +95,7 @@ export async function deleteNexusDeptWithUsers(
   users: Array<{ empNo: string | null; username: string }>;
 }> {
   return withKeyLocks(db, [TREE_KEY], async (trx) => {
+    await lockSuperAdminRole(trx);
     const dept = await lockDeptByCode(trx, code, 'update');
     if (!dept) return { code, deleted: false, deptCodes: [], users: [] };
     const subtree = await findDeptSubtree(trx, dept.id);

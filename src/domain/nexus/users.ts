@@ -13,14 +13,13 @@ import {
   replaceUserRoles,
   softDeleteUsers,
   updateNexusUser,
-  wouldRemoveLastSuperAdmin,
   type NexusUserChanges,
 } from '../../db/queries/nexus';
-import { SUPER_ADMIN_ROLE_KEY } from '../../db/queries/user-roles';
 import type { SysUserRow } from '../../db/queries/users';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { hashPassword } from '../passwords';
 import { conflictOnUniqueViolation, withKeyLocks } from '../refuse-duplicates';
+import { lockSuperAdminRole, refuseRemovingLastSuperAdmin } from '../users/super-admins';
 
 /** A user as the HR system describes it; a field left out keeps its current value. */
 export interface NexusUserInput {
@@ -61,12 +60,12 @@ async function requireRoles(trx: Knex.Transaction, roleKeys: string[]): Promise<
   return [...new Set(roles.map((role) => role.id))].sort();
 }
 
-/** Refuses a change that would leave the installation without an active super admin. */
-export async function keepASuperAdmin(trx: Knex.Transaction, userIds: string[]): Promise<void> {
-  if (await wouldRemoveLastSuperAdmin(trx, userIds, SUPER_ADMIN_ROLE_KEY)) {
-    throw new ConflictError('the change would leave no active super admin', 'NEXUS_LAST_SUPER_ADMIN');
-  }
-}
+/**
+ * Refuses a change that would leave the installation without an active super admin: the same
+ * rule, and the same lock (taken first in every transaction that may remove one), as the admin
+ * API's user operations, so the two never deadlock or both remove the last one.
+ */
+export const keepASuperAdmin = refuseRemovingLastSuperAdmin;
 
 const usernameTaken = (username: string) => () =>
   new ConflictError(`username ${username} is taken by another user`, 'NEXUS_USERNAME_TAKEN', { username });
@@ -103,6 +102,7 @@ export async function saveNexusUser(
   mode: 'create' | 'update',
 ): Promise<{ empNo: string; username: string; result: SaveResult }> {
   return withKeyLocks(db, [employeeKey(input.empNo)], async (trx) => {
+    await lockSuperAdminRole(trx);
     const deptId = input.deptCode === undefined ? undefined : await requireDept(trx, input.deptCode, 'deptCode');
     const roleIds = input.roleKeys === undefined ? undefined : await requireRoles(trx, input.roleKeys);
     const existing = await lockUserByEmpNo(trx, input.empNo);
@@ -167,6 +167,7 @@ async function holdsSuperAdmin(trx: Knex.Transaction, roleIds: string[]): Promis
  */
 export async function deleteNexusUser(db: Db, empNo: string): Promise<{ empNo: string; deleted: boolean }> {
   return withKeyLocks(db, [employeeKey(empNo)], async (trx) => {
+    await lockSuperAdminRole(trx);
     const user = await lockUserByEmpNo(trx, empNo);
     if (!user) return { empNo, deleted: false };
     await keepASuperAdmin(trx, [user.id]);

@@ -59,16 +59,31 @@ export async function findCallbackEvent(db: Executor, id: string): Promise<Store
     .first('id', 'corp_id', 'event', 'change_type', 'payload', 'status', 'received_at');
 }
 
-/** Events whose processing workflow has not been started yet (for the outbox sweep). */
-export async function findUnstartedEvents(db: Db, limit: number, olderThanMs: number) {
-  return readQueueHead(db, (trx) =>
+/** Events whose processing workflow has not been started yet (for the outbox sweep), with what the UI lists. */
+export async function findUnstartedEvents(
+  db: Db,
+  limit: number,
+  olderThanMs: number,
+): Promise<Array<{ id: string; corpId: string; type: string; externalUserid: string | null }>> {
+  const rows = await readQueueHead(db, (trx) =>
     trx('wecom_callback_event')
       .where({ status: 'pending' })
       .andWhere('received_at', '<', trx.raw(`now() - make_interval(secs => ?)`, [olderThanMs / 1000]))
       .orderBy('received_at')
       .limit(limit)
-      .select<Array<{ id: string }>>('id'),
+      .select<Array<{ id: string; corp_id: string; type: string | null; external_userid: string | null }>>(
+        'id',
+        'corp_id',
+        trx.raw("coalesce(nullif(change_type, ''), nullif(event, ''), msg_type) AS type"),
+        trx.raw("payload->>'ExternalUserID' AS external_userid"),
+      ),
   );
+  return rows.map((row) => ({
+    id: row.id,
+    corpId: row.corp_id,
+    type: row.type ?? '',
+    externalUserid: row.external_userid,
+  }));
 }
 
 /** Applying begins: from now on an identical copy of a `refresh` event is a new event. */

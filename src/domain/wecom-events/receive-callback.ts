@@ -17,6 +17,9 @@ export interface ReceivedEvent {
   duplicate: boolean;
   event: string;
   changeType: string;
+  corpId: string;
+  /** The customer the event is about, when it names one. */
+  externalUserid: string | null;
 }
 
 export async function loadCallbackCorp(db: Db, corpId: string): Promise<WecomCorpRow> {
@@ -109,5 +112,12 @@ export async function receivePlainEvent(db: Db, corp: WecomCorpRow, plaintext: s
     const value = parsed.fields[key];
     return typeof value === 'string' ? value : '';
   };
-  return { eventId: stored.id, duplicate: stored.duplicate, event: text('Event'), changeType: text('ChangeType') };
+  return {
+    eventId: stored.id,
+    duplicate: stored.duplicate,
+    event: text('Event'),
+    changeType: text('ChangeType'),
+    corpId: corp.corp_id,
+    externalUserid: text('ExternalUserID') || null,
+  };
 }
