@@ -1,5 +1,6 @@
 import type { Executor } from '../knex';
 import type { SysUserRow } from './users';
+import type { SysDeptRow } from './depts';
 
 /** Who the HR sync writes as (cuser/muser). */
 export const NEXUS_ACTOR = 'nexus';
@@ -13,16 +14,6 @@ export async function recordSignatureOnce(db: Executor, signature: Buffer, expir
     [signature, expiresAt],
   );
   return result.rows.length === 1;
-}
-
-export interface SysDeptRow {
-  id: string;
-  parent_id: string | null;
-  code: string | null;
-  name: string;
-  order_num: number;
-  leader_emp_no: string | null;
-  is_del: number;
 }
 
 /**

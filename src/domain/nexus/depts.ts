@@ -7,13 +7,13 @@ import {
   softDeleteDepts,
   softDeleteUsers,
   updateDept,
-  type SysDeptRow,
 } from '../../db/queries/nexus';
 import { ConflictError, ValidationError } from '../errors';
 import { withKeyLocks } from '../refuse-duplicates';
 import type { SaveResult } from './users';
 import { lockSuperAdminRole } from '../users/super-admins';
 import { keepASuperAdmin } from './users';
+import type { SysDeptRow } from '../../db/queries/depts';
 
 /** A department as the HR system describes it; a field left out keeps its current value. */
 export interface NexusDeptInput {

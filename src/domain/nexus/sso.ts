@@ -9,7 +9,8 @@ import {
 } from '../../db/queries/nexus';
 import { findUserById, type SysUserRow } from '../../db/queries/users';
 import { UnauthorizedError } from '../errors';
-import { issueAdminToken, signAdminPayload, signedPayloadOf, type AdminClaims } from '../users/tokens';
+import { claimsOfUser } from '../users/session-token';
+import { issueAdminToken, signAdminPayload, signedPayloadOf } from '../users/tokens';
 import type { SsoVerifier } from './sso-verifier';
 
 /** How long an HR token's exchange holds, from the first one (seed: 12小时有效). */
@@ -32,18 +33,6 @@ export interface SsoResult {
 }
 
 // The claims of the password login (login.ts), so an SSO token opens exactly what a login's does.
-function claimsOf(user: SysUserRow): AdminClaims {
-  return {
-    uid: user.id,
-    emp_no: user.emp_no ?? '',
-    user_name: user.username,
-    phone_num: user.phone_num ?? '',
-    account_status: String(user.account_status),
-    dept_id: user.dept_id ?? '',
-    tv: user.token_version,
-  };
-}
-
 function requireUsable(user: SysUserRow | undefined): SysUserRow {
   if (!user) throw new UnauthorizedError('no user has this employee number', 'NEXUS_SSO_UNKNOWN_EMPLOYEE');
   if (user.account_status !== 0) throw new UnauthorizedError('account disabled', 'ACCOUNT_DISABLED');
@@ -53,7 +42,7 @@ function requireUsable(user: SysUserRow | undefined): SysUserRow {
 /** A new token for the user, expiring with the mapping at the latest. */
 function issue(user: SysUserRow, expiresAt: Date, settings: SsoSettings, nowMs: number): string {
   const left = Math.floor((expiresAt.getTime() - nowMs) / 1000);
-  return issueAdminToken(claimsOf(user), settings.jwtSecret, Math.max(1, Math.min(settings.ttlSeconds, left)));
+  return issueAdminToken(claimsOfUser(user), settings.jwtSecret, Math.max(1, Math.min(settings.ttlSeconds, left)));
 }
 
 function resultOf(token: string, user: SysUserRow, expiresAt: Date, nowMs: number): SsoResult {

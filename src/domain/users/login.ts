@@ -1,4 +1,4 @@
-import { issueAdminToken } from './tokens';
+import { tokenForUser } from './session-token';
 import type { Db } from '../../db/knex';
 import { findUserByUsername } from '../../db/queries/users';
 import { UnauthorizedError } from '../errors';
@@ -27,22 +27,9 @@ export async function login(
   if (user.account_status !== 0) throw new UnauthorizedError('account disabled', 'ACCOUNT_DISABLED');
   // Only a login that succeeds resets the count (a disabled account's right password does not).
   await attempt.succeeded();
-  const jwt = issueAdminToken(
-    {
-      uid: user.id,
-      emp_no: user.emp_no ?? '',
-      user_name: user.username,
-      phone_num: user.phone_num ?? '',
-      account_status: String(user.account_status),
-      dept_id: user.dept_id ?? '',
-      tv: user.token_version,
-    },
-    token.secret,
-    token.ttlSeconds,
-  );
+  const session = tokenForUser(user, token);
   return {
-    token: jwt,
-    expiresIn: token.ttlSeconds,
+    ...session,
     mustChangePassword: user.must_change_password,
     user: { id: user.id, username: user.username, realName: user.real_name },
   };
