@@ -1,7 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { LOG_DIR, REPO_ROOT, SHARED_SIMULATOR_PORT, TEST_DATABASE_URL, TEST_FILES_DIR, TEST_JWT_SECRET } from './env';
+import {
+  LOG_DIR,
+  REPO_ROOT,
+  SHARED_SIMULATOR_PORT,
+  SHARED_THROTTLE_ENV,
+  TEST_DATABASE_URL,
+  TEST_FILES_DIR,
+  TEST_JWT_SECRET,
+} from './env';
 import { waitFor } from './wait';
 
 export interface SystemOptions {
@@ -41,6 +49,8 @@ export class TestSystem {
       WECOM_SCHEDULE_CHECK_SECONDS: '2',
       WECOM_MAX_RETRY_DELAY_SECONDS: '2',
       FILES_DIR: TEST_FILES_DIR,
+      // Every test API tolerates the suites' deliberate failures; the throttle tests set their own.
+      ...SHARED_THROTTLE_ENV,
       ...this.options.env,
     };
   }

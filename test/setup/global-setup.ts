@@ -9,7 +9,6 @@ import {
   SHARED_TASK_QUEUE,
   SHARED_WORKER_METRICS_PORT,
   SHARED_TEMPORAL_PORT,
-  SHARED_THROTTLE_ENV,
   TEST_DATABASE_URL,
 } from '../helpers/env';
 import { startSimulator, type SimulatorProcess } from '../helpers/simulator-process';
@@ -45,7 +44,6 @@ export default async function globalSetup(): Promise<void> {
       CORS_ORIGINS: ADMIN_UI_ORIGIN,
       WORKER_METRICS_PORT: String(SHARED_WORKER_METRICS_PORT),
       TEMPORAL_SDK_METRICS_PORT: String(SHARED_SDK_METRICS_PORT),
-      ...SHARED_THROTTLE_ENV,
     },
   });
   // The log test reads this run's lines only.
