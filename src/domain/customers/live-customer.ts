@@ -9,6 +9,7 @@ import {
 } from '../../wecom/read-external-contact';
 import { NotFoundError } from '../errors';
 import { wecomCallError } from './wecom-errors';
+import { ownerInScope, type CorpViewer } from '../../db/queries/data-scope';
 
 export type LiveContact = ExternalContactDetail;
 export type LiveFollowUser = ExternalContactFollowUser;
@@ -29,9 +30,10 @@ export interface LiveCustomer {
 export async function fetchLiveCustomer(
   db: Executor,
   openWecom: () => Promise<WecomApi>,
-  corpId: string,
+  viewer: CorpViewer,
   externalUserid: string,
 ): Promise<LiveCustomer> {
+  const corpId = viewer.corpId;
   const api = await openWecom();
   const unknown = () => new NotFoundError('WeCom customer', externalUserid, 'WECOM_CUSTOMER_NOT_FOUND');
   let read: Awaited<ReturnType<typeof readExternalContact>>;
@@ -40,14 +42,19 @@ export async function fetchLiveCustomer(
   } catch (error) {
     throw wecomCallError(error, unknown);
   }
+  // Data scope by what WeCom answers now: the follow users the viewer may see, and a customer
+  // none of whose follow users is in scope reads as unknown.
+  const followUsers = [];
+  for (const follow of read.followUsers) if (await ownerInScope(db, viewer, follow.userid)) followUsers.push(follow);
+  if (followUsers.length === 0 && !viewer.scope.all) throw unknown();
   const mirrored = await findCustomerByExternalUserid(db, corpId, externalUserid);
   return {
     contact: read.contact,
-    followUsers: read.followUsers,
+    followUsers,
     employeeNames: await employeeNames(
       db,
       corpId,
-      read.followUsers.map((f) => f.userid),
+      followUsers.map((f) => f.userid),
     ),
     mirrorCustomerId: mirrored?.id ?? null,
   };

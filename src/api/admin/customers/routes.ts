@@ -120,11 +120,11 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
       query: ByExternalUseridQuery,
       response: LiveCustomerView,
       handle: async ({ query }, ctx) => {
-        const corpId = corpOf(ctx, deps);
+        const viewer = corpViewerOf(ctx, deps);
         const live = await fetchLiveCustomer(
           deps.db,
-          () => openWecom(deps.wecom, corpId),
-          corpId,
+          () => openWecom(deps.wecom, viewer.corpId),
+          viewer,
           query.externalUserid,
         );
         return presentLiveCustomer(live);
