@@ -9,8 +9,8 @@ interface LiveCustomer {
   followUsers: Array<{ userid: string }>;
 }
 
-/** The live WeCom read of a customer keeps to the viewer's data scope, by what WeCom answers now. */
-describe('data scope of the live customer read', () => {
+/** The live WeCom read of a customer and the tag records of customers keep to the viewer's data scope. */
+describe('data scope of the live customer read and of customer tag records', () => {
   let db: Db;
   let temporal: Client;
 
@@ -61,5 +61,40 @@ describe('data scope of the live customer read', () => {
 
     const everything = await live(own, admin.token);
     expect(everything.body.data.followUsers.map((f) => f.userid).sort()).toEqual([...followers.get(own)!].sort());
+
+    // Tag records of customers keep to the same scope: the customers the salesperson follows.
+    const grants = (await db('sys_menu')
+      .whereIn('permission', ['customerTag:page', 'customerTag:get', 'customerTagging:save'])
+      .andWhere({ is_del: 0 })
+      .pluck('id')) as string[];
+    await call(sharedApiUrl, 'POST', '/admin/role/updatePermissions', {
+      token: admin.token,
+      body: { roleId: role.body.data.id, menuIds: [...grants, node.id] },
+    });
+    const tagRows = (await db('customer_tag')
+      .where({ corp_id: corp.corpId, is_del: 0 })
+      .select('id', 'external_userid')) as Array<{ id: string; external_userid: string }>;
+    const visible = tagRows.filter((t) => followers.get(t.external_userid)?.has(seller)).map((t) => t.id);
+    const hidden = tagRows.filter((t) => !followers.get(t.external_userid)?.has(seller));
+    expect(hidden.length).toBeGreaterThan(0);
+    const page = await call<{ list: Array<{ id: string }>; total: number }>(
+      sharedApiUrl,
+      'POST',
+      '/admin/customerTag/page',
+      { token: salesperson.token, body: { pageSize: 200 } },
+    );
+    expect(page.status).toBe(200);
+    expect(page.body.data.list.map((t) => t.id).sort()).toEqual(visible.sort());
+    expect(page.body.data.total).toBe(visible.length);
+    expect(
+      (await call(sharedApiUrl, 'GET', `/admin/customerTag/${hidden[0]!.id}`, { token: salesperson.token })).status,
+    ).toBe(404);
+    const before = await db('customer_tag').where({ corp_id: corp.corpId }).count({ n: '*' });
+    const tagForeign = await call(sharedApiUrl, 'POST', '/admin/customerTagging/save', {
+      token: salesperson.token,
+      body: { externalUserid: foreign, tagSource: 'self', addTagIds: ['1'] },
+    });
+    expect(tagForeign.status).toBe(404);
+    expect(await db('customer_tag').where({ corp_id: corp.corpId }).count({ n: '*' })).toEqual(before);
   });
 });

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { Executor } from '../knex';
 import { readPage } from './paging';
+import type { CorpViewer } from './data-scope';
+import { whereCustomerInScope } from './wecom-customers';
 
 export type TagSource = 'corp' | 'self';
 
@@ -84,12 +86,13 @@ function selectDetail(db: Executor, q: Knex.QueryBuilder): Knex.QueryBuilder {
   );
 }
 
+/** Tag records of customers in the viewer's data scope (their relations' follow users). */
 export async function pageCustomerTags(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   f: CustomerTagFilter,
 ): Promise<{ list: CustomerTagDetailRow[]; total: number }> {
-  const q = detailQuery(db, corpId);
+  const q = whereCustomerInScope(db, detailQuery(db, viewer.corpId), viewer, 'ct');
   if (f.externalUserid) q.andWhere('ct.external_userid', f.externalUserid);
   if (f.userid !== undefined) q.andWhere('ct.userid', f.userid);
   if (f.tagSource) q.andWhere('ct.tag_source', f.tagSource);
@@ -112,11 +115,11 @@ export async function pageCustomerTags(
 
 export async function findCustomerTagDetail(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   id: string,
 ): Promise<CustomerTagDetailRow | undefined> {
-  return (await selectDetail(db, detailQuery(db, corpId).andWhere('ct.id', id)).first()) as
-    CustomerTagDetailRow | undefined;
+  const q = whereCustomerInScope(db, detailQuery(db, viewer.corpId).andWhere('ct.id', id), viewer, 'ct');
+  return (await selectDetail(db, q).first()) as CustomerTagDetailRow | undefined;
 }
 
 /** Live tags of one customer/relation (optionally only some tag ids), oldest first. */

@@ -19,6 +19,8 @@ import { openWecom } from '../customers/wecom-errors';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { conflictOnUniqueViolation } from '../refuse-duplicates';
 import { callWecom } from './wecom-errors';
+import type { CorpViewer } from '../../db/queries/data-scope';
+import { findCustomerInScope } from '../../db/queries/wecom-customers';
 
 /**
  * Tags on customers. Corp tags sit on one follow-user relation and are marked in WeCom first
@@ -120,11 +122,13 @@ async function markInWecom(
 /** Adds and removes tags on one customer (corp tags: on one relation); repeating it changes nothing. Returns the tags it carries now. */
 export async function tagCustomer(
   deps: CustomerTaggingDeps,
-  corpId: string,
+  viewer: CorpViewer,
   input: TaggingInput,
   actor: string,
 ): Promise<CustomerTagDetailRow[]> {
   const { db } = deps;
+  const corpId = viewer.corpId;
+  await requireCustomerInScope(db, viewer, input.externalUserid);
   if (input.addTagIds.length === 0 && input.removeTagIds.length === 0) {
     throw ValidationError.field(
       'addTagIds',
@@ -154,8 +158,16 @@ export async function tagCustomer(
   return listCustomerTagDetails(db, corpId, key);
 }
 
-export async function getCustomerTag(db: Executor, corpId: string, id: string): Promise<CustomerTagDetailRow> {
-  const row = await findCustomerTagDetail(db, corpId, id);
+/** A customer outside the viewer's data scope reads as unknown, like one that does not exist. */
+async function requireCustomerInScope(db: Executor, viewer: CorpViewer, externalUserid: string): Promise<void> {
+  if (viewer.scope.all) return;
+  if (!(await findCustomerInScope(db, viewer, { externalUserid }))) {
+    throw new NotFoundError('customer', externalUserid, 'CUSTOMER_NOT_FOUND');
+  }
+}
+
+export async function getCustomerTag(db: Executor, viewer: CorpViewer, id: string): Promise<CustomerTagDetailRow> {
+  const row = await findCustomerTagDetail(db, viewer, id);
   if (!row) throw new NotFoundError('customer tag', id, 'CUSTOMER_TAG_NOT_FOUND');
   return row;
 }
@@ -174,16 +186,18 @@ export interface SaveCustomerTagInput {
  */
 export async function saveCustomerTag(
   deps: CustomerTaggingDeps,
-  corpId: string,
+  viewer: CorpViewer,
   input: SaveCustomerTagInput,
   actor: string,
 ): Promise<CustomerTagDetailRow> {
   const { db } = deps;
+  const corpId = viewer.corpId;
   if (input.id === undefined) {
+    await requireCustomerInScope(db, viewer, input.externalUserid);
     await requireTags(db, corpId, input.tagSource, [input.tagId], 'tagId');
     const [saved] = await tagCustomer(
       deps,
-      corpId,
+      viewer,
       { ...input, addTagIds: [input.tagId], removeTagIds: [] },
       actor,
     ).then((rows) => rows.filter((r) => r.tag_id === input.tagId));
@@ -191,7 +205,8 @@ export async function saveCustomerTag(
     return saved;
   }
 
-  const row = await findCustomerTag(db, corpId, input.id);
+  // A record of a customer outside the scope is as unknown as one that does not exist.
+  const row = (await findCustomerTagDetail(db, viewer, input.id)) && (await findCustomerTag(db, corpId, input.id));
   if (!row) throw new NotFoundError('customer tag', input.id, 'CUSTOMER_TAG_NOT_FOUND');
   const fixed = 'cannot change on an existing record; add a new record instead';
   if (input.externalUserid !== row.external_userid)
@@ -217,5 +232,5 @@ export async function saveCustomerTag(
       () => new ConflictError(`the customer already carries tag ${input.tagId}`, 'CUSTOMER_TAG_EXISTS'),
     );
   }
-  return getCustomerTag(db, corpId, row.id);
+  return getCustomerTag(db, viewer, row.id);
 }

@@ -5,7 +5,7 @@ import type { AppDeps } from '../../app';
 import { PageOf, PageRequest } from '../../paging';
 import { defineRoute, type RequestContext, type RouteDefinition } from '../../route';
 import { IdString } from '../../validation';
-import { corpOf } from '../corp';
+import { corpViewerOf } from '../viewer';
 import {
   CustomerTagSetView,
   CustomerTagView,
@@ -35,7 +35,7 @@ const UseridField = Type.Optional(
  */
 export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
   const page = (body: Parameters<typeof pageCustomerTags>[2], ctx: RequestContext) =>
-    pageCustomerTags(deps.db, corpOf(ctx, deps), body).then((p) => ({
+    pageCustomerTags(deps.db, corpViewerOf(ctx, deps), body).then((p) => ({
       list: p.list.map(presentCustomerTag),
       total: p.total,
       pageNum: body.pageNum,
@@ -95,7 +95,7 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
       handle: async ({ body }, ctx) => {
         const tags = await tagCustomer(
           deps,
-          corpOf(ctx, deps),
+          corpViewerOf(ctx, deps),
           {
             externalUserid: body.externalUserid,
             userid: body.userid,
@@ -125,7 +125,7 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
       params: Type.Object({ id: IdString }),
       response: CustomerTagView,
       handle: async ({ params }, ctx) =>
-        presentCustomerTag(await getCustomerTag(deps.db, corpOf(ctx, deps), params.id)),
+        presentCustomerTag(await getCustomerTag(deps.db, corpViewerOf(ctx, deps), params.id)),
     }),
     defineRoute({
       method: 'POST',
@@ -174,7 +174,7 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
       ),
       response: CustomerTagView,
       handle: async ({ body }, ctx) =>
-        presentCustomerTag(await saveCustomerTag(deps, corpOf(ctx, deps), body, actorOf(ctx))),
+        presentCustomerTag(await saveCustomerTag(deps, corpViewerOf(ctx, deps), body, actorOf(ctx))),
     }),
     defineRoute({
       method: 'GET',
@@ -188,7 +188,7 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
       params: Type.Object({ id: IdString }),
       response: CustomerTagView,
       handle: async ({ params }, ctx) =>
-        presentCustomerTag(await getCustomerTag(deps.db, corpOf(ctx, deps), params.id)),
+        presentCustomerTag(await getCustomerTag(deps.db, corpViewerOf(ctx, deps), params.id)),
     }),
   ];
 }
