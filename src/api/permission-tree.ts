@@ -120,20 +120,19 @@ const BUTTON_NAMES: Record<string, string> = {
 
 const seedNames = new Map(seedOperations.map((op) => [op.key, op.name]));
 
-/** A seed operation's permission: its key with a colon (`corpTag.saveGroup` → `corpTag:saveGroup`). */
+/** The permission a seed operation's route names: its key with a colon (`corpTag.saveGroup` → `corpTag:saveGroup`). */
 export function permissionOfSeedOp(seedOp: string): string {
   return seedOp.replace('.', ':');
 }
 
 /**
- * The permission an admin route needs: its own, or the one its seed operation implies. A route
- * with neither is a programming error, caught when the route table is built.
+ * The permission an admin route needs, as the route names it. An admin route without one (other
+ * than a self-service route) is a programming error, caught when the route table is built.
  */
 export function routePermission(route: RouteDefinition): string | undefined {
   if (route.auth !== 'admin' || route.selfService) return undefined;
-  const permission = route.permission ?? (route.seedOp ? permissionOfSeedOp(route.seedOp) : undefined);
-  if (!permission) throw new Error(`admin route ${route.method} ${route.path} has no permission`);
-  return permission;
+  if (!route.permission) throw new Error(`admin route ${route.method} ${route.path} has no permission`);
+  return route.permission;
 }
 
 function buttonName(route: RouteDefinition, permission: string): string {

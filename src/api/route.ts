@@ -45,8 +45,9 @@ export interface RouteDefinition<
   tag: string;
   auth: RouteAuth;
   /**
-   * Permission an admin needs, checked on every request against the user's roles. Routes of a
-   * seed operation get `<prefix>:<name>` from their seedOp (permission-tree.ts) unless they set one.
+   * Permission an admin needs, checked on every request against the user's roles; required on
+   * every admin route that is not self-service. A seed operation's route names `<prefix>:<name>`
+   * of its seedOp (a unit test holds them to it); the route table is the source of the menu tree.
    */
   permission?: string;
   /**

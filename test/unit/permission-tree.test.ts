@@ -1,5 +1,10 @@
 import type { AppDeps } from '../../src/api/app';
-import { permissionTree, routePermission, unplacedPermissions } from '../../src/api/permission-tree';
+import {
+  permissionOfSeedOp,
+  permissionTree,
+  routePermission,
+  unplacedPermissions,
+} from '../../src/api/permission-tree';
 import type { RouteDefinition } from '../../src/api/route';
 import { allRoutes } from '../../src/api/routes';
 
@@ -16,6 +21,11 @@ describe('the permission tree of the route table', () => {
     expect(new Set(permissions).size).toBe(permissions.length);
     const corpTagSave = routes.find((route) => route.seedOp === 'corpTag.saveGroup')!;
     expect(routePermission(corpTagSave)).toBe('corpTag:saveGroup');
+    const offKey = routes
+      .filter((route) => route.seedOp && routePermission(route))
+      .filter((route) => routePermission(route) !== permissionOfSeedOp(route.seedOp!))
+      .map((route) => route.operationId);
+    expect(offKey).toEqual([]);
     expect(routes.filter((route) => route.auth === 'public').map(routePermission)).toEqual(
       routes.filter((route) => route.auth === 'public').map(() => undefined),
     );
@@ -38,8 +48,8 @@ describe('the permission tree of the route table', () => {
     }
   });
 
-  it('refuses an admin route that has neither a permission nor a seed operation', () => {
-    const route = { ...routes.find((r) => r.auth === 'admin')!, seedOp: undefined, permission: undefined };
+  it('refuses an admin route that names no permission', () => {
+    const route = { ...routes.find((r) => r.auth === 'admin' && !r.selfService)!, permission: undefined };
     expect(() => routePermission(route as RouteDefinition)).toThrow(/has no permission/);
   });
 });

@@ -118,6 +118,7 @@ export function wecomRoutes(deps: AppDeps): RouteDefinition[] {
         "Operators' self-test: feed a sample event through the same receiver — plain event XML, or an encrypted envelope with its signature — and get the stored event id",
       tag: 'wecom',
       auth: 'admin',
+      permission: 'wecom:callbackTest',
       body: Type.Object({
         plainXml: Type.Optional(Type.String({ minLength: 1, maxLength: 65536 })),
         encrypted: Type.Optional(
@@ -157,6 +158,7 @@ export function wecomRoutes(deps: AppDeps): RouteDefinition[] {
         'JS-SDK signatures for a page URL: wx.config (corp jsapi_ticket) and wx.agentConfig (app ticket); tickets are cached server side',
       tag: 'wecom',
       auth: 'admin',
+      permission: 'wecom:jsConfig',
       body: Type.Object({ url: Type.String({ format: 'http-url', maxLength: 2048 }) }),
       response: Type.Object({
         url: Type.String(),

@@ -22,6 +22,7 @@ export function chatGroupRoutes(deps: AppDeps): RouteDefinition[] {
       summary: "Page through the SCRM's own records about customer groups, joined with the mirrored group",
       tag: TAG,
       auth: 'admin',
+      permission: 'chatGroup:page',
       body: PageRequest(
         {
           chatId: Type.Optional(WecomId),
@@ -55,6 +56,7 @@ export function chatGroupRoutes(deps: AppDeps): RouteDefinition[] {
         'or updated when it has one already; with id that record is updated. Absent fields stay, null clears.',
       tag: TAG,
       auth: 'admin',
+      permission: 'chatGroup:save',
       body: Type.Object(
         {
           id: Type.Optional(IdString),
@@ -78,6 +80,7 @@ export function chatGroupRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'One customer group record by id, with the mirrored group',
       tag: TAG,
       auth: 'admin',
+      permission: 'chatGroup:get',
       params: Type.Object({ id: IdString }),
       response: ChatGroupView,
       handle: async ({ params }, ctx) =>

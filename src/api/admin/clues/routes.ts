@@ -50,6 +50,7 @@ export function clueRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Page through clues (the public pool and assigned clues)',
       tag: 'clues',
       auth: 'admin',
+      permission: 'clue:page',
       body: PageRequest(
         {
           status: Type.Optional(Type.Array(StringEnum(STATUSES), { maxItems: STATUSES.length })),
@@ -81,6 +82,7 @@ export function clueRoutes(deps: AppDeps): RouteDefinition[] {
         'Give exactly one of clueId or customerId (a WeCom customer of the admin’s corp, linked to its clue with customer.save).',
       tag: 'clues',
       auth: 'admin',
+      permission: 'clueDetail:get',
       query: Type.Object({ clueId: Type.Optional(IdString), customerId: Type.Optional(IdString) }),
       response: ClueDetailView,
       handle: async ({ query }, ctx) => {
@@ -101,6 +103,7 @@ export function clueRoutes(deps: AppDeps): RouteDefinition[] {
       description: 'A follow-up settles the distribution’s follow-up SLA; the workflow is told at once.',
       tag: 'clues',
       auth: 'admin',
+      permission: 'clue:updateAndFollowUp',
       body: Type.Object(
         {
           id: IdString,
@@ -145,6 +148,7 @@ export function clueRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Assign one or many clues to an employee by hand, through each clue’s distribution workflow',
       tag: 'clues',
       auth: 'admin',
+      permission: 'clue:batchAssign',
       body: Type.Object(
         {
           clueIds: Type.Array(IdString, { minItems: 1, maxItems: 200, uniqueItems: true }),

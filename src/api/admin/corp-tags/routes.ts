@@ -42,6 +42,7 @@ export function corpTagRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'List every live corp tag (WeCom enterprise customer tag) of the corp',
       tag: TAG,
       auth: 'admin',
+      permission: 'corpTag:listAll',
       response: Type.Array(CorpTagView),
       handle: async (_input, ctx) => (await listCorpTags(deps.db, corpOf(ctx, deps))).map(presentCorpTag),
     }),
@@ -53,6 +54,7 @@ export function corpTagRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Every corp tag group with its tags, in WeCom order (larger order first)',
       tag: TAG,
       auth: 'admin',
+      permission: 'corpTag:groupedAll',
       response: Type.Array(CorpTagGroupWithTagsView),
       handle: async (_input, ctx) =>
         (await listCorpTagsGrouped(deps.db, corpOf(ctx, deps))).map(presentCorpTagGroupWithTags),
@@ -65,6 +67,7 @@ export function corpTagRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'List every corp tag group, in WeCom order',
       tag: TAG,
       auth: 'admin',
+      permission: 'corpTag:groupsAll',
       response: Type.Array(CorpTagGroupView),
       handle: async (_input, ctx) => (await listCorpTagGroups(deps.db, corpOf(ctx, deps))).map(presentCorpTagGroup),
     }),
@@ -77,6 +80,7 @@ export function corpTagRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'The tags of one corp tag group (404 for an unknown group)',
       tag: TAG,
       auth: 'admin',
+      permission: 'corpTag:byGroup',
       query: Type.Object({ groupId: WecomId }),
       response: Type.Array(CorpTagView),
       handle: async ({ query }, ctx) =>
@@ -91,6 +95,7 @@ export function corpTagRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Rename or reorder a corp tag in WeCom (edit_corp_tag), then in the mirror',
       tag: TAG,
       auth: 'admin',
+      permission: 'corpTag:updateTag',
       body: Type.Object(
         { tagId: WecomId, name: Type.Optional(CorpTagName), order: Type.Optional(TagOrder) },
         { additionalProperties: false },
@@ -111,6 +116,7 @@ export function corpTagRoutes(deps: AppDeps): RouteDefinition[] {
         'Every id must be a live tag of the corp (404 names the unknown ones).',
       tag: TAG,
       auth: 'admin',
+      permission: 'corpTag:deleteTag',
       body: Type.Object({ tagIds: IdList }, { additionalProperties: false }),
       response: DeletedView,
       handle: async ({ body }, ctx) => deleteCorpTags(deps, corpOf(ctx, deps), body.tagIds, actorOf(ctx)),
@@ -128,6 +134,7 @@ export function corpTagRoutes(deps: AppDeps): RouteDefinition[] {
         'the given tags are added to it.',
       tag: TAG,
       auth: 'admin',
+      permission: 'corpTag:saveGroup',
       body: Type.Object(
         {
           groupId: Type.Optional(WecomId),
@@ -150,6 +157,7 @@ export function corpTagRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Rename or reorder a corp tag group in WeCom (edit_corp_tag), then in the mirror',
       tag: TAG,
       auth: 'admin',
+      permission: 'corpTag:updateGroup',
       body: Type.Object(
         { groupId: WecomId, name: Type.Optional(CorpTagName), order: Type.Optional(TagOrder) },
         { additionalProperties: false },
@@ -167,6 +175,7 @@ export function corpTagRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Delete corp tag groups with all their tags in WeCom (del_corp_tag), then in the mirror',
       tag: TAG,
       auth: 'admin',
+      permission: 'corpTag:deleteGroup',
       body: Type.Object({ groupIds: IdList }, { additionalProperties: false }),
       response: DeletedView,
       handle: async ({ body }, ctx) => deleteCorpTagGroups(deps, corpOf(ctx, deps), body.groupIds, actorOf(ctx)),
@@ -181,6 +190,7 @@ export function corpTagRoutes(deps: AppDeps): RouteDefinition[] {
       description: 'A second request while a sync runs joins the running one.',
       tag: TAG,
       auth: 'admin',
+      permission: 'corpTag:sync',
       response: SyncStartedView,
       handle: async (_input, ctx) => startWecomSync(deps.wecomSync, corpOf(ctx, deps), 'corpTags', actorOf(ctx)),
     }),

@@ -54,6 +54,7 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
         'see customerTag/page.',
       tag: 'customer tagging',
       auth: 'admin',
+      permission: 'customerTagging:page',
       body: PageRequest(
         {
           externalUserid: Type.Optional(OpaqueId),
@@ -81,6 +82,7 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
         'empty, nor name the same tag.',
       tag: 'customer tagging',
       auth: 'admin',
+      permission: 'customerTagging:save',
       body: Type.Object(
         {
           externalUserid: OpaqueId,
@@ -122,6 +124,7 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Tagging view: one tag assignment by id',
       tag: 'customer tagging',
       auth: 'admin',
+      permission: 'customerTagging:get',
       params: Type.Object({ id: IdString }),
       response: CustomerTagView,
       handle: async ({ params }, ctx) =>
@@ -136,6 +139,7 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
       description: 'Filters by tag, tag group, source or customer. To change tags in bulk use customerTagging/save.',
       tag: 'customer tags',
       auth: 'admin',
+      permission: 'customerTag:page',
       body: PageRequest(
         {
           externalUserid: Type.Optional(OpaqueId),
@@ -162,6 +166,7 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
         'relation and source of an existing record cannot change.',
       tag: 'customer tags',
       auth: 'admin',
+      permission: 'customerTag:save',
       body: Type.Object(
         {
           id: Type.Optional(IdString),
@@ -185,6 +190,7 @@ export function customerTagRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Record view: one customer tag record by id, with its names',
       tag: 'customer tags',
       auth: 'admin',
+      permission: 'customerTag:get',
       params: Type.Object({ id: IdString }),
       response: CustomerTagView,
       handle: async ({ params }, ctx) =>

@@ -47,6 +47,7 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
         'employee added the customer. Customers nobody follows any more are left out unless `includeDeleted`.',
       tag: 'customers',
       auth: 'admin',
+      permission: 'customer:page',
       body: PageCustomersBody,
       response: PageOf(CustomerView),
       handle: async ({ body }, ctx) => {
@@ -71,6 +72,7 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
         'normalised (+86, spaces, dashes) and refused when it is not a Chinese number. Fields left out are kept.',
       tag: 'customers',
       auth: 'admin',
+      permission: 'customer:save',
       body: SaveCustomerBody,
       response: CustomerView,
       handle: async ({ body }, ctx) =>
@@ -89,6 +91,7 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
         '`from`, and the range covers at most 366 days.',
       tag: 'customers',
       auth: 'admin',
+      permission: 'customer:growthStats',
       body: GrowthStatsBody,
       response: GrowthStatsView,
       handle: async ({ body }, ctx) => customerGrowthStats(deps.db, corpViewerOf(ctx, deps), body),
@@ -102,6 +105,7 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Start a full customer sync from WeCom (a Temporal workflow; a running one is joined)',
       tag: 'customers',
       auth: 'admin',
+      permission: 'customer:sync',
       response: SyncStartedView,
       handle: async (_input, ctx) => startWecomSync(deps.wecomSync, corpOf(ctx, deps), 'customers', actor(ctx)),
     }),
@@ -117,6 +121,7 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
         'WeCom rate-limits; 503 when WeCom is unreachable or busy; 409 when WeCom refuses the call.',
       tag: 'customers',
       auth: 'admin',
+      permission: 'customer:getLiveByExternalUserid',
       query: ByExternalUseridQuery,
       response: LiveCustomerView,
       handle: async ({ query }, ctx) => {
@@ -139,6 +144,7 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Get a mirrored customer by WeCom external userid, with all its relations (follow users)',
       tag: 'customers',
       auth: 'admin',
+      permission: 'customer:get2',
       query: ByExternalUseridQuery,
       response: CustomerDetailView,
       handle: async ({ query }, ctx) =>
@@ -155,6 +161,7 @@ export function customerRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Get a mirrored customer by id',
       tag: 'customers',
       auth: 'admin',
+      permission: 'customer:get',
       params: Type.Object({ id: IdString }),
       response: CustomerView,
       handle: async ({ params }, ctx) =>

@@ -34,6 +34,7 @@ export function deptRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'The whole department tree of the system (the HR system’s, not WeCom’s), with leaders',
       tag: 'system',
       auth: 'admin',
+      permission: 'dept:treeAll',
       response: Type.Array(DeptNodeView),
       handle: async (): Promise<Array<Static<typeof DeptNodeView>>> => deptTree(deps.db),
     }),

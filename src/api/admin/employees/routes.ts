@@ -37,6 +37,7 @@ export function employeeRoutes(deps: AppDeps): RouteDefinition[] {
       description: `Live employees only, by name; at most ${NAME_SEARCH_LIMIT}.`,
       tag: 'wecom-org',
       auth: 'admin',
+      permission: 'employee:searchByName',
       query: SearchByNameQuery,
       response: Type.Array(EmployeeView),
       handle: async ({ query }, ctx) =>
@@ -51,6 +52,7 @@ export function employeeRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Get a mirrored WeCom employee by WeCom userid (case-insensitive, as WeCom treats userids)',
       tag: 'wecom-org',
       auth: 'admin',
+      permission: 'employee:get2',
       query: ByUseridQuery,
       response: EmployeeView,
       handle: async ({ query }, ctx) =>
@@ -65,6 +67,7 @@ export function employeeRoutes(deps: AppDeps): RouteDefinition[] {
       description: '`departmentId` lists the employees WeCom places in that department (not its sub-departments).',
       tag: 'wecom-org',
       auth: 'admin',
+      permission: 'employee:page',
       body: PageEmployeesBody,
       response: PageOf(EmployeeView),
       handle: async ({ body }, ctx) => {
@@ -91,6 +94,7 @@ export function employeeRoutes(deps: AppDeps): RouteDefinition[] {
         'be changed afterwards.',
       tag: 'wecom-org',
       auth: 'admin',
+      permission: 'employee:save',
       body: SaveEmployeeBody,
       response: EmployeeView,
       handle: async ({ body }, ctx) =>
@@ -105,6 +109,7 @@ export function employeeRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Start a full employee sync from WeCom (a Temporal workflow; a running one is joined)',
       tag: 'wecom-org',
       auth: 'admin',
+      permission: 'employee:sync',
       response: SyncStartedView,
       handle: async (_input, ctx) => startWecomSync(deps.wecomSync, corpOf(ctx, deps), 'employees', actor(ctx)),
     }),
@@ -117,6 +122,7 @@ export function employeeRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Get a mirrored WeCom employee by id',
       tag: 'wecom-org',
       auth: 'admin',
+      permission: 'employee:get',
       params: Type.Object({ id: IdString }),
       response: EmployeeView,
       handle: async ({ params }, ctx) => presentEmployee(await getEmployee(deps.db, corpOf(ctx, deps), params.id)),

@@ -42,6 +42,7 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Every live customer group (WeCom customer group chat) of the corp, newest first',
       tag: 'customer groups',
       auth: 'admin',
+      permission: 'group:listAll',
       response: Type.Array(GroupView),
       handle: async (_input, ctx) => (await listLiveGroups(deps.db, corpViewerOf(ctx, deps))).map(presentGroup),
     }),
@@ -54,6 +55,7 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'A customer group with the members it has now, named from the customer and employee mirror',
       tag: 'customer groups',
       auth: 'admin',
+      permission: 'group:memberDetail',
       query: Type.Object({ chatId: WecomId }),
       response: Type.Object({ group: GroupView, members: Type.Array(GroupMemberView) }),
       handle: async ({ query }, ctx) => {
@@ -70,6 +72,7 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       description: 'Dismissed groups are left out unless includeDismissed is true.',
       tag: 'customer groups',
       auth: 'admin',
+      permission: 'group:page',
       body: PageRequest(
         {
           name: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'part of the group name' })),
@@ -95,6 +98,7 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       description: 'A second request while a sync runs joins the running one.',
       tag: 'customer groups',
       auth: 'admin',
+      permission: 'group:sync',
       response: SyncStartedView,
       handle: async (_input, ctx) => startWecomSync(deps.wecomSync, corpOf(ctx, deps), 'groups', actorOf(ctx)),
     }),
@@ -107,6 +111,7 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Page through group members by channel (state) or group, member type, in/quit and join time',
       tag: 'customer groups',
       auth: 'admin',
+      permission: 'groupMember:page',
       body: PageRequest(MemberFilters, ['id', 'joinTime', 'quitTime']),
       response: PageOf(GroupMemberView),
       handle: async ({ body }, ctx) => {
@@ -128,6 +133,7 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'One group: members now, joined today and left today (days in Asia/Shanghai)',
       tag: 'customer groups',
       auth: 'admin',
+      permission: 'groupMember:groupStats',
       query: Type.Object({ chatId: WecomId }),
       response: Type.Object({ chatId: Type.String(), size: Type.Integer(), ...TodayStatsFields }),
       handle: async ({ query }, ctx) => {
@@ -150,6 +156,7 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       description: 'Same filters as groupMember/page. Rows are read in chunks and streamed, so any size works.',
       tag: 'customer groups',
       auth: 'admin',
+      permission: 'groupMember:export',
       body: Type.Object(MemberFilters, { additionalProperties: false }),
       response: Type.Null(),
       rawResponse: { contentType: XLSX_CONTENT_TYPE, description: 'the group members as an Excel workbook' },
@@ -170,6 +177,7 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Corp-wide figures of the group list: groups, members, customers in groups, joined and left today',
       tag: 'customer groups',
       auth: 'admin',
+      permission: 'groupMember:corpStats',
       response: Type.Object({
         groupCount: Type.Integer(),
         memberCount: Type.Integer({ description: 'members in live groups now' }),
@@ -200,6 +208,7 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
         'members who joined in the range and are still in their group.',
       tag: 'customer groups',
       auth: 'admin',
+      permission: 'groupMember:channelStats',
       body: Type.Object(
         {
           from: Type.String({ format: 'date' }),
@@ -237,6 +246,7 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'One group member by id, with the group and the customer/employee names',
       tag: 'customer groups',
       auth: 'admin',
+      permission: 'groupMember:detail',
       params: Type.Object({ id: IdString }),
       response: GroupMemberView,
       handle: async ({ params }, ctx) =>

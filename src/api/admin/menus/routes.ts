@@ -25,6 +25,7 @@ export function menuRoutes(deps: AppDeps): RouteDefinition[] {
         'to one node (409 otherwise). Grants take effect on the next request of every user.',
       tag: 'system menus',
       auth: 'admin',
+      permission: 'menu:save',
       body: SaveMenuBody,
       response: MenuView,
       handle: async ({ body }, ctx) => presentMenu(await saveMenu(deps.db, body, actorOf(ctx))),
@@ -42,6 +43,7 @@ export function menuRoutes(deps: AppDeps): RouteDefinition[] {
         'Nodes of the route table cannot be deleted (hide them with visible: false).',
       tag: 'system menus',
       auth: 'admin',
+      permission: 'menu:delete',
       body: Type.Object(
         { id: IdString, cascade: Type.Optional(Type.Boolean({ default: false })) },
         { additionalProperties: false },
@@ -60,6 +62,7 @@ export function menuRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'The whole menu tree, hidden nodes included',
       tag: 'system menus',
       auth: 'admin',
+      permission: 'menu:treeAll',
       response: Type.Array(MenuTreeView),
       handle: async () => presentMenuTree(nestMenus(await listMenus(deps.db))),
     }),
@@ -90,6 +93,7 @@ export function menuRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Get a menu node by id',
       tag: 'system menus',
       auth: 'admin',
+      permission: 'menu:get',
       params: Type.Object({ id: IdString }),
       response: MenuView,
       handle: async ({ params }) => {

@@ -44,6 +44,7 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'All customers an employee follows now (valid relations), most recently added first',
       tag: 'relations',
       auth: 'admin',
+      permission: 'relation:validByEmployee',
       query: Type.Object({ userid: WecomUserid }),
       response: Type.Object({ userid: Type.String(), total: Type.Integer(), list: Type.Array(RelationView) }),
       handle: async ({ query }, ctx) => {
@@ -60,6 +61,7 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
       description: 'Ended relations are listed too (see `status`); filter with `status: [0]` for valid ones only.',
       tag: 'relations',
       auth: 'admin',
+      permission: 'relation:page',
       body: PageRelationsBody,
       response: PageOf(RelationView),
       handle: async ({ body }, ctx) => {
@@ -84,6 +86,7 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
         '`total` counts customers.',
       tag: 'relations',
       auth: 'admin',
+      permission: 'relation:page2',
       body: PageRelationsByCustomerBody,
       response: PageOf(CustomerRelationsView),
       handle: async ({ body }, ctx) => {
@@ -107,6 +110,7 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
         'are read from PostgreSQL in chunks, so large exports start at once and use little memory.',
       tag: 'relations',
       auth: 'admin',
+      permission: 'relation:export',
       body: ExportRelationsBody,
       rawResponse: { contentType: XLSX_CONTENT_TYPE, description: 'the spreadsheet, as an attachment' },
       response: Type.Null(),
@@ -134,6 +138,7 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
         'up empty (WeCom refuses that call).',
       tag: 'relations',
       auth: 'admin',
+      permission: 'relation:save',
       body: SaveRelationBody,
       response: Type.Object({ relation: RelationView, pushedToWecom: Type.Boolean() }),
       handle: async ({ body }, ctx) => {
@@ -160,6 +165,7 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
         'not be before `from`, and the range covers at most 366 days.',
       tag: 'relations',
       auth: 'admin',
+      permission: 'relation:stats',
       body: StatsBody,
       response: RelationStatsView,
       handle: async ({ body }, ctx) => relationStats(deps.db, corpViewerOf(ctx, deps), body),
@@ -173,6 +179,7 @@ export function relationRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Get a customer–employee relation by id',
       tag: 'relations',
       auth: 'admin',
+      permission: 'relation:get',
       params: Type.Object({ id: IdString }),
       response: RelationView,
       handle: async ({ params }, ctx) =>

@@ -30,6 +30,7 @@ export function roleRoutes(deps: AppDeps): RouteDefinition[] {
         'request of every user holding the role.',
       tag: 'system roles',
       auth: 'admin',
+      permission: 'role:save',
       body: SaveRoleBody,
       response: RoleView,
       handle: async ({ body }, ctx) => loadRole(await saveRole(deps.db, body, actorOf(ctx))),
@@ -42,6 +43,7 @@ export function roleRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Page through roles (name and key match by substring)',
       tag: 'system roles',
       auth: 'admin',
+      permission: 'role:page',
       body: PageRequest(
         {
           name: Type.Optional(Type.String({ maxLength: 64 })),
@@ -64,6 +66,7 @@ export function roleRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Every role, disabled ones included, in display order',
       tag: 'system roles',
       auth: 'admin',
+      permission: 'role:listAll',
       response: Type.Array(RoleView),
       handle: async () => (await listRoles(deps.db)).map(presentRole),
     }),
@@ -79,6 +82,7 @@ export function roleRoutes(deps: AppDeps): RouteDefinition[] {
         'how many users hold them) unless `detach` is true, which takes the roles from those users.',
       tag: 'system roles',
       auth: 'admin',
+      permission: 'role:delete',
       body: Type.Object(
         {
           ids: Type.Array(IdString, { minItems: 1, maxItems: 100 }),
@@ -102,6 +106,7 @@ export function roleRoutes(deps: AppDeps): RouteDefinition[] {
         'The super-admin role holds every node implicitly and cannot be edited (409).',
       tag: 'system roles',
       auth: 'admin',
+      permission: 'role:updatePermissions',
       body: Type.Object(
         { roleId: IdString, menuIds: Type.Array(IdString, { maxItems: 5000 }) },
         { additionalProperties: false },
@@ -121,6 +126,7 @@ export function roleRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'The menu node ids granted to a role',
       tag: 'system roles',
       auth: 'admin',
+      permission: 'role:menuIds',
       params: Type.Object({ id: IdString }),
       response: Type.Object({
         roleId: Type.String(),
@@ -138,6 +144,7 @@ export function roleRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Get a role by id, with its departments and how many users hold it',
       tag: 'system roles',
       auth: 'admin',
+      permission: 'role:get',
       params: Type.Object({ id: IdString }),
       response: RoleView,
       handle: ({ params }) => loadRole(params.id),

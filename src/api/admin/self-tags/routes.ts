@@ -40,6 +40,7 @@ export function selfTagRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'List every self-built tag (kept in the SCRM only, never sent to WeCom)',
       tag: TAG,
       auth: 'admin',
+      permission: 'selfTag:listAll',
       response: Type.Array(SelfTagView),
       handle: async (_input, ctx) => (await listSelfTags(deps.db, corpOf(ctx, deps))).map(presentSelfTag),
     }),
@@ -51,6 +52,7 @@ export function selfTagRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Every self-built tag group with its tags (larger order first)',
       tag: TAG,
       auth: 'admin',
+      permission: 'selfTag:groupedAll',
       response: Type.Array(SelfTagGroupWithTagsView),
       handle: async (_input, ctx) =>
         (await listSelfTagsGrouped(deps.db, corpOf(ctx, deps))).map(presentSelfTagGroupWithTags),
@@ -64,6 +66,7 @@ export function selfTagRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'The tags of one self-built tag group (404 for an unknown group)',
       tag: TAG,
       auth: 'admin',
+      permission: 'selfTag:byGroup',
       query: Type.Object({ groupId: IdString }),
       response: Type.Array(SelfTagView),
       handle: async ({ query }, ctx) =>
@@ -79,6 +82,7 @@ export function selfTagRoutes(deps: AppDeps): RouteDefinition[] {
       description: 'Give name and/or order.',
       tag: TAG,
       auth: 'admin',
+      permission: 'selfTag:updateTag',
       body: Type.Object(
         { tagId: IdString, name: Type.Optional(SelfTagName), order: Type.Optional(SelfTagOrder) },
         { additionalProperties: false },
@@ -96,6 +100,7 @@ export function selfTagRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Delete self-built tags; customers lose them and a group left without tags is deleted too',
       tag: TAG,
       auth: 'admin',
+      permission: 'selfTag:deleteTag',
       body: Type.Object({ tagIds: IdList }, { additionalProperties: false }),
       response: DeletedSelfTagsView,
       handle: async ({ body }, ctx) => deleteSelfTags(deps.db, corpOf(ctx, deps), body.tagIds, actorOf(ctx)),
@@ -108,6 +113,7 @@ export function selfTagRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'List every self-built tag group (larger order first)',
       tag: TAG,
       auth: 'admin',
+      permission: 'selfTag:groupsAll',
       response: Type.Array(SelfTagGroupView),
       handle: async (_input, ctx) => (await listSelfTagGroups(deps.db, corpOf(ctx, deps))).map(presentSelfTagGroup),
     }),
@@ -123,6 +129,7 @@ export function selfTagRoutes(deps: AppDeps): RouteDefinition[] {
         'with 400). Group names are unique in the corp and tag names in their group (409 otherwise).',
       tag: TAG,
       auth: 'admin',
+      permission: 'selfTag:saveGroup',
       body: Type.Object(
         {
           groupId: Type.Optional(IdString),
@@ -146,6 +153,7 @@ export function selfTagRoutes(deps: AppDeps): RouteDefinition[] {
       description: 'Give name and/or order.',
       tag: TAG,
       auth: 'admin',
+      permission: 'selfTag:updateGroup',
       body: Type.Object(
         { groupId: IdString, name: Type.Optional(SelfTagName), order: Type.Optional(SelfTagOrder) },
         { additionalProperties: false },
@@ -163,6 +171,7 @@ export function selfTagRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Delete self-built tag groups with all their tags; customers lose those tags',
       tag: TAG,
       auth: 'admin',
+      permission: 'selfTag:deleteGroup',
       body: Type.Object({ groupIds: IdList }, { additionalProperties: false }),
       response: DeletedSelfTagsView,
       handle: async ({ body }, ctx) => deleteSelfTagGroups(deps.db, corpOf(ctx, deps), body.groupIds, actorOf(ctx)),

@@ -42,6 +42,7 @@ export function userAvatarRoutes(deps: AppDeps): RouteDefinition[] {
         'without the image.',
       tag: 'users',
       auth: 'admin',
+      permission: 'user:uploadAvatar',
       multipartBody: {
         field: FILE_FIELD,
         maxBytes: (config) => config.AVATAR_MAX_BYTES,
@@ -66,6 +67,7 @@ export function userAvatarRoutes(deps: AppDeps): RouteDefinition[] {
         'deleted user is 404.',
       tag: 'users',
       auth: 'admin',
+      permission: 'user:updateAvatar',
       body: Type.Object(
         {
           userId: IdString,

@@ -82,6 +82,7 @@ export function userRoutes(deps: AppDeps): RouteDefinition[] {
         'status 1 disables the user and revokes its tokens. 409 when the username or employee number is taken.',
       tag: 'system',
       auth: 'admin',
+      permission: 'user:save',
       body: SaveUserBody,
       response: UserView,
       handle: async ({ body }, ctx) => presentUser(await saveUser(deps.db, body, actorOf(ctx))),
@@ -94,6 +95,7 @@ export function userRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Page through users with filters',
       tag: 'system',
       auth: 'admin',
+      permission: 'user:page',
       body: PageRequest(UserPageFilters, ['id', 'username', 'realName', 'empNo', 'status', 'ctime', 'mtime']),
       response: PageOf(UserView),
       handle: async ({ body }) => {
@@ -140,6 +142,7 @@ export function userRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Get a user with roles and department',
       tag: 'system',
       auth: 'admin',
+      permission: 'user:get',
       params: Type.Object({ id: IdString }),
       response: UserView,
       handle: async ({ params }) => presentUser(await loadUser(deps.db, params.id)),
@@ -153,6 +156,7 @@ export function userRoutes(deps: AppDeps): RouteDefinition[] {
       description: 'Answers 200 either way; `id` is the user being edited, whose own username counts as free.',
       tag: 'system',
       auth: 'admin',
+      permission: 'user:checkUsername',
       body: Type.Object({ username: Username, id: Type.Optional(IdString) }, { additionalProperties: false }),
       response: Type.Object({
         available: Type.Boolean(),
@@ -178,6 +182,7 @@ export function userRoutes(deps: AppDeps): RouteDefinition[] {
         'are refused and reported; the others are deleted and their tokens stop working at once.',
       tag: 'system',
       auth: 'admin',
+      permission: 'user:batchDelete',
       body: Type.Object(
         { ids: Type.Array(IdString, { minItems: 1, maxItems: 100, uniqueItems: true }) },
         { additionalProperties: false },
@@ -216,6 +221,7 @@ export function userRoutes(deps: AppDeps): RouteDefinition[] {
         'Only a super admin may grant or take the super-admin role; taking it from the last active super admin is 409.',
       tag: 'system',
       auth: 'admin',
+      permission: 'user:assignRoles',
       body: Type.Object(
         { userId: IdString, roleIds: Type.Array(IdString, { maxItems: 50, uniqueItems: true }) },
         { additionalProperties: false },
@@ -233,6 +239,7 @@ export function userRoutes(deps: AppDeps): RouteDefinition[] {
       description: 'POST, not GET as in the seed: it changes state. Disabling the last active super admin is 409.',
       tag: 'system',
       auth: 'admin',
+      permission: 'user:updateStatus',
       body: Type.Object({ id: IdString, status: UserStatus }, { additionalProperties: false }),
       response: UserView,
       handle: async ({ body }, ctx) => presentUser(await updateUserStatus(deps.db, body, actorOf(ctx))),
@@ -249,6 +256,7 @@ export function userRoutes(deps: AppDeps): RouteDefinition[] {
         'in with the one-time password only self-service operations answer until the password is changed.',
       tag: 'system',
       auth: 'admin',
+      permission: 'user:resetPassword',
       body: UserIdBody,
       response: Type.Object({ password: Type.String({ description: 'the one-time password; it is not stored' }) }),
       handle: async ({ body }, ctx) => resetPassword(deps.db, body.id, actorOf(ctx)),
@@ -288,6 +296,7 @@ export function userRoutes(deps: AppDeps): RouteDefinition[] {
         'already bound.',
       tag: 'system',
       auth: 'admin',
+      permission: 'user:bindWecomUserid',
       body: Type.Object(
         {
           id: IdString,
