@@ -84,19 +84,33 @@ describe('menus and roles', () => {
 
     it('is seeded idempotently: a second boot adds nothing and keeps an admin’s renaming', async () => {
       const id = await nodeId('clue:page');
-      const renamed = await post<MenuTree>('/admin/menu/save', {
-        id,
-        type: 'button',
-        permission: 'clue:page',
-        parentId: (await db('sys_menu').where({ id }).first('parent_id')).parent_id,
-        name: '线索列表',
-        order: 7,
-      });
-      expect(renamed.status).toBe(200);
-      const before = await menuCount();
-      expect(await seedPermissionNodes(db, permissionTree(allRoutes({} as AppDeps)))).toBe(0);
-      expect(await menuCount()).toBe(before);
-      expect(await db('sys_menu').where({ id }).first('name', 'order_num')).toEqual({ name: '线索列表', order_num: 7 });
+      const original = (await db('sys_menu').where({ id }).first('parent_id', 'name', 'order_num')) as {
+        parent_id: string;
+        name: string;
+        order_num: number;
+      };
+      const rename = (name: string, order: number) =>
+        post<MenuTree>('/admin/menu/save', {
+          id,
+          type: 'button',
+          permission: 'clue:page',
+          parentId: original.parent_id,
+          name,
+          order,
+        });
+      try {
+        expect((await rename('线索列表', 7)).status).toBe(200);
+        const before = await menuCount();
+        expect(await seedPermissionNodes(db, permissionTree(allRoutes({} as AppDeps)))).toBe(0);
+        expect(await menuCount()).toBe(before);
+        expect(await db('sys_menu').where({ id }).first('name', 'order_num')).toEqual({
+          name: '线索列表',
+          order_num: 7,
+        });
+      } finally {
+        // The shared database outlives this run: the node gets its name back for the next one.
+        await rename(original.name, original.order_num);
+      }
     });
 
     it('keeps the type and permission of route nodes and refuses deleting them', async () => {
