@@ -86,6 +86,10 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   CHAT_GROUP_NOT_FOUND: '客户群记录 {id} 不存在',
   CHAT_GROUP_EXISTS: '该客户群已有记录',
 
+  // Acquisition.
+  CHANNEL_NOT_FOUND: '获客渠道 {id} 不存在',
+  CHANNEL_NAME_TAKEN: '已有名为 {name} 的获客渠道',
+
   // Tags.
   TAG_NOT_FOUND: '标签 {id} 不存在',
   TAG_GROUP_NOT_FOUND: '标签组 {id} 不存在',

@@ -131,6 +131,7 @@ const MESSAGES = {
     zh: '不能修改，它是企业微信部门 id',
   },
   'rule.requiredForNewDepartment': { en: 'is required to add a department', zh: '新增部门时必填' },
+  'rule.requiredForNewChannel': { en: 'is required to add a channel', zh: '新增渠道时必填' },
   'rule.unknownChannel': {
     en: 'no acquisition channel {channelId} in WeCom corp {corpId}',
     zh: '企业微信企业 {corpId} 中没有获客渠道 {channelId}',

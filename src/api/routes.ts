@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { authRoutes } from './admin/auth/routes';
+import { channelRoutes } from './admin/channels/routes';
 import { chatGroupRoutes } from './admin/chat-groups/routes';
 import { clueRoutes } from './admin/clues/routes';
 import { corpTagRoutes } from './admin/corp-tags/routes';
@@ -55,6 +56,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...nexusRoutes(deps),
     ...userRoutes(deps),
     ...deptRoutes(deps),
+    ...channelRoutes(deps),
   ];
   return routes.map(withInputSchemas).map((route) => ({ ...route, permission: routePermission(route) }));
 }

@@ -287,13 +287,16 @@ describe('chat group records', () => {
     expect((await api.get(`/admin/chatGroup/${foreignRecord.body.data.id}`)).status).toBe(404);
     expect((await api.get('/admin/chatGroup/999999999')).status).toBe(404);
     expectFieldError(await api.post('/admin/chatGroup/save', { chatId: s.big.chatId, channelId: 'abc' }), 'channelId');
-    // No acquisition channel exists yet, so no channel id can be referenced.
-    expectFieldError(await api.post('/admin/chatGroup/save', { chatId: s.big.chatId, channelId: '12' }), 'channelId');
+    // An id that names no acquisition channel of the corp.
+    expectFieldError(
+      await api.post('/admin/chatGroup/save', { chatId: s.big.chatId, channelId: '999999999' }),
+      'channelId',
+    );
     expectFieldError(
       await api.post('/admin/chatGroup/save', {
         id: foreignRecord.body.data.id,
         chatId: other.big.chatId,
-        channelId: '12',
+        channelId: '999999999',
       }),
       'channelId',
     );

@@ -10,8 +10,9 @@ import {
   type ChatGroupFilter,
   type ChatGroupRow,
 } from '../../db/queries/chat-groups';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, NotFoundError } from '../errors';
 import { conflictOnUniqueViolation, withKeyLocks } from '../refuse-duplicates';
+import { requireChannel } from '../acquisition/channels';
 import { requireGroupChat } from './group-chats';
 
 /** The SCRM's own notes about a customer group (remark, category, channel); one live record per group. */
@@ -40,22 +41,6 @@ export async function pageChatGroupRecords(
 }
 
 /**
- * A chat group's channel is an acquisition channel (channel.*), which this product does not hold
- * yet: no id can name one, so only clearing the channel is accepted until channels exist.
- */
-function requireChannel(corpId: string, channelId: string): never {
-  throw ValidationError.field(
-    'channelId',
-    `no acquisition channel ${channelId} in WeCom corp ${corpId}`,
-    'rule.unknownChannel',
-    {
-      channelId,
-      corpId,
-    },
-  );
-}
-
-/**
  * Without id: the group's record is created, or updated when the group already has one.
  * With id: that record is updated. The chat id must name a live group of the mirror; that group
  * and the group of the record `id` must be in the viewer's data scope.
@@ -73,7 +58,7 @@ export async function saveChatGroup(
     category: input.category,
     channelId: input.channelId,
   };
-  if (input.channelId !== undefined && input.channelId !== null) requireChannel(corpId, input.channelId);
+  if (input.channelId !== undefined && input.channelId !== null) await requireChannel(db, corpId, input.channelId);
   // Saves of one group take turns: a save without id updates the record another save just created.
   const id = await conflictOnUniqueViolation(
     () =>
