@@ -25,7 +25,6 @@ export const CHANNEL_TYPES = {
 export type ChannelType = keyof typeof CHANNEL_TYPES;
 
 export const CHANNEL_ENABLED = 1;
-export const CHANNEL_DISABLED = 0;
 
 export interface SaveChannelInput {
   id?: string;
