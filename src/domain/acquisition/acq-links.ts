@@ -352,18 +352,23 @@ async function saveRules(
 
 /**
  * Removes links (all or nothing: an unknown id is a 404 and nothing changes). Links that were
- * ever published get a new generation, so publishing deletes their WeCom objects. Returns the ids
- * whose WeCom objects must go.
+ * ever published get a new generation, so publishing deletes their WeCom objects. Returns the
+ * links whose WeCom objects must go.
  */
-export async function deleteAcqLinks(db: Db, corpId: string, ids: string[], actor: string): Promise<string[]> {
+export async function deleteAcqLinks(
+  db: Db,
+  corpId: string,
+  ids: string[],
+  actor: string,
+): Promise<Array<{ id: string; linkName: string; generation: number }>> {
   return db.transaction(async (trx) => {
-    const toPublish: string[] = [];
+    const toPublish: Array<{ id: string; linkName: string; generation: number }> = [];
     for (const id of [...new Set(ids)].sort()) {
       const link = await lockAcqLink(trx, corpId, id);
       if (!link || link.is_del !== 0) throw new NotFoundError('acquisition link', id, 'ACQ_LINK_NOT_FOUND');
       const published = link.generation > 0;
       await updateAcqLink(trx, id, { is_del: 1, ...(published ? { generation: link.generation + 1 } : {}) }, actor);
-      if (published) toPublish.push(id);
+      if (published) toPublish.push({ id, linkName: link.link_name, generation: link.generation + 1 });
     }
     return toPublish;
   });
