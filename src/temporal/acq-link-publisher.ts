@@ -50,7 +50,10 @@ export function createAcqLinkPublisher(
       // start() marks each link with the generation it asked for, which ids alone cannot carry.
       markStarted: async () => {},
       recordFailure: async (ids, message) => {
-        logger.warn({ linkIds: ids, message }, 'could not ask Temporal to publish acquisition links; the sweep retries');
+        logger.warn(
+          { linkIds: ids, message },
+          'could not ask Temporal to publish acquisition links; the sweep retries',
+        );
       },
     },
     logger,

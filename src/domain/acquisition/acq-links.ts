@@ -170,16 +170,26 @@ async function checkedFields(
   if (channelId !== null && (has('channelId') || has('channelType'))) {
     const type = await findChannelType(db, corpId, channelId);
     if (type === undefined) {
-      problems.problem('channelId', `no acquisition channel ${channelId} in WeCom corp ${corpId}`, 'rule.unknownChannel', {
-        channelId,
-        corpId,
-      });
+      problems.problem(
+        'channelId',
+        `no acquisition channel ${channelId} in WeCom corp ${corpId}`,
+        'rule.unknownChannel',
+        {
+          channelId,
+          corpId,
+        },
+      );
     } else {
       if (channelType !== null && channelType !== type && has('channelType')) {
-        problems.problem('channelType', `must be ${type}, the type of channel ${channelId}`, 'rule.channelTypeMismatch', {
-          type,
-          channelId,
-        });
+        problems.problem(
+          'channelType',
+          `must be ${type}, the type of channel ${channelId}`,
+          'rule.channelTypeMismatch',
+          {
+            type,
+            channelId,
+          },
+        );
       }
       channelType = type;
     }
@@ -202,7 +212,9 @@ async function checkedFields(
     ...userList.map((userid, i) => ({ field: `userList[${i}]`, userid })),
     ...priorityUseridList.map((userid, i) => ({ field: `priorityUseridList[${i}]`, userid })),
     ...userJson.map((u, i) => ({ field: `userJson[${i}].userid`, userid: u.userid })),
-    ...(rules ?? []).flatMap((r, i) => (r.userId !== undefined ? [{ field: `allocationRules[${i}].userId`, userid: r.userId }] : [])),
+    ...(rules ?? []).flatMap((r, i) =>
+      r.userId !== undefined ? [{ field: `allocationRules[${i}].userId`, userid: r.userId }] : [],
+    ),
   ];
   const live = await liveEmployeeUserids(
     db,
@@ -211,12 +223,16 @@ async function checkedFields(
   );
   for (const { field, userid } of employeeFields) {
     if (!live.has(userid.toLowerCase())) {
-      problems.problem(field, `no employee ${userid} in WeCom corp ${corpId}`, 'field.unknownEmployee', { userid, corpId });
+      problems.problem(field, `no employee ${userid} in WeCom corp ${corpId}`, 'field.unknownEmployee', {
+        userid,
+        corpId,
+      });
     }
   }
   const depts = new Set((await listDeptsByDeptIds(db, corpId, departmentList)).map((d) => d.dept_id));
   departmentList.forEach((deptId, i) => {
-    if (!depts.has(deptId)) problems.problem(`departmentList[${i}]`, 'no such department in this corp', 'rule.noSuchDepartment');
+    if (!depts.has(deptId))
+      problems.problem(`departmentList[${i}]`, 'no such department in this corp', 'rule.noSuchDepartment');
   });
   const tags = new Set((await findCorpTags(db, corpId, cstTags)).map((t) => t.tag_id));
   const unknownTags = cstTags.filter((t) => !tags.has(t));
@@ -238,7 +254,11 @@ async function checkedFields(
   if (rules) checkRules(problems, rules, storedRules);
   const ruleCount = rules ? rules.length : storedRules.length;
   if (status === ACQ_LINK_PUBLISHED && ruleCount === 0 && userList.length === 0 && departmentList.length === 0) {
-    problems.problem('status', 'publishing needs allocation rules, userList or departmentList', 'rule.publishNeedsRules');
+    problems.problem(
+      'status',
+      'publishing needs allocation rules, userList or departmentList',
+      'rule.publishNeedsRules',
+    );
   }
   problems.throwIfAny();
 
@@ -267,7 +287,9 @@ function checkRules(problems: ProblemList, rules: AcqRuleInput[], storedRules: A
   const seenUsers = new Map<string, number>();
   rules.forEach((rule, i) => {
     if (rule.id !== undefined && !storedIds.has(rule.id)) {
-      problems.problem(`allocationRules[${i}].id`, `no rule ${rule.id} on this link`, 'rule.unknownRule', { id: rule.id });
+      problems.problem(`allocationRules[${i}].id`, `no rule ${rule.id} on this link`, 'rule.unknownRule', {
+        id: rule.id,
+      });
     }
     const stored = rule.id === undefined ? undefined : storedRules.find((r) => r.id === rule.id);
     const userId = (rule.userId ?? stored?.user_id)?.toLowerCase();
@@ -279,9 +301,14 @@ function checkRules(problems: ProblemList, rules: AcqRuleInput[], storedRules: A
     }
     const first = seenUsers.get(userId);
     if (first !== undefined) {
-      problems.problem(`allocationRules[${i}].userId`, `repeats the employee of allocationRules[${first}]`, 'rule.duplicateRuleUser', {
-        first,
-      });
+      problems.problem(
+        `allocationRules[${i}].userId`,
+        `repeats the employee of allocationRules[${first}]`,
+        'rule.duplicateRuleUser',
+        {
+          first,
+        },
+      );
     } else {
       seenUsers.set(userId, i);
     }

@@ -81,7 +81,9 @@ async function reconcileRule(db: Db, wecom: WecomApi, link: AcqLinkRow, rule: Ac
   }
   if (!wanted) return;
   const next =
-    rule.get_type === 'link' ? await putRuleLink(wecom, link, rule, current) : await putContactWay(wecom, link, rule, current);
+    rule.get_type === 'link'
+      ? await putRuleLink(wecom, link, rule, current)
+      : await putContactWay(wecom, link, rule, current);
   await setRuleWecomObject(db, rule.id, next);
 }
 
@@ -123,7 +125,12 @@ async function putRuleLink(
     return { kind: 'link', configLinkId: current.configLinkId, qrCode: null, linkUrl: withChannel(url, rule.state) };
   }
   const created = await wecom.call('createAcquisitionLink', { body: fields });
-  return { kind: 'link', configLinkId: created.link.link_id, qrCode: null, linkUrl: withChannel(created.link.url, rule.state) };
+  return {
+    kind: 'link',
+    configLinkId: created.link.link_id,
+    qrCode: null,
+    linkUrl: withChannel(created.link.url, rule.state),
+  };
 }
 
 /** The link's own WeCom acquisition link: its range, or its rules' employees when it names none. */

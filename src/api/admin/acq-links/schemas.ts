@@ -47,7 +47,9 @@ export const AllocationRuleBody = Type.Object(
   {
     id: Type.Optional(IdValue),
     userId: Type.Optional(WecomId),
-    weight: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: 'share by weight; 0 pauses the rule' })),
+    weight: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 100, description: 'share by weight; 0 pauses the rule' }),
+    ),
     dailyLimit: Limit('customers per day for this employee; 0 or null: no limit'),
     roundLimit: Limit('customers per round for this employee; 0 or null: no limit'),
     workingHours: Type.Optional(
@@ -68,12 +70,17 @@ export const AllocationRuleBody = Type.Object(
 export const SaveAcqLinkBody = Type.Object(
   {
     id: Type.Optional(IdValue),
-    linkName: Type.Optional(Type.String({ minLength: 1, maxLength: 30, pattern: '\\S', description: '≤ 30 characters' })),
+    linkName: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 30, pattern: '\\S', description: '≤ 30 characters' }),
+    ),
     channelId: Type.Optional(Type.Union([IdValue, Type.Null()])),
     channelType: Type.Optional(Type.Union([Type.String({ maxLength: 16 }), Type.Null()])),
     userList: Type.Optional(Type.Array(WecomId, { maxItems: 500, description: 'employees of the WeCom link range' })),
     departmentList: Type.Optional(
-      Type.Array(Type.String({ pattern: '^[0-9]{1,10}$', maxLength: 10 }), { maxItems: 500, description: 'WeCom department ids' }),
+      Type.Array(Type.String({ pattern: '^[0-9]{1,10}$', maxLength: 10 }), {
+        maxItems: 500,
+        description: 'WeCom department ids',
+      }),
     ),
     userJson: Type.Optional(
       Type.Array(
@@ -105,11 +112,15 @@ export const SaveAcqLinkBody = Type.Object(
     ),
     priorityUseridList: Type.Optional(Type.Array(WecomId, { maxItems: 1000 })),
     skipVerify: Type.Optional(SkipVerify),
-    cstTags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100, description: 'WeCom corp tag ids' })),
+    cstTags: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100, description: 'WeCom corp tag ids' }),
+    ),
     isSendWelcome: Type.Optional(Type.Integer({ minimum: 0, maximum: 1, description: '1 send the welcome message' })),
     welcomeContent: Type.Optional(Type.Union([Type.String({ maxLength: 4000 }), Type.Null()])),
     mediaIds: Type.Optional(Type.Array(IdValue, { maxItems: 9, description: 'materials sent with the welcome (≤ 9)' })),
-    status: Type.Optional(Type.Integer({ minimum: 0, maximum: 1, description: '0 draft, 1 publish (2 is set by the system)' })),
+    status: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 1, description: '0 draft, 1 publish (2 is set by the system)' }),
+    ),
     state: Type.Optional(State),
     addFriendCount: readOnly('adds through the link', ReadOnlyInt),
     openProfileCount: readOnly('profile opens through the link', ReadOnlyInt),
@@ -150,17 +161,18 @@ export function saveInputOf(body: SaveBody): SaveAcqLinkInput {
     allocationMethod: body.allocationMethod,
     allocationRules: body.allocationRules
       ?.filter((r) => r.isDel !== 1)
-      .map((r) =>
-        defined({
-          id: r.id === undefined ? undefined : idText(r.id),
-          userId: r.userId,
-          weight: r.weight,
-          dailyLimit: limitOf(r.dailyLimit),
-          roundLimit: limitOf(r.roundLimit),
-          workingHours: r.workingHours,
-          getType: r.getType,
-          state: r.state,
-        }) as AcqRuleInput,
+      .map(
+        (r) =>
+          defined({
+            id: r.id === undefined ? undefined : idText(r.id),
+            userId: r.userId,
+            weight: r.weight,
+            dailyLimit: limitOf(r.dailyLimit),
+            roundLimit: limitOf(r.roundLimit),
+            workingHours: r.workingHours,
+            getType: r.getType,
+            state: r.state,
+          }) as AcqRuleInput,
       ),
     dailyLimit: limitOf(body.dailyLimit),
     priorityType: body.priorityType === 0 ? null : body.priorityType,
@@ -201,7 +213,9 @@ export const AcqLinkView = Type.Object({
   channelType: NStr,
   userList: Type.Array(Type.String()),
   departmentList: Type.Array(Type.String()),
-  userJson: Type.Array(Type.Object({ userid: Type.String(), name: Type.Optional(NStr), position: Type.Optional(NStr) })),
+  userJson: Type.Array(
+    Type.Object({ userid: Type.String(), name: Type.Optional(NStr), position: Type.Optional(NStr) }),
+  ),
   allocationMethod: Type.String(),
   allocationRules: Type.Array(AllocationRuleView),
   dailyLimit: NInt,
