@@ -23,6 +23,7 @@ import { userAvatarRoutes } from './admin/user-avatars/routes';
 import type { AppDeps } from './app';
 import { fileRoutes } from './files/routes';
 import { nexusRoutes } from './nexus/routes';
+import { openAcqLinkRoutes } from './open/acq-links/routes';
 import { openClueRoutes } from './open/clues/routes';
 import { inputSchema } from './input-schema';
 import { routePermission } from './permission-tree';
@@ -35,6 +36,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
   const routes = [
     ...systemRoutes(deps),
     ...openClueRoutes(deps),
+    ...openAcqLinkRoutes(deps),
     ...authRoutes(deps),
     ...partnerRoutes(deps),
     ...distributionPolicyRoutes(deps),

@@ -1,11 +1,9 @@
 import type { Db } from '../../src/db/knex';
-import { sharedApiUrl } from '../helpers/env';
-import { createAdmin, testDb, uid } from '../helpers/factories';
-import { call, type ApiResponse } from '../helpers/http';
-import { mirrorDept } from '../helpers/mirror-org';
-import { seedCorpTagGroup, seedEmployee } from '../helpers/mirror-tags-groups';
+import { acquisitionCorp, simState, type AcquisitionCorp } from '../helpers/acquisition';
+import { testDb, uid } from '../helpers/factories';
+import type { ApiResponse } from '../helpers/http';
 import { waitFor } from '../helpers/wait';
-import { control, createSimulatedCorp } from '../helpers/wecom';
+import { control } from '../helpers/wecom';
 
 interface RuleView {
   id: string;
@@ -39,13 +37,6 @@ interface LinkView {
 interface ErrorData {
   errors?: Array<{ field: string; message: string }>;
 }
-interface SimState {
-  users: Array<{ userid: string; status: number; department: number[] }>;
-  contactWays: Array<{ configId: string; user: string[]; state?: string; type: number }>;
-  acquisitionLinks: Array<{ linkId: string; name: string; userList: string[]; departmentList: number[] }>;
-}
-
-const ZH = { 'accept-language': 'zh-CN' };
 
 let db: Db;
 beforeAll(() => {
@@ -53,30 +44,10 @@ beforeAll(() => {
 });
 afterAll(async () => db.destroy());
 
-const simState = (corpId: string) =>
-  control<SimState>('GET', `/corps/${corpId}/state?sections=users,contactWays,acquisitionLinks`);
-
-/** A simulated corp whose employees, one department and a corp tag are mirrored, with an admin of it. */
-async function corpWithAdmin() {
-  const corp = await createSimulatedCorp(db, { seed: 71, customers: 5, employees: 8 });
-  const { users } = await simState(corp.corpId);
-  const active = users.filter((u) => u.status === 1).map((u) => u.userid);
-  for (const userid of active) await seedEmployee(db, corp.corpId, { userid });
-  const deptId = String(users[0]!.department[0]);
-  await mirrorDept(db, corp.corpId, { dept_id: deptId });
-  const tags = await seedCorpTagGroup(db, corp.corpId, { tags: [{ name: '抖音来的' }] });
-  const { token, username } = await createAdmin(db, sharedApiUrl, { corpId: corp.corpId });
-  const api = {
-    username,
-    get: <T>(path: string) => call<T>(sharedApiUrl, 'GET', path, { token, headers: ZH }),
-    post: <T>(path: string, body: unknown = {}) => call<T>(sharedApiUrl, 'POST', path, { token, body, headers: ZH }),
-  };
-  const channel = await api.post<{ id: string }>('/admin/channel/save', { name: uid('渠道'), type: 'ad' });
-  return { corp, api, users: active, deptId, tagId: tags.tagIds[0]!, channelId: channel.body.data.id };
-}
+const corpWithAdmin = () => acquisitionCorp(db);
 
 /** Every field of the acquisition-link body, as the admin UI sends it. */
-function fullBody(ctx: Awaited<ReturnType<typeof corpWithAdmin>>, overrides: Record<string, unknown> = {}) {
+function fullBody(ctx: AcquisitionCorp, overrides: Record<string, unknown> = {}) {
   const [a, b, c] = ctx.users;
   return {
     addFriendCount: 0,

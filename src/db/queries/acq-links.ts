@@ -344,3 +344,33 @@ export async function findAcqPublishState(
 ): Promise<{ generation: number; applied_generation: number } | undefined> {
   return db('acq_link').where({ id: linkId }).first('generation', 'applied_generation');
 }
+
+/** One rule's counters on one corp-local day. */
+export interface AcqRuleDayRow {
+  rule_id: string;
+  day: string;
+  hits: number;
+  round_no: number;
+  round_hits: number;
+}
+
+/** Today's counters of the given rules (rules without a row have no hits today). */
+export async function listAcqRuleDays(db: Executor, ruleIds: string[], day: string): Promise<AcqRuleDayRow[]> {
+  if (ruleIds.length === 0) return [];
+  return db<AcqRuleDayRow>('acq_rule_day')
+    .whereIn('rule_id', ruleIds)
+    .andWhere('day', day)
+    .select('rule_id', db.raw("to_char(day, 'YYYY-MM-DD') as day"), 'hits', 'round_no', 'round_hits');
+}
+
+/** Counts one hand-out of the rule's code today, in round `roundNo` (a newer round restarts its count). */
+export async function countAcqRuleHit(db: Executor, ruleId: string, day: string, roundNo: number): Promise<void> {
+  await db.raw(
+    `INSERT INTO acq_rule_day (rule_id, day, hits, round_no, round_hits) VALUES (?, ?, 1, ?, 1)
+     ON CONFLICT (rule_id, day) DO UPDATE SET
+       hits = acq_rule_day.hits + 1,
+       round_hits = CASE WHEN acq_rule_day.round_no = EXCLUDED.round_no THEN acq_rule_day.round_hits + 1 ELSE 1 END,
+       round_no = EXCLUDED.round_no`,
+    [ruleId, day, roundNo],
+  );
+}

@@ -362,3 +362,29 @@ export async function relationStatsPerEmployee(
       { column: 'r.userid', order: 'asc' },
     ])) as EmployeeRelationStatsRow[];
 }
+
+/**
+ * Which of `userids` the customer (by external userid, or by unionid through the mirror) is an
+ * active friend of, lower-cased.
+ */
+export async function friendsAmong(
+  db: Executor,
+  corpId: string,
+  visitor: { externalUserid?: string; unionid?: string },
+  userids: readonly string[],
+): Promise<Set<string>> {
+  if (userids.length === 0 || (!visitor.externalUserid && !visitor.unionid)) return new Set();
+  const q = db('wecom_relation as r')
+    .where({ 'r.corp_id': corpId, 'r.status': 0 })
+    .whereRaw('lower(r.userid) = ANY (?::text[])', [[...new Set(userids.map((u) => u.toLowerCase()))]]);
+  if (visitor.externalUserid) {
+    q.andWhere('r.external_userid', visitor.externalUserid);
+  } else {
+    q.whereIn(
+      'r.external_userid',
+      db('wecom_customer').where({ corp_id: corpId, unionid: visitor.unionid }).select('external_userid'),
+    );
+  }
+  const rows = (await q.select(db.raw('lower(r.userid) AS userid'))) as Array<{ userid: string }>;
+  return new Set(rows.map((r) => r.userid));
+}
