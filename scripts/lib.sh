@@ -8,11 +8,21 @@ repo_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }
 
 log() { printf '\033[1;34m[scrm]\033[0m %s\n' "$*" >&2; }
 
+# ensure_node_modules — installs the locked packages when node_modules is missing or older than
+# package-lock.json. `npm ci` installs exactly the lock and never rewrites it; only
+# when the lock no longer matches package.json (a dependency was just edited) does `npm install`
+# update it. Install scripts follow package.json's allowScripts (npm 11; see README).
 ensure_node_modules() {
-  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    # npm install (which follows package-lock.json) rather than npm ci: the registry reachable here
-    # lacks some other platforms' optional binaries (@swc/core-darwin-*, -win32-*), which npm ci refuses.
-    log "installing npm dependencies"
+  local stamp=node_modules/.package-lock.json
+  if [ -d node_modules ] && [ "$stamp" -nt package-lock.json ]; then return; fi
+  if [ -L node_modules ]; then
+    # A link to another checkout's packages (a git worktree): reinstalling here would rewrite that one.
+    log "node_modules links to $(readlink node_modules) and may be stale; not reinstalling through the link"
+    return
+  fi
+  log "installing npm dependencies (npm ci)"
+  if ! npm ci --no-audit --no-fund --loglevel=error; then
+    log "package-lock.json does not match package.json; updating it with npm install"
     npm install --no-audit --no-fund --loglevel=error
   fi
 }

@@ -1,4 +1,5 @@
 import knexFactory, { type Knex } from 'knex';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 
@@ -11,6 +12,27 @@ export type Db = Knex;
 export type Executor = Knex | Knex.Transaction;
 
 export const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
+
+/**
+ * The migrations in MIGRATIONS_DIR: the .ts sources under tsx, the compiled .js files in the
+ * build. Each is recorded in knex_migrations under its source name (`<name>.ts`) either way, so
+ * the compiled build continues a database migrated from source, and the other way round.
+ */
+export const migrationFiles: Knex.MigrationSource<string> = {
+  async getMigrations() {
+    const byName = new Map<string, string>();
+    for (const file of (await readdir(MIGRATIONS_DIR)).sort()) {
+      if (/^[^.]+\.(ts|js)$/.test(file) && !byName.has(sourceName(file))) byName.set(sourceName(file), file);
+    }
+    return [...byName.values()];
+  },
+  getMigrationName: sourceName,
+  getMigration: async (file) => (await import(path.join(MIGRATIONS_DIR, file))) as Knex.Migration,
+};
+
+function sourceName(file: string): string {
+  return file.replace(/\.js$/, '.ts');
+}
 
 export interface DbOptions {
   /** Session lock_timeout of every connection (PostgreSQL's default: wait forever). */
@@ -27,7 +49,7 @@ export function createDb(databaseUrl: string, poolMax = 10, options: DbOptions =
       ...(options.lockTimeoutMs === undefined ? {} : { options: `-c lock_timeout=${options.lockTimeoutMs}` }),
     },
     pool: { min: 0, max: poolMax },
-    migrations: { directory: MIGRATIONS_DIR, loadExtensions: ['.ts', '.js'], tableName: 'knex_migrations' },
+    migrations: { migrationSource: migrationFiles, tableName: 'knex_migrations' },
   });
 }
 

@@ -17,6 +17,8 @@ import { bindWecomUserid } from '../domain/users/wecom-binding';
 import { savePolicy } from '../domain/distribution/policies';
 import { createPartnerWithKey } from '../domain/partners/manage-partners';
 import { hashPassword } from '../domain/passwords';
+import { generateCorpData } from '../wecom/simulator/corp-generator';
+import { loadSimulatorConfig } from './wecom-simulator';
 
 interface DemoLogin {
   username: string;
@@ -162,19 +164,57 @@ async function ensureSalesTeam(db: Db, known: DemoLogin[]): Promise<DemoLogin[]>
   return logins;
 }
 
+interface DemoEmployee {
+  userid: string;
+  name: string;
+}
+
+/**
+ * The employees the demo works with: the first `count` active employees with the customer-contact
+ * feature, by userid. For the simulated corp (SIMULATOR_DEMO_CORP_ID, with the simulator's own
+ * SIMULATOR_DEMO_SEED / SIMULATOR_DEMO_CUSTOMERS) they are generated exactly as the simulator
+ * generates them, so they exist before the first sync; for another corp they come from its mirror.
+ */
+async function demoEmployees(db: Db, corpId: string | undefined, count: number): Promise<DemoEmployee[]> {
+  const simulator = loadSimulatorConfig(process.env);
+  if (simulator.SIMULATOR_DEMO_CORP_ID !== undefined && simulator.SIMULATOR_DEMO_CORP_ID === corpId) {
+    const { employees } = generateCorpData(simulator.SIMULATOR_DEMO_SEED, {
+      customers: simulator.SIMULATOR_DEMO_CUSTOMERS,
+    });
+    return [...employees.values()]
+      .filter((e) => e.status === 1 && e.customerContact)
+      .map((e) => ({ userid: e.userid, name: e.name }))
+      .sort((a, b) => (a.userid < b.userid ? -1 : a.userid > b.userid ? 1 : 0))
+      .slice(0, count);
+  }
+  if (corpId === undefined) return [];
+  return mirroredEmployees(db, corpId, count);
+}
+
+async function mirroredEmployees(db: Db, corpId: string, count: number): Promise<DemoEmployee[]> {
+  return (await db('wecom_employee')
+    .where({ corp_id: corpId, is_del: 0, status: 1, has_contact_feature: true })
+    .orderBy('userid')
+    .limit(count)
+    .select('userid', 'name')) as DemoEmployee[];
+}
+
+/** The demo policy's members: weights 3/2/1, the last one only within working hours. */
+const DEMO_MEMBER_RULES = [
+  { weight: 3, dailyLimit: 100, roundLimit: 3 },
+  { weight: 2, dailyLimit: 80, roundLimit: 2 },
+  { weight: 1, dailyLimit: 50, workingHours: '09:00-18:00' },
+] as const;
+
 /**
  * Binds the sales team to the first employees of the demo corp, once its mirror is filled (the
  * start script runs this after the first sync has started); their names become the users' names.
  */
 async function bindSalesTeam(db: Db, logins: DemoLogin[], corpId: string, timeoutMs: number): Promise<DemoLogin[]> {
   const deadline = Date.now() + timeoutMs;
-  let employees: Array<{ userid: string; name: string }> = [];
+  let employees: DemoEmployee[] = [];
   while (Date.now() < deadline) {
-    employees = (await db('wecom_employee')
-      .where({ corp_id: corpId, is_del: 0, status: 1, has_contact_feature: true })
-      .orderBy('userid')
-      .limit(DEMO_USERS.length)
-      .select('userid', 'name')) as Array<{ userid: string; name: string }>;
+    employees = await mirroredEmployees(db, corpId, DEMO_USERS.length);
     if (employees.length === DEMO_USERS.length) break;
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
@@ -201,7 +241,7 @@ async function bindSalesTeam(db: Db, logins: DemoLogin[], corpId: string, timeou
 /**
  * Demo data for a newcomer: an admin user, a sales team (a manager and two salespeople with
  * read access to clues, customers, relations and groups), a partner key and a distribution
- * policy with three employees. Idempotent: what exists is kept, and the credentials file
+ * policy over three employees of WECOM_CORP_ID (see demoEmployees). Idempotent: what exists is kept, and the credentials file
  * remembers the secrets. `--bind-wecom` binds the sales team to employees of WECOM_CORP_ID once
  * the mirror has them (run after the first sync has started).
  */
@@ -240,25 +280,28 @@ async function main(): Promise<void> {
     const policyKnown = creds.policyId
       ? await db('distribution_policy').where({ id: creds.policyId, is_del: 0 }).first('id')
       : undefined;
-    if (!policyKnown) {
+    const corpId = process.env['WECOM_CORP_ID'];
+    const members = policyKnown ? [] : await demoEmployees(db, corpId, DEMO_MEMBER_RULES.length);
+    if (!policyKnown && members.length === DEMO_MEMBER_RULES.length) {
       const { policy } = await savePolicy(
         db,
         {
           name: 'Demo: all partner clues',
           followUpSlaSeconds: 3600,
           recycleMode: 'next_member',
-          members: [
-            { employeeUserid: 'zhangsan', employeeName: '张三', weight: 3, dailyLimit: 100, roundLimit: 3 },
-            { employeeUserid: 'lisi', employeeName: '李四', weight: 2, dailyLimit: 80, roundLimit: 2 },
-            { employeeUserid: 'wangwu', employeeName: '王五', weight: 1, dailyLimit: 50, workingHours: '09:00-18:00' },
-          ],
+          members: members.map((employee, i) => ({
+            employeeUserid: employee.userid,
+            employeeName: employee.name,
+            ...DEMO_MEMBER_RULES[i]!,
+          })),
         },
         'seed',
       );
       creds.policyId = policy.id;
+    } else if (!policyKnown) {
+      console.error(`no ${DEMO_MEMBER_RULES.length} employees of ${corpId ?? 'any corp'} known yet; no demo policy`);
     }
     creds.salesLogins = await ensureSalesTeam(db, creds.salesLogins ?? []);
-    const corpId = process.env['WECOM_CORP_ID'];
     if (process.argv.includes('--bind-wecom') && corpId) {
       creds.salesLogins = await bindSalesTeam(db, creds.salesLogins, corpId, 120_000);
     }

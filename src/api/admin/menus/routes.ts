@@ -38,7 +38,7 @@ export function menuRoutes(deps: AppDeps): RouteDefinition[] {
       errors: [404, 409],
       summary: 'Delete a menu node (soft)',
       description:
-        'The seed lists this as GET; it changes state, so it is POST here. A node with nodes below it or granted ' +
+        'The original API has this as GET; it changes state, so it is POST here. A node with nodes below it or granted ' +
         'to a role is refused with 409 unless `cascade` is true, which deletes the subtree and revokes its grants. ' +
         'Nodes of the route table cannot be deleted (hide them with visible: false).',
       tag: 'system menus',

@@ -236,7 +236,8 @@ export function userRoutes(deps: AppDeps): RouteDefinition[] {
       seedOp: 'user.updateStatus',
       errors: [404, 409],
       summary: 'Enable or disable a user; disabling revokes its tokens at once',
-      description: 'POST, not GET as in the seed: it changes state. Disabling the last active super admin is 409.',
+      description:
+        'POST, not GET as in the original API: it changes state. Disabling the last active super admin is 409.',
       tag: 'system',
       auth: 'admin',
       permission: 'user:updateStatus',
@@ -252,7 +253,7 @@ export function userRoutes(deps: AppDeps): RouteDefinition[] {
       errors: [404],
       summary: 'Reset a user’s password to a generated one-time password, shown only in this answer',
       description:
-        'POST, not GET as in the seed: it changes state. The user’s tokens stop working at once, and after signing ' +
+        'POST, not GET as in the original API: it changes state. The user’s tokens stop working at once, and after signing ' +
         'in with the one-time password only self-service operations answer until the password is changed.',
       tag: 'system',
       auth: 'admin',

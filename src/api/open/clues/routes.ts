@@ -12,7 +12,7 @@ export function openClueRoutes(deps: AppDeps): RouteDefinition[] {
       operationId: 'collectClue',
       errors: [401, 429, 503],
       seedOp: 'openapi.clueCollect',
-      summary: 'Collect a clue from a partner (seed 000)',
+      summary: 'Collect a clue from a partner (the partner clue API)',
       description:
         'Stores the clue before answering and starts its distribution. The same businessId sent again updates the one ' +
         'clue and never starts a second distribution. `data` is the businessId. 503 with Retry-After ' +

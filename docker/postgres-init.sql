@@ -1,3 +1,0 @@
--- Temporal's schemas live beside the application database on the same server.
-CREATE DATABASE temporal;
-CREATE DATABASE temporal_visibility;
