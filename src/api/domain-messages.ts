@@ -90,6 +90,11 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   CHANNEL_NOT_FOUND: '获客渠道 {id} 不存在',
   CHANNEL_NAME_TAKEN: '已有名为 {name} 的获客渠道',
 
+  // Materials.
+  MATERIAL_NOT_FOUND: '素材 {id} 不存在',
+  MATERIAL_IN_USE: '该素材正被已发布的获客链接使用：{links}；请先下线链接或从链接中移除该素材',
+  MATERIAL_FILE_MISSING: '素材 {id} 的原文件已丢失，请重新上传',
+
   // Tags.
   TAG_NOT_FOUND: '标签 {id} 不存在',
   TAG_GROUP_NOT_FOUND: '标签组 {id} 不存在',

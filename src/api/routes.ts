@@ -10,6 +10,7 @@ import { deptRoutes } from './admin/depts/routes';
 import { distributionPolicyRoutes } from './admin/distribution-policies/routes';
 import { employeeRoutes } from './admin/employees/routes';
 import { groupRoutes } from './admin/groups/routes';
+import { materialRoutes } from './admin/materials/routes';
 import { partnerRoutes } from './admin/partners/routes';
 import { menuRoutes } from './admin/menus/routes';
 import { relationRoutes } from './admin/relations/routes';
@@ -57,6 +58,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...userRoutes(deps),
     ...deptRoutes(deps),
     ...channelRoutes(deps),
+    ...materialRoutes(deps),
   ];
   return routes.map(withInputSchemas).map((route) => ({ ...route, permission: routePermission(route) }));
 }
