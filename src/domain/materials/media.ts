@@ -67,6 +67,9 @@ export async function freshMaterialMediaId(
   const seen = await findMaterial(deps.db, corpId, materialId);
   if (!seen) throw new NotFoundError('material', materialId, 'MATERIAL_NOT_FOUND');
   if (!needsRefresh(seen, options)) return seen;
+  // Resolved before the lock: the client factory reads the corp row through the pool, and the
+  // transaction must not wait on a connection that callers queued behind the lock hold.
+  const wecom = await openWecom(deps.wecom, corpId);
   return deps.db.transaction(async (trx) => {
     const row = await lockMaterial(trx, corpId, materialId);
     if (!row) throw new NotFoundError('material', materialId, 'MATERIAL_NOT_FOUND');
@@ -78,7 +81,6 @@ export async function freshMaterialMediaId(
       });
     }
     const data = await readAll(stored.body);
-    const wecom = await openWecom(deps.wecom, corpId);
     const media = await uploadTemporaryMedia(wecom, 'file', row.media_type as MediaType, {
       data,
       filename: row.file_name ?? 'file',
