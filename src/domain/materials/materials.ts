@@ -167,7 +167,7 @@ export async function uploadMaterial(
     {
       type: input.type,
       scope: input.scope,
-      title: input.title ?? filename,
+      title: input.title ?? filename.slice(0, 128),
       appid: input.appid ?? null,
       page: input.page ?? null,
       file_key: key,
