@@ -89,6 +89,8 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   // Acquisition.
   CHANNEL_NOT_FOUND: '获客渠道 {id} 不存在',
   CHANNEL_NAME_TAKEN: '已有名为 {name} 的获客渠道',
+  ACQ_LINK_NOT_FOUND: '获客链接 {id} 不存在',
+  ACQ_STATE_TAKEN: 'state {state} 已被本企业的其他获客链接或分配规则使用',
 
   // Materials.
   MATERIAL_NOT_FOUND: '素材 {id} 不存在',

@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
+import { acqLinkRoutes } from './admin/acq-links/routes';
 import { authRoutes } from './admin/auth/routes';
 import { channelRoutes } from './admin/channels/routes';
 import { chatGroupRoutes } from './admin/chat-groups/routes';
@@ -58,6 +59,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...userRoutes(deps),
     ...deptRoutes(deps),
     ...channelRoutes(deps),
+    ...acqLinkRoutes(deps),
     ...materialRoutes(deps),
   ];
   return routes.map(withInputSchemas).map((route) => ({ ...route, permission: routePermission(route) }));
