@@ -232,6 +232,10 @@ const MESSAGES = {
   'rule.maxBytes': { en: 'must be at most {limit} bytes (UTF-8)', zh: '最多 {limit} 字节（按 UTF-8 计算）' },
   'rule.requiredForMaterialType': { en: 'is required for a {type} material', zh: '{type}素材必填' },
   'rule.notForMaterialType': { en: 'does not apply to a {type} material', zh: '{type}素材没有此项' },
+  'rule.unknownMaterial': {
+    en: 'no material {id} in WeCom corp {corpId}',
+    zh: '企业微信企业 {corpId} 中没有素材 {id}',
+  },
   'field.avatarName': {
     en: 'must be the file name of an uploaded avatar',
     zh: '必须是已上传头像的文件名',

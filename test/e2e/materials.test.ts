@@ -5,7 +5,8 @@ import pino from 'pino';
 import type { Db } from '../../src/db/knex';
 import { findMaterial, type MaterialRow } from '../../src/db/queries/materials';
 import { LocalFileStore } from '../../src/domain/files/local-file-store';
-import type { MaterialDeps } from '../../src/domain/materials/materials';
+import { ValidationError } from '../../src/domain/errors';
+import { requireMaterials, type MaterialDeps } from '../../src/domain/materials/materials';
 import {
   freshMaterialMediaId,
   refreshMaterialsInUse,
@@ -376,6 +377,42 @@ describe('materials over HTTP', () => {
 
     const stranger = await setup();
     expect((await stranger.api.post('/admin/material/delete', { id: used.id })).status).toBe(404);
+  });
+});
+
+describe('materials named by other saves', () => {
+  it('refuses unknown ids, and a delete racing a link that names the material waits and then sees the link', async () => {
+    const { corp, api } = await setup();
+    const material = (await api.post<MaterialView>('/admin/material/save', { type: 'text', scope: 1, content: '欢迎' }))
+      .body.data;
+    const unknown = await db
+      .transaction((trx) => requireMaterials(trx, corp.corpId, [material.id, '999999999']))
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(unknown).toBeInstanceOf(ValidationError);
+    expect((unknown as ValidationError).problems.map((p) => p.field)).toEqual(['mediaIds[1]']);
+
+    let deleteAnswered = false;
+    let deleting: ReturnType<Api['post']> | undefined;
+    await db.transaction(async (trx) => {
+      await requireMaterials(trx, corp.corpId, [material.id]);
+      deleting = api.post('/admin/material/delete', { id: material.id });
+      void deleting.then(() => (deleteAnswered = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(deleteAnswered).toBe(false);
+      await trx('acq_link').insert({
+        corp_id: corp.corpId,
+        link_name: '同时发布',
+        state: uid('s').slice(0, 30),
+        status: 1,
+        media_ids: [material.id],
+      });
+    });
+    const answer = await (deleting as ReturnType<Api['post']>);
+    expect(answer.status).toBe(409);
+    expect(await findMaterial(db, corp.corpId, material.id)).toBeDefined();
   });
 });
 

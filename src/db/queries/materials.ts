@@ -63,6 +63,21 @@ export async function findMaterials(db: Executor, corpId: string, ids: readonly 
   return (await liveMaterials(db, corpId).whereIn('id', [...ids])) as MaterialRow[];
 }
 
+/**
+ * The corp's live materials among `ids`, locked FOR SHARE until `trx` ends: a delete (FOR UPDATE)
+ * waits for the transaction that names them, and then sees what it wrote.
+ */
+export async function shareLockMaterials(trx: Executor, corpId: string, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = (await liveMaterials(trx, corpId)
+    .whereIn('id', [...ids])
+    .forShare()
+    .select('id')) as Array<{
+    id: string;
+  }>;
+  return rows.map((r) => r.id);
+}
+
 /** Every live material of a type and optionally a scope, newest first. */
 export async function listMaterialsByType(
   db: Executor,

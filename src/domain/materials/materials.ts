@@ -5,6 +5,7 @@ import {
   insertMaterial,
   lockMaterial,
   publishedLinksUsingMaterial,
+  shareLockMaterials,
   softDeleteMaterial,
   updateMaterial,
   type MaterialFields,
@@ -298,4 +299,29 @@ export async function deleteMaterial(db: Db, corpId: string, id: string, actor: 
     }
     await softDeleteMaterial(trx, corpId, id, actor);
   });
+}
+
+/**
+ * For a save that makes something name materials (a link's mediaIds): refuses ids that are no live
+ * material of the corp (400 on `field[i]`), and holds the named ones FOR SHARE until `trx` ends,
+ * so a concurrent deleteMaterial waits and then sees the link that uses them.
+ */
+export async function requireMaterials(
+  trx: Executor,
+  corpId: string,
+  ids: readonly string[],
+  field = 'mediaIds',
+): Promise<void> {
+  const found = new Set(await shareLockMaterials(trx, corpId, ids));
+  const unknown = ids.map((id, i) => ({ id, i })).filter(({ id }) => !found.has(id));
+  if (unknown.length > 0) {
+    throw new ValidationError(
+      unknown.map(({ id, i }) => ({
+        field: `${field}[${i}]`,
+        message: `no material ${id} in WeCom corp ${corpId}`,
+        messageKey: 'rule.unknownMaterial',
+        params: { id, corpId },
+      })),
+    );
+  }
 }
