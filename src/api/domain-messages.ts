@@ -93,6 +93,11 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   ACQ_LINK_NOT_PUBLISHED: '获客链接 {id} 未发布（草稿或链接异常），不能分配',
   ACQ_STATE_TAKEN: 'state {state} 已被本企业的其他获客链接或分配规则使用',
 
+  // Materials.
+  MATERIAL_NOT_FOUND: '素材 {id} 不存在',
+  MATERIAL_IN_USE: '该素材正被已发布的获客链接使用：{links}；请先下线链接或从链接中移除该素材',
+  MATERIAL_FILE_MISSING: '素材 {id} 的原文件已丢失，请重新上传',
+
   // Tags.
   TAG_NOT_FOUND: '标签 {id} 不存在',
   TAG_GROUP_NOT_FOUND: '标签组 {id} 不存在',

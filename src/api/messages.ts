@@ -213,6 +213,29 @@ const MESSAGES = {
   },
   'rule.uploadedAvatarMissing': { en: 'no uploaded image at this URL', zh: '该网址没有已上传的图片' },
   'rule.fileExpected': { en: 'must be sent as a file', zh: '必须以文件形式上传' },
+  'rule.materialTooSmall': {
+    en: 'must be larger than {limit} bytes',
+    zh: '文件必须大于 {limit} 字节（企业微信的要求）',
+  },
+  'rule.materialKind': {
+    en: 'must be {kind} by its content',
+    zh: '文件内容必须是 {kind} 格式（按文件内容判断，与文件名无关）',
+  },
+  'rule.materialTooLarge': {
+    en: 'is too large: {mediaType} may be at most {limit}',
+    zh: '文件过大：{mediaType} 类素材最大 {limit}（企业微信的限制）',
+  },
+  'rule.mediaRefused': {
+    en: 'WeCom refused the file (errcode {errcode})',
+    zh: '企业微信拒绝了该文件（错误码 {errcode}）',
+  },
+  'rule.maxBytes': { en: 'must be at most {limit} bytes (UTF-8)', zh: '最多 {limit} 字节（按 UTF-8 计算）' },
+  'rule.requiredForMaterialType': { en: 'is required for a {type} material', zh: '{type}素材必填' },
+  'rule.notForMaterialType': { en: 'does not apply to a {type} material', zh: '{type}素材没有此项' },
+  'rule.unknownMaterial': {
+    en: 'no material {id} in WeCom corp {corpId}',
+    zh: '企业微信企业 {corpId} 中没有素材 {id}',
+  },
   'field.avatarName': {
     en: 'must be the file name of an uploaded avatar',
     zh: '必须是已上传头像的文件名',

@@ -11,6 +11,7 @@ import { deptRoutes } from './admin/depts/routes';
 import { distributionPolicyRoutes } from './admin/distribution-policies/routes';
 import { employeeRoutes } from './admin/employees/routes';
 import { groupRoutes } from './admin/groups/routes';
+import { materialRoutes } from './admin/materials/routes';
 import { partnerRoutes } from './admin/partners/routes';
 import { menuRoutes } from './admin/menus/routes';
 import { relationRoutes } from './admin/relations/routes';
@@ -61,6 +62,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...deptRoutes(deps),
     ...channelRoutes(deps),
     ...acqLinkRoutes(deps),
+    ...materialRoutes(deps),
   ];
   return routes.map(withInputSchemas).map((route) => ({ ...route, permission: routePermission(route) }));
 }

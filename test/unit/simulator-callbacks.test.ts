@@ -385,7 +385,7 @@ describe('welcome messages', () => {
         body: { welcome_code: code, text: { content: '你好' } },
       });
     expect((await send(first.done.welcomeCode)).errcode).toBe(0);
-    expect((await send(first.done.welcomeCode)).errcode).toBe(41096);
+    expect((await send(first.done.welcomeCode)).errcode).toBe(41051);
     const second = await client.action<{ welcomeCode: string }>(corp.corpId, 'customer-adds-employee', {
       userid: followers[0],
       customer: { type: 1 },

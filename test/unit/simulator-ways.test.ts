@@ -241,6 +241,52 @@ describe('media', () => {
     token = await client.token(corp.corpId, corp.secret);
   });
 
+  it('keeps each accepted welcome in the state; unknown media is 40007 and stores nothing, a second send 41051', async () => {
+    const image = (await upload('media/upload', png, '&type=image'))['media_id'] as string;
+    const added = await client.action<{ welcomeCode: string; externalUserid: string }>(
+      corp.corpId,
+      'customer-adds-employee',
+      { userid: followers[1], customer: { type: 1 } },
+    );
+    const send = (attachments: unknown[]) =>
+      client.call('sendWelcomeMessage', {
+        accessToken: token,
+        body: { welcome_code: added.done.welcomeCode, text: { content: '欢迎' }, attachments } as never,
+      });
+    const welcomesOf = async () =>
+      (await client.state<{ welcomes: Array<Record<string, unknown>> }>(corp.corpId, ['welcomes'])).welcomes.filter(
+        (w) => w['welcomeCode'] === added.done.welcomeCode,
+      );
+
+    expect((await send([{ msgtype: 'file', file: { media_id: 'no-such-media' } }])).errcode).toBe(40007);
+    expect(
+      (
+        await send([
+          { msgtype: 'miniprogram', miniprogram: { title: 't', appid: 'wx1', page: 'p', pic_media_id: 'x' } },
+        ])
+      ).errcode,
+    ).toBe(40007);
+    expect(await welcomesOf()).toEqual([]);
+
+    const attachments = [
+      { msgtype: 'image', image: { media_id: image } },
+      { msgtype: 'link', link: { title: '官网', url: 'https://example.com' } },
+    ];
+    expect((await send(attachments)).errcode).toBe(0);
+    expect(await welcomesOf()).toEqual([
+      {
+        welcomeCode: added.done.welcomeCode,
+        userid: followers[1],
+        externalUserid: added.done.externalUserid,
+        text: '欢迎',
+        attachments,
+        sentAt: expect.any(Number),
+      },
+    ]);
+    expect((await send(attachments)).errcode).toBe(41051);
+    expect(await welcomesOf()).toHaveLength(1);
+  });
+
   it('refuses bad media types and tiny files, and hands out image URLs', async () => {
     expect((await upload('media/upload', png, '&type=sticker'))['errcode']).toBe(40004);
     expect((await upload('media/upload', Buffer.from('abc'), '&type=file'))['errcode']).toBe(40006);

@@ -41,6 +41,8 @@ function readFilePart(req: IncomingMessage, limits: MultipartLimits): Promise<Up
         headers: req.headers,
         // busboy signals 'limit' on reaching fileSize; one byte more tells a file of exactly maxBytes from a larger one.
         limits: { fileSize: limits.maxBytes + 1, fieldSize: 1024, headerPairs: 20 },
+        // Browsers and fetch send a file name's UTF-8 bytes as they are (busboy would read them as latin1).
+        defParamCharset: 'utf8',
       });
     } catch {
       reject(new RequestError(400, 'BODY_NOT_MULTIPART', 'request.badMultipart'));

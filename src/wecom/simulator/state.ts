@@ -171,6 +171,16 @@ export interface SimWelcomeCode {
   used: boolean;
 }
 
+/** A welcome message send_welcome_msg accepted, as it was sent. */
+export interface SimWelcome {
+  welcomeCode: string;
+  userid: string;
+  externalUserid: string;
+  text?: string;
+  attachments: Array<Record<string, unknown>>;
+  sentAt: number;
+}
+
 export interface SimMedia {
   mediaId: string;
   type: string;
@@ -235,6 +245,8 @@ export class SimCorp {
   readonly links = new Map<string, SimAcquisitionLink>();
   readonly welcomeCodes = new Map<string, SimWelcomeCode>();
   readonly media = new Map<string, SimMedia>();
+  /** Welcome messages accepted, in the order they were sent. */
+  readonly welcomes: SimWelcome[] = [];
   /** Ids for objects created after generation: deterministic for a given sequence of operations. */
   readonly rng: Random;
   private relationSeq: number;

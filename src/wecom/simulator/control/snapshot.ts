@@ -19,6 +19,7 @@ export const SNAPSHOT_SECTIONS = [
   'acquisitionLinks',
   'transfers',
   'media',
+  'welcomes',
 ] as const;
 export type SnapshotSection = (typeof SNAPSHOT_SECTIONS)[number];
 
@@ -52,5 +53,6 @@ export function snapshot(corp: SimCorp, sections: ReadonlySet<SnapshotSection>) 
   if (sections.has('acquisitionLinks')) out['acquisitionLinks'] = [...corp.links.values()];
   if (sections.has('transfers')) out['transfers'] = corp.transfers.map((t) => ({ ...t }));
   if (sections.has('media')) out['media'] = [...corp.media.values()].map((m) => ({ ...m }));
+  if (sections.has('welcomes')) out['welcomes'] = corp.welcomes.map((w) => ({ ...w }));
   return out;
 }
