@@ -73,8 +73,14 @@ export class ProblemList {
     this.problems.push({ field, message, messageKey, ...(params ? { params } : {}) });
   }
 
-  get empty(): boolean {
-    return this.problems.length === 0;
+  /** Runs a check that throws its own ValidationError, and keeps its problems with the rest. */
+  async gather(check: () => Promise<unknown>): Promise<void> {
+    try {
+      await check();
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      this.problems.push(...error.problems);
+    }
   }
 
   /** Throws the gathered problems as one ValidationError, if there are any. */

@@ -109,7 +109,17 @@ describe('acquisition links', () => {
   it('round-trips every field of a draft and creates nothing in WeCom', async () => {
     const ctx = await corpWithAdmin();
     const [a, b, c] = ctx.users;
-    const saved = await ctx.api.post<LinkView>('/admin/cust/get/link/save', fullBody(ctx));
+    const material = await ctx.api.post<{ id: string }>('/admin/material/save', {
+      type: 'link',
+      scope: 1,
+      title: '产品手册',
+      url: 'https://example.com/manual',
+    });
+    expect(material.status).toBe(200);
+    const saved = await ctx.api.post<LinkView>(
+      '/admin/cust/get/link/save',
+      fullBody(ctx, { mediaIds: [Number(material.body.data.id)] }),
+    );
     expect(saved.status).toBe(200);
     const link = saved.body.data;
     const got = await ctx.api.get<LinkView>(`/admin/cust/get/link/${link.id}`);
@@ -129,7 +139,7 @@ describe('acquisition links', () => {
       cstTags: [ctx.tagId],
       isSendWelcome: 1,
       welcomeContent: '您好，欢迎咨询！',
-      mediaIds: [],
+      mediaIds: [material.body.data.id],
       status: 0,
       publishing: false,
       addFriendCount: 0,
@@ -235,6 +245,7 @@ describe('acquisition links', () => {
       cstTags: ['no-such-tag'],
       priorityType: 2,
       isSendWelcome: 1,
+      mediaIds: ['999999999'],
       allocationRules: [{ userId: ctx.users[0] }, { userId: ctx.users[0] }],
       status: 1,
     });
@@ -244,7 +255,7 @@ describe('acquisition links', () => {
       'departmentList[0]',
       'cstTags',
       'priorityUseridList',
-      'welcomeContent',
+      'mediaIds[0]',
       'allocationRules[1].userId',
     ]);
     expect(response.body.msg).toMatch(/[\u4e00-\u9fff]/);
@@ -255,6 +266,8 @@ describe('acquisition links', () => {
     expect(unknown.status).toBe(404);
     const noName = await ctx.api.post('/admin/cust/get/link/save', { userList: [ctx.users[0]] });
     expectFields(noName, ['linkName']);
+    const emptyWelcome = await ctx.api.post('/admin/cust/get/link/save', { linkName: '欢迎语', isSendWelcome: 1 });
+    expectFields(emptyWelcome, ['welcomeContent']);
     const nothingToPublish = await ctx.api.post('/admin/cust/get/link/save', { linkName: '空链接', status: 1 });
     expectFields(nothingToPublish, ['status']);
     const badRule = await ctx.api.post('/admin/cust/get/link/save', {

@@ -20,6 +20,7 @@ import { findCorpTags } from '../../db/queries/corp-tags';
 import { listDeptsByDeptIds } from '../../db/queries/wecom-depts';
 import { liveEmployeeUserids } from '../../db/queries/wecom-employees';
 import { ConflictError, NotFoundError, ProblemList } from '../errors';
+import { requireMaterials } from '../materials/materials';
 import { conflictOnUniqueViolation } from '../refuse-duplicates';
 
 /** How a link hands customers to employees. */
@@ -251,6 +252,8 @@ async function checkedFields(
       max: WELCOME_MAX_BYTES,
     });
   }
+  // Locks the materials too, so a delete of one cannot slip in before this save commits.
+  if (mediaIds.length > 0) await problems.gather(() => requireMaterials(db, corpId, mediaIds));
   if (rules) checkRules(problems, rules, storedRules);
   const ruleCount = rules ? rules.length : storedRules.length;
   if (status === ACQ_LINK_PUBLISHED && ruleCount === 0 && userList.length === 0 && departmentList.length === 0) {
