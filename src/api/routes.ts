@@ -9,6 +9,7 @@ import { customerRoutes } from './admin/customers/routes';
 import { deptRoutes } from './admin/depts/routes';
 import { distributionPolicyRoutes } from './admin/distribution-policies/routes';
 import { employeeRoutes } from './admin/employees/routes';
+import { groupJoinQrRoutes } from './admin/group-join-qrs/routes';
 import { groupRoutes } from './admin/groups/routes';
 import { partnerRoutes } from './admin/partners/routes';
 import { menuRoutes } from './admin/menus/routes';
@@ -57,6 +58,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...userRoutes(deps),
     ...deptRoutes(deps),
     ...channelRoutes(deps),
+    ...groupJoinQrRoutes(deps),
   ];
   return routes.map(withInputSchemas).map((route) => ({ ...route, permission: routePermission(route) }));
 }
