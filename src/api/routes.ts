@@ -13,6 +13,7 @@ import { groupJoinQrRoutes } from './admin/group-join-qrs/routes';
 import { groupRoutes } from './admin/groups/routes';
 import { partnerRoutes } from './admin/partners/routes';
 import { menuRoutes } from './admin/menus/routes';
+import { miniLinkRoutes } from './admin/mini-links/routes';
 import { relationRoutes } from './admin/relations/routes';
 import { roleRoutes } from './admin/roles/routes';
 import { selfTagRoutes } from './admin/self-tags/routes';
@@ -59,6 +60,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...deptRoutes(deps),
     ...channelRoutes(deps),
     ...groupJoinQrRoutes(deps),
+    ...miniLinkRoutes(deps),
   ];
   return routes.map(withInputSchemas).map((route) => ({ ...route, permission: routePermission(route) }));
 }

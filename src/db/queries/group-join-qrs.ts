@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Executor } from '../knex';
-import { containsPattern, updateCorpRow } from './corp-rows';
+import { containsPattern, reserveRowId, updateCorpRow } from './corp-rows';
 import { readPage } from './paging';
 
 /** A group-join QR code (WeCom join way) with its channel's name and the joins counted from the member mirror. */
@@ -112,14 +112,7 @@ export async function pageJoinQrs(
 }
 
 /** A fresh id for a code about to be created, so its state can be given to WeCom before the row exists. */
-export async function reserveJoinQrId(db: Executor): Promise<string> {
-  const result = await db.raw<{ rows: Array<{ id: string }> }>(
-    "SELECT nextval(pg_get_serial_sequence('group_join_qr', 'id'))::text AS id",
-  );
-  const id = result.rows[0]?.id;
-  if (!id) throw new Error('no id from the group_join_qr sequence');
-  return id;
-}
+export const reserveJoinQrId = (db: Executor): Promise<string> => reserveRowId(db, 'group_join_qr');
 
 export async function insertJoinQr(
   db: Executor,
