@@ -288,6 +288,26 @@ describe('group-join QR codes', () => {
     expect(corp.corpId).toMatch(/^ww/);
   });
 
+  it('deletes the WeCom join way again when the code cannot be stored', async () => {
+    const { api, chatIds, joinWays, stored } = await syncedCorp(2);
+    const name = uid('refused-');
+    // The database refuses this one row after WeCom has created its join way.
+    await db.raw(`CREATE OR REPLACE FUNCTION test_refuse_join_qr() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.name LIKE 'refused-%' THEN RAISE EXCEPTION 'refused by test'; END IF; RETURN NEW; END $$`);
+    await db.raw(`CREATE OR REPLACE TRIGGER test_refuse_join_qr BEFORE INSERT ON group_join_qr
+      FOR EACH ROW EXECUTE FUNCTION test_refuse_join_qr()`);
+    try {
+      const failed = await api.post('/admin/groupJoinQr/save', { name, chatIdList: [chatIds[0]] });
+      expect(failed.status).toBe(500);
+    } finally {
+      await db.raw('DROP TRIGGER IF EXISTS test_refuse_join_qr ON group_join_qr');
+    }
+    expect(await joinWays()).toEqual([]);
+    expect(await stored()).toEqual([]);
+    const saved = await api.post<JoinQrView>('/admin/groupJoinQr/save', { name: '正常', chatIdList: [chatIds[0]] });
+    expect((await joinWays()).map((w) => w.configId)).toEqual([saved.body.data.configId]);
+  });
+
   it('attributes a customer who joins through the code to the code and its channel', async () => {
     const { corp, api, chatIds, channelId } = await syncedCorp(2);
     const code = (
