@@ -2,6 +2,7 @@ import type { Db } from '../db/knex';
 import type { DistributionDefaults } from '../domain/distribution/assign-clue';
 import type { PageProgress } from '../temporal/names';
 import type { WecomApiFactory } from '../wecom/api';
+import { createAcquisitionActivities } from './acquisition';
 import { createDistributionActivities } from './distribution';
 import { createWecomEventActivities } from './wecom-events';
 import { createWecomSyncActivities } from './wecom-sync';
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDistributionActivities({ db: deps.db, defaults: deps.distributionDefaults }),
     ...createWecomSyncActivities(deps),
     ...createWecomEventActivities(deps),
+    ...createAcquisitionActivities(deps),
   };
 }
 

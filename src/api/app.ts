@@ -12,6 +12,7 @@ import type { DistributionDispatcher } from '../temporal/distribution-dispatcher
 import type { Client } from '@temporalio/client';
 import type { WecomSyncStarter } from '../temporal/wecom-sync-client';
 import type { WecomEventDispatcher } from '../temporal/wecom-event-dispatcher';
+import type { AcqLinkPublisher } from '../temporal/acq-link-publisher';
 import type { WecomApiFactory } from '../wecom/api';
 import { AccessCache } from '../domain/access/user-access';
 import type { FileStore } from '../domain/files/file-store';
@@ -47,6 +48,8 @@ export interface AppDeps {
   wecomSync: WecomSyncStarter;
   /** Outbox that starts the processing workflow of each stored WeCom callback. */
   wecomEvents: WecomEventDispatcher;
+  /** Outbox that starts (or signals) the WeCom publishing workflow of each saved acquisition link. */
+  acqLinks: AcqLinkPublisher;
   metrics: ApiMetrics;
   /** Where uploaded files (avatars) are stored and read back. */
   files: FileStore;

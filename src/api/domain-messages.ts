@@ -89,6 +89,8 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   // Acquisition.
   CHANNEL_NOT_FOUND: '获客渠道 {id} 不存在',
   CHANNEL_NAME_TAKEN: '已有名为 {name} 的获客渠道',
+  ACQ_LINK_NOT_FOUND: '获客链接 {id} 不存在',
+  ACQ_STATE_TAKEN: 'state {state} 已被本企业的其他获客链接或分配规则使用',
   JOIN_QR_NOT_FOUND: '加群二维码 {id} 不存在',
   JOIN_QR_GONE_IN_WECOM: '企业微信中已不存在加群二维码 {id} 对应的「加入群聊」配置，请删除后重新创建',
   MINI_LINK_NOT_FOUND: '小程序推广链接 {id} 不存在',

@@ -136,6 +136,30 @@ const MESSAGES = {
     en: 'no acquisition channel {channelId} in WeCom corp {corpId}',
     zh: '企业微信企业 {corpId} 中没有获客渠道 {channelId}',
   },
+  'rule.requiredForNewLink': { en: 'is required to add an acquisition link', zh: '新增获客链接时必填' },
+  'rule.channelTypeMismatch': {
+    en: 'must be {type}, the type of channel {channelId}',
+    zh: '必须是 {type}，即渠道 {channelId} 的类型',
+  },
+  'rule.priorityListRequired': {
+    en: 'is required when priorityType is 2',
+    zh: 'priorityType 为 2 时必须指定优先分配的成员',
+  },
+  'rule.welcomeNeedsContent': {
+    en: 'a welcome message needs text or materials',
+    zh: '发送欢迎语时必须填写欢迎语文本或选择素材',
+  },
+  'rule.welcomeTooLong': { en: 'may be at most {max} bytes', zh: '最多 {max} 字节（企业微信的限制）' },
+  'rule.publishNeedsRules': {
+    en: 'publishing needs allocation rules, userList or departmentList',
+    zh: '发布前必须设置分配规则、成员或部门',
+  },
+  'rule.unknownRule': { en: 'no rule {id} on this link', zh: '该获客链接没有分配规则 {id}' },
+  'rule.requiredForNewRule': { en: 'is required for a new rule', zh: '新增分配规则时必填' },
+  'rule.duplicateRuleUser': {
+    en: 'repeats the employee of allocationRules[{first}]',
+    zh: '与 allocationRules[{first}] 的成员重复',
+  },
   'rule.requiredForNewJoinQr': { en: 'is required to add a group-join QR code', zh: '新增加群二维码时必填' },
   'rule.unknownGroupChat': {
     en: 'no live customer group {chatId} in WeCom corp {corpId}',

@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
+import { acqLinkRoutes } from './admin/acq-links/routes';
 import { authRoutes } from './admin/auth/routes';
 import { channelRoutes } from './admin/channels/routes';
 import { chatGroupRoutes } from './admin/chat-groups/routes';
@@ -59,6 +60,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...userRoutes(deps),
     ...deptRoutes(deps),
     ...channelRoutes(deps),
+    ...acqLinkRoutes(deps),
     ...groupJoinQrRoutes(deps),
     ...miniLinkRoutes(deps),
   ];

@@ -68,6 +68,15 @@ export const IdString = Type.String({
   'x-message': 'field.positiveId',
 });
 
+/**
+ * An id in a body, as the seed operations write it (a JSON integer) or as this API returns ids
+ * (a digit string, exact beyond 2^53); handlers get the digit string through idText.
+ */
+export const IdValue = Type.Union([IdString, Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })]);
+
+/** The digit-string form of an IdValue. */
+export const idText = (id: string | number): string => String(id);
+
 function fieldName(error: ErrorObject): string {
   const base = error.instancePath
     .split('/')

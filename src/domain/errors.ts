@@ -62,6 +62,27 @@ export class ValidationError extends DomainError {
   }
 }
 
+/**
+ * The problems of one request, gathered so that a save with several bad fields answers all of
+ * them in one 400 (and changes nothing). `problem` takes what ValidationError.field takes.
+ */
+export class ProblemList {
+  private readonly problems: FieldProblem[] = [];
+
+  problem(field: string, message: string, messageKey: string, params?: Record<string, string | number>): void {
+    this.problems.push({ field, message, messageKey, ...(params ? { params } : {}) });
+  }
+
+  get empty(): boolean {
+    return this.problems.length === 0;
+  }
+
+  /** Throws the gathered problems as one ValidationError, if there are any. */
+  throwIfAny(): void {
+    if (this.problems.length > 0) throw new ValidationError(this.problems);
+  }
+}
+
 export class UnauthorizedError extends DomainError {
   override readonly name = 'UnauthorizedError';
   readonly kind = 'unauthorized' as const;

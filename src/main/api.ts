@@ -18,6 +18,7 @@ import { DistributionClient } from '../temporal/distribution-client';
 import { createDistributionDispatcher } from '../temporal/distribution-dispatcher';
 import { WecomSyncClient } from '../temporal/wecom-sync-client';
 import { createWecomEventDispatcher } from '../temporal/wecom-event-dispatcher';
+import { createAcqLinkPublisher } from '../temporal/acq-link-publisher';
 import { registerConfiguredCorp } from '../domain/wecom-corps';
 import { createWecomApiFactory } from '../wecom/client-factory';
 
@@ -53,6 +54,9 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const wecomEvents = createWecomEventDispatcher(db, temporal, config.TEMPORAL_TASK_QUEUE, logger, {
     sweepIntervalMs: config.DISPATCH_SWEEP_MS,
   });
+  const acqLinks = createAcqLinkPublisher(db, temporal, config.TEMPORAL_TASK_QUEUE, logger, {
+    sweepIntervalMs: config.DISPATCH_SWEEP_MS,
+  });
   await registerConfiguredCorp(db, config);
   const addedNodes = await seedPermissionNodes(db, permissionTree(allRoutes({} as AppDeps)));
   if (addedNodes > 0) logger.info({ addedNodes }, 'added permission nodes of new routes to the menu tree');
@@ -79,6 +83,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     wecom,
     wecomSync,
     wecomEvents,
+    acqLinks,
     metrics,
     files: new LocalFileStore(config.FILES_DIR),
     throttles,
@@ -94,6 +99,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const port = typeof address === 'object' && address ? address.port : config.API_PORT;
   dispatcher.startSweeping();
   wecomEvents.startSweeping();
+  acqLinks.startSweeping();
   logger.info({ port }, `API listening on http://${config.API_HOST}:${port} (docs at /docs)`);
 
   return {
@@ -105,6 +111,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
       server.closeAllConnections();
       await dispatcher.stop();
       await wecomEvents.stop();
+      await acqLinks.stop();
       await temporal.connection.close();
       await intake.close();
       await db.destroy();

@@ -22,6 +22,9 @@ export type WecomSyncKind = (typeof WECOM_SYNC_KINDS)[number];
 /** One running sync per (corp, kind): asking again while it runs returns the same workflow. */
 export const wecomSyncWorkflowId = (corpId: string, kind: WecomSyncKind): string => `wecom-sync-${kind}-${corpId}`;
 export const wecomEventWorkflowId = (eventId: string): string => `wecom-event-${eventId}`;
+/** One publishing workflow per acquisition link at a time; saves while it runs signal it. */
+export const acqLinkPublishWorkflowId = (linkId: string): string => `acq-link-publish-${linkId}`;
+export const ACQ_LINK_CHANGED_SIGNAL = 'linkChanged';
 export const wecomNightlyScheduleId = (corpId: string): string => `wecom-nightly-sync-${corpId}`;
 
 /** Pages a paging activity still running has mirrored so far (its key names the batch and start cursor). */

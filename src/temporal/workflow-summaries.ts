@@ -20,6 +20,10 @@ export function syncSummary(corpId: string, kind: WecomSyncKind, startedBy: stri
   return `全量同步 ${SYNC_KIND_NAMES[kind]} ${corpId}（${startedBy === 'nightly-schedule' ? '每晚定时' : startedBy}）`;
 }
 
+export function acqLinkPublishSummary(link: { id: string; linkName: string }): string {
+  return `发布获客链接 #${link.id}（${link.linkName}）到企业微信`;
+}
+
 export function wecomEventSummary(event: WecomEventHeadline): string {
   return ['企微事件', event.type || '未知', event.externalUserid ?? '', event.corpId].filter(Boolean).join(' ');
 }

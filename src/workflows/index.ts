@@ -1,4 +1,5 @@
 // The worker's workflow bundle entry: every workflow type the task queue serves.
 export { distributeClue } from './distribute-clue';
+export { publishAcqLinkWorkflow } from './publish-acq-link';
 export { processWecomEvent } from './process-wecom-event';
 export { wecomFullSync } from './wecom-full-sync';

@@ -12,6 +12,7 @@ const PASSING_ON = new Set([
   'api/validation.ts: toFieldProblems(fn.errors)',
   'api/validation.ts: textProblems',
   'domain/errors.ts: [{ field, message, ...(messageKey',
+  'domain/errors.ts: this.problems',
 ]);
 
 function sourceFiles(dir: string): string[] {
@@ -63,12 +64,12 @@ function readCall(text: string, start: number): { args: string[]; literals: stri
   return { args, literals };
 }
 
-/** Every `ValidationError.field(` and `new ValidationError(` call of the source. */
+/** Every `ValidationError.field(`, `new ValidationError(` and `ProblemList#problem(` call of the source. */
 function validationCalls(): Call[] {
   const calls: Call[] = [];
   for (const file of sourceFiles(SRC)) {
     const text = readFileSync(file, 'utf8');
-    for (const match of text.matchAll(/ValidationError\.field\(|new ValidationError\(/g)) {
+    for (const match of text.matchAll(/ValidationError\.field\(|new ValidationError\(|\bproblems\.problem\(/g)) {
       const line = text.slice(0, match.index).split('\n').length;
       const { args, literals } = readCall(text, (match.index ?? 0) + match[0].length);
       calls.push({

@@ -100,7 +100,7 @@ function joinWayError(error: unknown): unknown {
     if (error.errcode === 40050) {
       return ValidationError.field(
         'chatIdList',
-        'names a group WeCom does not know (WeCom errcode 40050)',
+        `names a group WeCom does not know (WeCom errcode ${error.errcode})`,
         'rule.groupNotInWecom',
         { errcode: error.errcode },
       );
@@ -126,16 +126,17 @@ async function checkReferences(db: Executor, corpId: string, fields: JoinQrField
   }
   if (input.chatIdList !== undefined) {
     const live = await liveGroupChatIds(db, corpId, input.chatIdList);
-    const problems = input.chatIdList
-      .map((chatId, i) => ({ chatId, i }))
-      .filter(({ chatId }) => !live.has(chatId))
-      .map(({ chatId, i }) => ({
-        field: `chatIdList[${i}]`,
-        message: `no live customer group ${chatId} in WeCom corp ${corpId}`,
-        messageKey: 'rule.unknownGroupChat',
-        params: { chatId, corpId },
-      }));
-    if (problems.length > 0) throw new ValidationError(problems);
+    const unknown = input.chatIdList.map((chatId, i) => ({ chatId, i })).filter(({ chatId }) => !live.has(chatId));
+    if (unknown.length > 0) {
+      throw new ValidationError(
+        unknown.map(({ chatId, i }) => ({
+          field: `chatIdList[${i}]`,
+          message: `no live customer group ${chatId} in WeCom corp ${corpId}`,
+          messageKey: 'rule.unknownGroupChat',
+          params: { chatId, corpId },
+        })),
+      );
+    }
   }
 }
 
