@@ -160,6 +160,20 @@ const MESSAGES = {
     en: 'repeats the employee of allocationRules[{first}]',
     zh: '与 allocationRules[{first}] 的成员重复',
   },
+  'rule.requiredForNewJoinQr': { en: 'is required to add a group-join QR code', zh: '新增加群二维码时必填' },
+  'rule.unknownGroupChat': {
+    en: 'no live customer group {chatId} in WeCom corp {corpId}',
+    zh: '企业微信企业 {corpId} 中没有客户群 {chatId}（或已解散）',
+  },
+  'rule.joinQrTooManyChats': {
+    en: 'WeCom binds a code to at most {max} groups (WeCom errcode 41091)',
+    zh: '企业微信规定一个加群二维码最多关联 {max} 个群（企业微信错误码 41091）',
+  },
+  'rule.groupNotInWecom': {
+    en: 'names a group WeCom does not know (WeCom errcode {errcode})',
+    zh: '包含企业微信中不存在的客户群（企业微信错误码 {errcode}）',
+  },
+  'rule.requiredForNewMiniLink': { en: 'is required to add a mini-program link', zh: '新增小程序推广链接时必填' },
   'rule.buttonNeedsPermission': { en: 'is required for a button', zh: '按钮必须填写权限标识' },
   'rule.noSuchMenu': { en: 'no such menu', zh: '菜单不存在' },
   'rule.buttonHasNoChildren': { en: 'a button cannot have children', zh: '按钮下不能再有子节点' },

@@ -10,10 +10,12 @@ import { customerRoutes } from './admin/customers/routes';
 import { deptRoutes } from './admin/depts/routes';
 import { distributionPolicyRoutes } from './admin/distribution-policies/routes';
 import { employeeRoutes } from './admin/employees/routes';
+import { groupJoinQrRoutes } from './admin/group-join-qrs/routes';
 import { groupRoutes } from './admin/groups/routes';
 import { materialRoutes } from './admin/materials/routes';
 import { partnerRoutes } from './admin/partners/routes';
 import { menuRoutes } from './admin/menus/routes';
+import { miniLinkRoutes } from './admin/mini-links/routes';
 import { relationRoutes } from './admin/relations/routes';
 import { roleRoutes } from './admin/roles/routes';
 import { selfTagRoutes } from './admin/self-tags/routes';
@@ -63,6 +65,8 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...channelRoutes(deps),
     ...acqLinkRoutes(deps),
     ...materialRoutes(deps),
+    ...groupJoinQrRoutes(deps),
+    ...miniLinkRoutes(deps),
   ];
   return routes.map(withInputSchemas).map((route) => ({ ...route, permission: routePermission(route) }));
 }

@@ -58,6 +58,8 @@ interface ErrorData {
 }
 
 const SHANGHAI = 'Asia/Shanghai';
+/** Channel figures of a state no group-join QR code handed out. */
+const NO_JOIN_QR = { joinQrId: null, joinQrName: null, channelId: null, channelName: null };
 const shanghaiDay = (offsetDays = 0) => DateTime.now().setZone(SHANGHAI).plus({ days: offsetDays }).toISODate()!;
 
 let db: Db;
@@ -414,8 +416,8 @@ describe('group members', () => {
     }>('/admin/groupMember/channelStats', { from: shanghaiDay(-6), to: shanghaiDay(0) });
     expect(stats.status).toBe(200);
     expect(stats.body.data.list).toEqual([
-      { state: 'ch-A', joined: 2, quit: 2, stillIn: 1 },
-      { state: 'ch-B', joined: 1, quit: 0, stillIn: 1 },
+      { state: 'ch-A', ...NO_JOIN_QR, joined: 2, quit: 2, stillIn: 1 },
+      { state: 'ch-B', ...NO_JOIN_QR, joined: 1, quit: 0, stillIn: 1 },
     ]);
     expect(stats.body.data.total).toEqual({ joined: 3, quit: 2, stillIn: 2 });
 
@@ -424,13 +426,13 @@ describe('group members', () => {
       to: shanghaiDay(-1),
       state: 'ch-A',
     });
-    expect(lastWeekOnly.body.data.list).toEqual([{ state: 'ch-A', joined: 1, quit: 1, stillIn: 0 }]);
+    expect(lastWeekOnly.body.data.list).toEqual([{ state: 'ch-A', ...NO_JOIN_QR, joined: 1, quit: 1, stillIn: 0 }]);
     const none = await api.post<{ list: unknown[] }>('/admin/groupMember/channelStats', {
       from: shanghaiDay(-1),
       to: shanghaiDay(0),
       state: 'ch-Z',
     });
-    expect(none.body.data.list).toEqual([{ state: 'ch-Z', joined: 0, quit: 0, stillIn: 0 }]);
+    expect(none.body.data.list).toEqual([{ state: 'ch-Z', ...NO_JOIN_QR, joined: 0, quit: 0, stillIn: 0 }]);
 
     expectFieldError(
       await api.post('/admin/groupMember/channelStats', { from: shanghaiDay(0), to: shanghaiDay(-1) }),
@@ -579,7 +581,7 @@ describe('group member history from WeCom callbacks', () => {
       joinedToday: base.joinedToday + 2,
       quitToday: base.quitToday + 1,
     });
-    expect(await channel('ch-back')).toEqual([{ state: 'ch-back', joined: 2, quit: 1, stillIn: 1 }]);
+    expect(await channel('ch-back')).toEqual([{ state: 'ch-back', ...NO_JOIN_QR, joined: 2, quit: 1, stillIn: 1 }]);
 
     await act('member-leaves-group', { chatId, members: [member], quitScene: 1 });
     await processed();
@@ -588,7 +590,7 @@ describe('group member history from WeCom callbacks', () => {
       joinedToday: base.joinedToday + 2,
       quitToday: base.quitToday + 2,
     });
-    expect(await channel('ch-back')).toEqual([{ state: 'ch-back', joined: 2, quit: 2, stillIn: 0 }]);
+    expect(await channel('ch-back')).toEqual([{ state: 'ch-back', ...NO_JOIN_QR, joined: 2, quit: 2, stillIn: 0 }]);
     const stays = await api.post<Page<MemberView>>('/admin/groupMember/page', {
       pageNum: 1,
       pageSize: 10,
@@ -631,7 +633,7 @@ describe('group member history from WeCom callbacks', () => {
     await processed();
     await act('member-joins-group', { chatId, members: [{ externalUserid: quickMember, state: 'ch-quick' }] });
     await processed();
-    expect(await channel('ch-quick')).toEqual([{ state: 'ch-quick', joined: 2, quit: 1, stillIn: 1 }]);
+    expect(await channel('ch-quick')).toEqual([{ state: 'ch-quick', ...NO_JOIN_QR, joined: 2, quit: 1, stillIn: 1 }]);
     expect(await stats()).toMatchObject({ size: base.size + 1, quitToday: base.quitToday + 3 });
 
     expect(await db('wecom_callback_event').where({ corp_id: corp.corpId, status: 'failed' })).toEqual([]);

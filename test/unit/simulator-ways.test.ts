@@ -136,6 +136,54 @@ describe('group join ways', () => {
   });
 });
 
+describe('joining a group through a join way', () => {
+  it('fills the groups in order with the way’s state, then auto-creates the next group', async () => {
+    const chats = (
+      await client.call('listGroupChats', { accessToken: token, body: { limit: 10 } })
+    ).group_chat_list!.map((c) => c.chat_id);
+    const chatId = chats[0]!;
+    const added = await client.call('addJoinWay', {
+      accessToken: token,
+      body: { scene: 2, chat_id_list: [chatId], state: 'qj-sim', room_base_name: '福利群', room_base_id: 7 },
+    });
+    const joined = await client.action<{ chatId: string; joined: string; state: string }>(
+      corp.corpId,
+      'customer-joins-via-join-way',
+      { configId: added.config_id!, name: '扫码者', silent: true },
+    );
+    expect(joined.done).toMatchObject({ chatId, state: 'qj-sim' });
+    const group = await client.call('getGroupChat', { accessToken: token, body: { chat_id: chatId } });
+    expect(group.group_chat!.member_list.find((m) => m.userid === joined.done.joined)).toMatchObject({
+      type: 2,
+      join_scene: 3,
+      state: 'qj-sim',
+    });
+
+    const size = group.group_chat!.member_list.length;
+    const filler = Array.from({ length: 200 - size }, (_, i) => ({ name: `填充${i}` }));
+    await client.action(corp.corpId, 'member-joins-group', { chatId, members: filler, silent: true });
+    const overflow = await client.action<{ chatId: string; joined: string }>(
+      corp.corpId,
+      'customer-joins-via-join-way',
+      { configId: added.config_id!, silent: true },
+    );
+    expect(overflow.done.chatId).not.toBe(chatId);
+    const created = await client.call('getGroupChat', { accessToken: token, body: { chat_id: overflow.done.chatId } });
+    expect(created.group_chat!.name).toBe('福利群7');
+    expect(created.group_chat!.member_list.map((m) => m.state ?? null)).toEqual([null, 'qj-sim']);
+    const way = await client.call('getJoinWay', { accessToken: token, body: { config_id: added.config_id! } });
+    expect(way.join_way).toMatchObject({ chat_id_list: [chatId, overflow.done.chatId], room_base_id: 8 });
+
+    await client.call('updateJoinWay', {
+      accessToken: token,
+      body: { config_id: added.config_id!, scene: 2, chat_id_list: [chatId], auto_create_room: 0 },
+    });
+    await expect(
+      client.action(corp.corpId, 'customer-joins-via-join-way', { configId: added.config_id!, silent: true }),
+    ).rejects.toThrow(/409/);
+  });
+});
+
 describe('customer acquisition links', () => {
   it('creates, lists with a cursor, updates and deletes links', async () => {
     const ids: string[] = [];

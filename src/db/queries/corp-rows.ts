@@ -41,3 +41,14 @@ export async function softDeleteCorpRows(
     .returning('id');
   return rows.map((r) => r.id);
 }
+
+/** A fresh id of `table`'s bigserial, for a row whose generated fields (a state) need its id before it is written. */
+export async function reserveRowId(db: Executor, table: string): Promise<string> {
+  const result = await db.raw<{ rows: Array<{ id: string }> }>(
+    "SELECT nextval(pg_get_serial_sequence(?, 'id'))::text AS id",
+    [table],
+  );
+  const id = result.rows[0]?.id;
+  if (!id) throw new Error(`no id from the sequence of ${table}`);
+  return id;
+}

@@ -55,9 +55,23 @@ export interface CorpGroupStats extends GroupMemberStats {
 
 export interface ChannelStatsRow {
   state: string;
+  /** The group-join QR code that handed out this state, when one did (and its channel). */
+  join_qr_id: string | null;
+  join_qr_name: string | null;
+  channel_id: string | null;
+  channel_name: string | null;
   joined: number;
   quit: number;
   still_in: number;
+}
+
+export interface ChannelStatsRange {
+  from: string;
+  to: string;
+  state?: string;
+  /** Only states of this group-join QR code / of the codes of this channel. */
+  joinQrId?: string;
+  channelId?: string;
 }
 
 const SORT_COLUMNS: Record<string, string> = { id: 'm.id', joinTime: 'm.join_time', quitTime: 'm.quit_time' };
@@ -216,16 +230,30 @@ export async function corpGroupStats(db: Executor, viewer: CorpViewer, tz: strin
 
 /**
  * Per channel (member `state`) over the days from..to (inclusive, dates in `tz`): members who
- * joined, members who left, and of those who joined, how many are still in their group.
+ * joined, members who left, and of those who joined, how many are still in their group. A state
+ * that a group-join QR code handed out names the code and its channel.
  */
 export async function channelMemberStats(
   db: Executor,
   viewer: CorpViewer,
-  range: { from: string; to: string; state?: string },
+  range: ChannelStatsRange,
   tz: string,
 ): Promise<ChannelStatsRow[]> {
   const corpId = viewer.corpId;
-  const stateFilter = range.state !== undefined ? 'AND m.state = ?' : '';
+  const filters: string[] = [];
+  const filterValues: string[] = [];
+  if (range.state !== undefined) {
+    filters.push('AND m.state = ?');
+    filterValues.push(range.state);
+  }
+  if (range.joinQrId !== undefined) {
+    filters.push('AND q.id = ?');
+    filterValues.push(range.joinQrId);
+  }
+  if (range.channelId !== undefined) {
+    filters.push('AND q.channel_id = ?');
+    filterValues.push(range.channelId);
+  }
   // Members of the groups in the viewer's scope; nothing is added for scope all.
   const groupsInScope = viewer.scope.all
     ? undefined
@@ -238,27 +266,22 @@ export async function channelMemberStats(
     `WITH span AS (
        SELECT (?::date)::timestamp AT TIME ZONE ? AS day_start,
               ((?::date) + 1)::timestamp AT TIME ZONE ? AS day_end)
-     SELECT m.state,
+     SELECT m.state, q.id AS join_qr_id, q.name AS join_qr_name, q.channel_id, c.name AS channel_name,
             count(*) FILTER (WHERE m.join_time >= s.day_start AND m.join_time < s.day_end)::int AS joined,
             count(*) FILTER (WHERE m.status = 1 AND m.quit_time >= s.day_start AND m.quit_time < s.day_end)::int AS quit,
             count(*) FILTER (WHERE m.status = 0 AND m.join_time >= s.day_start AND m.join_time < s.day_end)::int
               AS still_in
-       FROM wecom_group_member m, span s
-      WHERE m.corp_id = ? AND m.is_del = 0 AND m.state IS NOT NULL AND m.state <> '' ${stateFilter}
+       FROM wecom_group_member m
+       CROSS JOIN span s
+       LEFT JOIN group_join_qr q ON q.corp_id = m.corp_id AND q.state = m.state
+       LEFT JOIN acq_channel c ON c.id = q.channel_id
+      WHERE m.corp_id = ? AND m.is_del = 0 AND m.state IS NOT NULL AND m.state <> '' ${filters.join(' ')}
         ${groupsInScope ? 'AND EXISTS ?' : ''}
         AND ((m.join_time >= s.day_start AND m.join_time < s.day_end)
              OR (m.quit_time >= s.day_start AND m.quit_time < s.day_end))
-      GROUP BY m.state
+      GROUP BY m.state, q.id, q.name, q.channel_id, c.name
       ORDER BY joined DESC, m.state`,
-    [
-      range.from,
-      tz,
-      range.to,
-      tz,
-      corpId,
-      ...(range.state !== undefined ? [range.state] : []),
-      ...(groupsInScope ? [groupsInScope] : []),
-    ],
+    [range.from, tz, range.to, tz, corpId, ...filterValues, ...(groupsInScope ? [groupsInScope] : [])],
   );
   return result.rows;
 }

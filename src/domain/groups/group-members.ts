@@ -6,6 +6,7 @@ import {
   findGroupMember,
   groupMemberStats,
   pageGroupMembers,
+  type ChannelStatsRange,
   type ChannelStatsRow,
   type CorpGroupStats,
   type GroupMemberFilter,
@@ -83,11 +84,7 @@ export interface ChannelStats {
 }
 
 /** Joins, departures and retention per channel over whole days from..to (YYYY-MM-DD, inclusive). */
-export async function channelStats(
-  db: Executor,
-  viewer: CorpViewer,
-  range: { from: string; to: string; state?: string },
-): Promise<ChannelStats> {
+export async function channelStats(db: Executor, viewer: CorpViewer, range: ChannelStatsRange): Promise<ChannelStats> {
   if (range.to < range.from) throw ValidationError.field('to', 'must not be before from', 'rule.toBeforeFrom');
   const days = (Date.parse(range.to) - Date.parse(range.from)) / 86_400_000 + 1;
   if (days > MAX_CHANNEL_STATS_DAYS) {
@@ -102,7 +99,20 @@ export async function channelStats(
   }
   const rows = await channelMemberStats(db, viewer, range, CORP_TIME_ZONE);
   const list =
-    rows.length === 0 && range.state !== undefined ? [{ state: range.state, joined: 0, quit: 0, still_in: 0 }] : rows;
+    rows.length === 0 && range.state !== undefined && range.joinQrId === undefined && range.channelId === undefined
+      ? [
+          {
+            state: range.state,
+            join_qr_id: null,
+            join_qr_name: null,
+            channel_id: null,
+            channel_name: null,
+            joined: 0,
+            quit: 0,
+            still_in: 0,
+          },
+        ]
+      : rows;
   const total = list.reduce(
     (sum, r) => ({ joined: sum.joined + r.joined, quit: sum.quit + r.quit, still_in: sum.still_in + r.still_in }),
     { joined: 0, quit: 0, still_in: 0 },

@@ -205,7 +205,8 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
       summary: 'Per channel (member state) over whole days: members who joined, who left, and who are still in',
       description:
         'from and to are calendar days in Asia/Shanghai, both included (at most 366 days). stillIn counts the ' +
-        'members who joined in the range and are still in their group.',
+        'members who joined in the range and are still in their group. A state handed out by a group-join QR code ' +
+        'names the code and its channel; joinQrId and channelId narrow the figures to one code or one channel.',
       tag: 'customer groups',
       auth: 'admin',
       permission: 'groupMember:channelStats',
@@ -214,6 +215,11 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
           from: Type.String({ format: 'date' }),
           to: Type.String({ format: 'date' }),
           state: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          joinQrId: Type.Optional({ ...IdString, description: 'only the state of this group-join QR code' }),
+          channelId: Type.Optional({
+            ...IdString,
+            description: 'only the states of the group-join QR codes of this channel',
+          }),
         },
         { additionalProperties: false },
       ),
@@ -222,7 +228,19 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
         to: Type.String(),
         timeZone: Type.String(),
         list: Type.Array(
-          Type.Object({ state: Type.String(), joined: Type.Integer(), quit: Type.Integer(), stillIn: Type.Integer() }),
+          Type.Object({
+            state: Type.String(),
+            joinQrId: Type.Union([
+              Type.String({ description: 'the group-join QR code that handed out the state' }),
+              Type.Null(),
+            ]),
+            joinQrName: Type.Union([Type.String(), Type.Null()]),
+            channelId: Type.Union([Type.String({ description: "that code's acquisition channel" }), Type.Null()]),
+            channelName: Type.Union([Type.String(), Type.Null()]),
+            joined: Type.Integer(),
+            quit: Type.Integer(),
+            stillIn: Type.Integer(),
+          }),
         ),
         total: Type.Object({ joined: Type.Integer(), quit: Type.Integer(), stillIn: Type.Integer() }),
       }),
@@ -232,7 +250,16 @@ export function groupRoutes(deps: AppDeps): RouteDefinition[] {
           from: body.from,
           to: body.to,
           timeZone: CORP_TIME_ZONE,
-          list: stats.list.map((r) => ({ state: r.state, joined: r.joined, quit: r.quit, stillIn: r.still_in })),
+          list: stats.list.map((r) => ({
+            state: r.state,
+            joinQrId: r.join_qr_id,
+            joinQrName: r.join_qr_name,
+            channelId: r.channel_id,
+            channelName: r.channel_name,
+            joined: r.joined,
+            quit: r.quit,
+            stillIn: r.still_in,
+          })),
           total: { joined: stats.total.joined, quit: stats.total.quit, stillIn: stats.total.still_in },
         };
       },

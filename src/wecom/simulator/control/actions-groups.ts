@@ -49,10 +49,22 @@ const CreateBody = Type.Object({
   members: Opt(Type.Array(MemberInput, { maxItems: 500 })),
 });
 
+const JoinWayBody = Type.Object({
+  ...ActionOptions,
+  configId: Type.String({ minLength: 1 }),
+  /** The customer scanning; neither id → a new external user. */
+  externalUserid: Opt(Type.String({ minLength: 1 })),
+  name: Opt(Type.String()),
+  unionid: Opt(Type.String()),
+});
+
 const ChatBody = Type.Object({ ...ActionOptions, chatId: Type.String({ minLength: 1 }) });
 const RenameBody = Type.Object({ ...ActionOptions, chatId: Type.String({ minLength: 1 }), name: Type.String() });
 const NoticeBody = Type.Object({ ...ActionOptions, chatId: Type.String({ minLength: 1 }), notice: Type.String() });
 const OwnerBody = Type.Object({ ...ActionOptions, chatId: Type.String({ minLength: 1 }), owner: Type.String() });
+
+/** Members a group takes through a join way's QR code; fuller groups are skipped (WeCom: 200). */
+export const JOIN_WAY_GROUP_CAPACITY = 200;
 
 function requireChat(corp: SimCorp, chatId: string): SimGroupChat {
   const chat = corp.chats.get(chatId);
@@ -116,6 +128,57 @@ export function registerGroupActions(router: Router, registry: CorpRegistry): vo
       ...versions,
     });
     return { done: { chatId: chat.chatId, joined: ids, memberVersion: chat.memberVersion }, events: [event] };
+  });
+
+  // A customer joins through a join way: the first of its groups with room takes them, with the way's
+  // state (groupchat/get member_list[].state); when all are full, auto_create_room makes the next one
+  // (named room_base_name + room_base_id, the sequence then moving on), owned by the first group's owner.
+  defineAction(router, registry, 'customer-joins-via-join-way', JoinWayBody, ({ corp }, body) => {
+    const way = corp.joinWays.get(body.configId);
+    if (!way) throw notFound(`join way ${body.configId}`);
+    const chats = way.chatIds.map((id) => corp.chats.get(id)).filter((c): c is SimGroupChat => c !== undefined);
+    let chat = chats.find((c) => c.members.length < JOIN_WAY_GROUP_CAPACITY);
+    const events: EventFields[] = [];
+    if (!chat) {
+      const template = chats[0];
+      if (way.autoCreateRoom !== 1 || !template) {
+        throw new ControlError(409, 'JOIN_WAY_FULL', 'every group of the join way is full and auto_create_room is off');
+      }
+      const owner = corp.employee(template.owner);
+      const seq = way.roomBaseId ?? 1;
+      const now = corp.now();
+      chat = corp.addChat({
+        name: `${way.roomBaseName ?? template.name}${seq}`,
+        owner: template.owner,
+        createTime: now,
+        notice: '',
+        members: [
+          { userid: template.owner, type: 1, joinTime: now, joinScene: 1, name: owner?.name ?? template.owner },
+        ],
+        admins: [],
+        memberVersion: corp.newHex(32),
+        status: 0,
+      });
+      way.chatIds.push(chat.chatId);
+      way.roomBaseId = seq + 1;
+      events.push({ Event: 'change_external_chat', ChatId: chat.chatId, ChangeType: 'create' });
+    }
+    const input = { externalUserid: body.externalUserid, name: body.name, unionid: body.unionid, state: way.state };
+    const member = buildMember(corp, chat, input, 3);
+    if (chat.members.some((m) => m.userid === member.userid)) {
+      throw new ControlError(409, 'ALREADY_MEMBER', 'the customer is already in the group');
+    }
+    chat.members.push(member);
+    const versions = bumpVersion(corp, chat);
+    events.push(
+      updateEvent(chat, 'add_member', {
+        JoinScene: 3,
+        MemChangeCnt: 1,
+        MemChangeList: { Item: [member.userid] },
+        ...versions,
+      }),
+    );
+    return { done: { chatId: chat.chatId, joined: member.userid, state: way.state ?? null }, events };
   });
 
   defineAction(router, registry, 'member-leaves-group', LeaveBody, ({ corp }, body) => {
