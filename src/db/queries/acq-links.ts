@@ -345,24 +345,6 @@ export async function findAcqPublishState(
   return db('acq_link').where({ id: linkId }).first('generation', 'applied_generation');
 }
 
-/** One rule's counters on one corp-local day. */
-export interface AcqRuleDayRow {
-  rule_id: string;
-  day: string;
-  hits: number;
-  round_no: number;
-  round_hits: number;
-}
-
-/** Today's counters of the given rules (rules without a row have no hits today). */
-export async function listAcqRuleDays(db: Executor, ruleIds: string[], day: string): Promise<AcqRuleDayRow[]> {
-  if (ruleIds.length === 0) return [];
-  return db<AcqRuleDayRow>('acq_rule_day')
-    .whereIn('rule_id', ruleIds)
-    .andWhere('day', day)
-    .select('rule_id', db.raw("to_char(day, 'YYYY-MM-DD') as day"), 'hits', 'round_no', 'round_hits');
-}
-
 /** Counts one hand-out of the rule's code today, in round `roundNo` (a newer round restarts its count). */
 export async function countAcqRuleHit(db: Executor, ruleId: string, day: string, roundNo: number): Promise<void> {
   await db.raw(
@@ -373,4 +355,54 @@ export async function countAcqRuleHit(db: Executor, ruleId: string, day: string,
        round_no = EXCLUDED.round_no`,
     [ruleId, day, roundNo],
   );
+}
+
+/** A published rule with its counters of one day, as allocation at scan time reads them. */
+export interface AcqRuleForHit {
+  id: string;
+  user_id: string;
+  weight: number;
+  daily_limit: number | null;
+  round_limit: number | null;
+  working_hours: string | null;
+  get_type: string;
+  wecom_kind: string | null;
+  state: string;
+  qr_code: string | null;
+  link_url: string | null;
+  hits: number;
+  round_no: number;
+  round_hits: number;
+}
+
+/**
+ * Locks the live link's row for allocation at scan time and, in the same statement, stops this
+ * transaction's commit from waiting for the WAL flush (see allocationHit).
+ */
+export async function lockAcqLinkForHit(db: Executor, linkId: string): Promise<AcqLinkRow | undefined> {
+  const { rows } = (await db.raw(
+    `SELECT l.*, set_config('synchronous_commit', 'off', true) AS relaxed
+     FROM acq_link l WHERE l.id = ? AND l.is_del = 0 FOR UPDATE`,
+    [linkId],
+  )) as { rows: AcqLinkRow[] };
+  return rows[0];
+}
+
+/**
+ * The link's rules WeCom holds an object for, with their counters of `day`. Read in a statement
+ * of its own after the lock: a statement's snapshot is taken when it starts, so counters read in
+ * the locking statement could predate the hand-out that the lock waited for.
+ */
+export async function listAcqRulesForHit(db: Executor, linkId: string, day: string): Promise<AcqRuleForHit[]> {
+  const { rows } = (await db.raw(
+    `SELECT r.id::text AS id, r.user_id, r.weight, r.daily_limit, r.round_limit, r.working_hours, r.get_type,
+            r.wecom_kind, r.state, r.qr_code, r.link_url,
+            COALESCE(d.hits, 0) AS hits, COALESCE(d.round_no, 0) AS round_no, COALESCE(d.round_hits, 0) AS round_hits
+     FROM acq_link_rule r
+     LEFT JOIN acq_rule_day d ON d.rule_id = r.id AND d.day = ?
+     WHERE r.link_id = ? AND r.is_del = 0 AND r.config_link_id IS NOT NULL
+     ORDER BY r.position, r.id`,
+    [day, linkId],
+  )) as { rows: AcqRuleForHit[] };
+  return rows;
 }

@@ -1,10 +1,10 @@
 import type { Db, Executor } from '../../db/knex';
 import {
   countAcqRuleHit,
-  listAcqRuleDays,
-  listAcqRules,
+  listAcqRulesForHit,
+  lockAcqLinkForHit,
   type AcqLinkRow,
-  type AcqRuleRow,
+  type AcqRuleForHit,
 } from '../../db/queries/acq-links';
 import { friendsAmong } from '../../db/queries/wecom-relations';
 import { selectMember, type MemberLoad, type WaitReason } from '../distribution/select-member';
@@ -60,35 +60,27 @@ export async function allocationHit(
   now = new Date(),
 ): Promise<AllocationResult> {
   return db.transaction(async (trx) => {
-    const link = (await trx<AcqLinkRow>('acq_link').where({ id: linkId, is_del: 0 }).forUpdate().first()) as
-      AcqLinkRow | undefined;
+    // A hand-out counter may lose its last few hundred milliseconds in a database crash (a limit
+    // then lets a handful more through); in exchange the commit does not wait for the WAL flush,
+    // which is most of what a landing-page view would otherwise cost (lockAcqLinkForHit sets it).
+    const day = localDay(now, ACQ_TIME_ZONE);
+    const link = await lockAcqLinkForHit(trx, linkId);
     if (!link) throw new NotFoundError('acquisition link', linkId, 'ACQ_LINK_NOT_FOUND');
     if (link.status !== ACQ_LINK_PUBLISHED) {
       throw new ConflictError(`acquisition link ${linkId} is not published`, 'ACQ_LINK_NOT_PUBLISHED', { id: linkId });
     }
+    const rules = await listAcqRulesForHit(trx, link.id, day);
     const miss = (reason: MissReason): AllocationResult => ({
       hit: false,
       reason,
       fallbackUrl: link.url ? withChannel(link.url, link.state) : null,
     });
-    // Only rules WeCom already holds a code or link for can be handed out.
-    const rules = (await listAcqRules(trx, link.id)).filter((r) => r.config_link_id !== null);
-    const day = localDay(now, ACQ_TIME_ZONE);
-    const counters = new Map(
-      (
-        await listAcqRuleDays(
-          trx,
-          rules.map((r) => r.id),
-          day,
-        )
-      ).map((c) => [c.rule_id, c]),
-    );
-    // Rounds are numbered from 1 each day; rows of an older round count as none this round.
-    const round = Math.max(1, ...[...counters.values()].map((c) => c.round_no));
-    const linkHits = [...counters.values()].reduce((sum, c) => sum + c.hits, 0);
+    // Rounds are numbered from 1 each day; counts of an older round count as none this round.
+    const round = Math.max(1, ...rules.map((r) => r.round_no));
+    const linkHits = rules.reduce((sum, r) => sum + r.hits, 0);
     if (link.daily_limit !== null && linkHits >= link.daily_limit) return miss('LINK_DAILY_LIMIT_REACHED');
 
-    const members = rules.map((rule) => memberOf(rule, counters.get(rule.id), round));
+    const members = rules.map((rule) => memberOf(rule, round));
     const friends = await preferredFriends(trx, link, rules, visitor);
     const preferred =
       friends.size > 0
@@ -101,7 +93,7 @@ export async function allocationHit(
     const selection = preferred?.kind === 'chosen' ? preferred : selectMember(members, now, ACQ_TIME_ZONE);
     if (selection.kind === 'wait') return miss(selection.reason);
 
-    const rule = rules.find((r) => r.id === selection.member.memberId) as AcqRuleRow;
+    const rule = rules.find((r) => r.id === selection.member.memberId) as AcqRuleForHit;
     await countAcqRuleHit(trx, rule.id, day, selection.startsNewRound ? round + 1 : round);
     return {
       hit: true,
@@ -116,11 +108,7 @@ export async function allocationHit(
   });
 }
 
-function memberOf(
-  rule: AcqRuleRow,
-  counter: { hits: number; round_no: number; round_hits: number } | undefined,
-  round: number,
-): MemberLoad {
+function memberOf(rule: AcqRuleForHit, round: number): MemberLoad {
   return {
     memberId: rule.id,
     employeeUserid: rule.user_id,
@@ -130,8 +118,8 @@ function memberOf(
     roundLimit: rule.round_limit,
     workingHours: rule.working_hours,
     active: true,
-    assignedToday: counter?.hits ?? 0,
-    assignedThisRound: counter && counter.round_no === round ? counter.round_hits : 0,
+    assignedToday: rule.hits,
+    assignedThisRound: rule.round_no === round ? rule.round_hits : 0,
   };
 }
 
@@ -139,7 +127,7 @@ function memberOf(
 async function preferredFriends(
   db: Executor,
   link: AcqLinkRow,
-  rules: AcqRuleRow[],
+  rules: AcqRuleForHit[],
   visitor: AllocationVisitor,
 ): Promise<Set<string>> {
   if (link.priority_type !== 1 && link.priority_type !== 2) return new Set();
