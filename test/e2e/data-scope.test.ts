@@ -36,6 +36,7 @@ const VIEWERS = Object.keys(VISIBLE) as ViewerName[];
 /** The permissions of the routes these tests call (a seeded route's permission is its seedOp with ':'). */
 const PERMISSIONS = [
   'clue:page',
+  'clue:listStats',
   'clueDetail:get',
   'clue:updateAndFollowUp',
   'clue:batchAssign',
@@ -277,6 +278,23 @@ describe('data scope of clues, customers, relations and groups', () => {
     const expected = sorted([...VISIBLE[viewer].map((o) => w.clue[o]), ...(viewer === 'boss' ? [w.poolClue] : [])]);
     expect(sorted(page.list.map((c) => c.id))).toEqual(expected);
     expect(page.total).toBe(expected.length);
+  });
+
+  it.each(VIEWERS)('clue list counts of %s count exactly the clues of its scope', async (viewer) => {
+    const stats = await ok<Record<string, number>>(viewer, 'POST', '/admin/clue/listStats', { partnerId: w.partnerId });
+    const owned = VISIBLE[viewer].map((o) => w.clue[o]);
+    const visible = [...owned, ...(viewer === 'boss' ? [w.poolClue] : [])];
+    const converted = (await db('wecom_customer').whereIn('clue_id', visible).where({ is_del: 0 })) as unknown[];
+    expect(stats).toEqual({
+      total: visible.length,
+      today: visible.length,
+      unassigned: viewer === 'boss' ? 1 : 0,
+      waiting: 0,
+      assigned: owned.length,
+      followedUp: 0,
+      recycled: 0,
+      converted: converted.length,
+    });
   });
 
   it.each(VIEWERS)('customer page and growth stats of %s count exactly the customers of its scope', async (viewer) => {

@@ -8,12 +8,13 @@ import {
 } from '../../db/queries/acq-links';
 import { friendsAmong } from '../../db/queries/wecom-relations';
 import { selectMember, type MemberLoad, type WaitReason } from '../distribution/select-member';
+import { CHINA_TIME_ZONE } from '../china-time';
 import { localDay } from '../distribution/working-hours';
 import { ConflictError, NotFoundError } from '../errors';
 import { ACQ_LINK_PUBLISHED } from './acq-links';
 
 /** Working hours and days of acquisition rules are wall-clock times in China, where the corps are. */
-export const ACQ_TIME_ZONE = 'Asia/Shanghai';
+const ACQ_TIME_ZONE = CHINA_TIME_ZONE;
 
 export interface AllocationVisitor {
   /** The visitor's WeCom external userid, when the landing page knows it. */

@@ -58,8 +58,10 @@ const LIST_COLUMNS = [
   'muser',
 ];
 
-/** The clues in the viewer's data scope that match the filter. */
-export async function pageClues(db: Db, viewer: Viewer, f: ClueFilter): Promise<{ list: ClueRow[]; total: number }> {
+export type ClueConditions = Omit<ClueFilter, 'pageNum' | 'pageSize' | 'sortField' | 'sortOrder'>;
+
+/** The live clues in the viewer's data scope that match the conditions (what page and listStats share). */
+function matchingClues(db: Db, viewer: Viewer, f: ClueConditions) {
   const q = whereOwnerInScope(db('clue').where({ is_del: 0 }), viewer, 'owner_userid');
   if (f.status?.length) q.whereIn('status', f.status);
   if (f.ownerUserid) q.andWhere({ owner_userid: f.ownerUserid });
@@ -73,6 +75,12 @@ export async function pageClues(db: Db, viewer: Viewer, f: ClueFilter): Promise<
   }
   if (f.ctimeFrom) q.andWhere('ctime', '>=', f.ctimeFrom);
   if (f.ctimeTo) q.andWhere('ctime', '<', f.ctimeTo);
+  return q;
+}
+
+/** The clues in the viewer's data scope that match the filter. */
+export async function pageClues(db: Db, viewer: Viewer, f: ClueFilter): Promise<{ list: ClueRow[]; total: number }> {
+  const q = matchingClues(db, viewer, f);
   const [{ count }] = (await q.clone().count({ count: '*' })) as [{ count: string }];
   const list = (await q
     .clone()
@@ -82,6 +90,49 @@ export async function pageClues(db: Db, viewer: Viewer, f: ClueFilter): Promise<
     .limit(f.pageSize)
     .offset((f.pageNum - 1) * f.pageSize)) as ClueRow[];
   return { list, total: Number(count) };
+}
+
+export interface ClueListStats {
+  total: number;
+  today: number;
+  unassigned: number;
+  waiting: number;
+  assigned: number;
+  followedUp: number;
+  recycled: number;
+  converted: number;
+}
+
+/**
+ * The counts a clue list shows in its header, under the page's conditions and data scope, in one
+ * query. `today` counts from midnight in `timeZone`; `recycled` are clues back in the pool after
+ * an assignment; `converted` are clues linked to a live WeCom customer.
+ */
+export async function clueListStats(
+  db: Db,
+  viewer: Viewer,
+  f: ClueConditions,
+  timeZone: string,
+): Promise<ClueListStats> {
+  const [row] = (await matchingClues(db, viewer, f).select(
+    db.raw('count(*)::int AS total'),
+    db.raw("count(*) FILTER (WHERE ctime >= date_trunc('day', now() AT TIME ZONE ?) AT TIME ZONE ?)::int AS today", [
+      timeZone,
+      timeZone,
+    ]),
+    db.raw(
+      "count(*) FILTER (WHERE owner_userid IS NULL AND status IN ('pending', 'waiting', 'pool'))::int AS unassigned",
+    ),
+    db.raw("count(*) FILTER (WHERE status = 'waiting')::int AS waiting"),
+    db.raw("count(*) FILTER (WHERE status = 'assigned')::int AS assigned"),
+    db.raw("count(*) FILTER (WHERE status = 'followed')::int AS followed_up"),
+    db.raw("count(*) FILTER (WHERE status = 'pool' AND assignment_seq > 0)::int AS recycled"),
+    db.raw(
+      'count(*) FILTER (WHERE EXISTS (SELECT 1 FROM wecom_customer c WHERE c.clue_id = clue.id AND c.is_del = 0))::int AS converted',
+    ),
+  )) as Array<Omit<ClueListStats, 'followedUp'> & { followed_up: number }>;
+  const { followed_up, ...rest } = row!;
+  return { ...rest, followedUp: followed_up };
 }
 
 export interface ClueDetail {

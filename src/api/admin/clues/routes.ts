@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { findCustomerInScope } from '../../../db/queries/wecom-customers';
+import { CHINA_TIME_ZONE } from '../../../domain/china-time';
 import { assignCluesManually } from '../../../domain/clues/assign-manually';
-import { getClueDetail, pageClues } from '../../../domain/clues/clue-queries';
+import { clueListStats, getClueDetail, pageClues } from '../../../domain/clues/clue-queries';
 import { updateClueAndFollowUp } from '../../../domain/clues/follow-up';
 import { NotFoundError, ValidationError } from '../../../domain/errors';
 import { clueDistributionWorkflowId } from '../../../temporal/names';
@@ -13,6 +14,19 @@ import { corpViewerOf, viewerOf } from '../viewer';
 import { ClueDetailView, ClueView, presentClue, presentClueDetail } from './schemas';
 
 const STATUSES = ['pending', 'waiting', 'assigned', 'followed', 'pool', 'closed'] as const;
+
+/** What clue.page and clue.listStats filter by, so a list's header counts match its rows. */
+const CLUE_CONDITIONS = {
+  status: Type.Optional(Type.Array(StringEnum(STATUSES), { maxItems: STATUSES.length })),
+  ownerUserid: Type.Optional(Type.String({ maxLength: 64 })),
+  businessId: Type.Optional(Type.String({ maxLength: 64 })),
+  partnerId: Type.Optional(IdString),
+  policyId: Type.Optional(IdString),
+  phone: Type.Optional(Type.String({ maxLength: 32 })),
+  keyword: Type.Optional(Type.String({ maxLength: 64 })),
+  ctimeFrom: Type.Optional(Type.String({ format: 'date-time' })),
+  ctimeTo: Type.Optional(Type.String({ format: 'date-time' })),
+};
 const optionalEdit = (max: number) => Type.Optional(Type.Union([Type.String({ maxLength: max }), Type.Null()]));
 
 export function clueRoutes(deps: AppDeps): RouteDefinition[] {
@@ -51,25 +65,38 @@ export function clueRoutes(deps: AppDeps): RouteDefinition[] {
       tag: 'clues',
       auth: 'admin',
       permission: 'clue:page',
-      body: PageRequest(
-        {
-          status: Type.Optional(Type.Array(StringEnum(STATUSES), { maxItems: STATUSES.length })),
-          ownerUserid: Type.Optional(Type.String({ maxLength: 64 })),
-          businessId: Type.Optional(Type.String({ maxLength: 64 })),
-          partnerId: Type.Optional(IdString),
-          policyId: Type.Optional(IdString),
-          phone: Type.Optional(Type.String({ maxLength: 32 })),
-          keyword: Type.Optional(Type.String({ maxLength: 64 })),
-          ctimeFrom: Type.Optional(Type.String({ format: 'date-time' })),
-          ctimeTo: Type.Optional(Type.String({ format: 'date-time' })),
-        },
-        ['id', 'ctime', 'mtime', 'assignedAt'],
-      ),
+      body: PageRequest(CLUE_CONDITIONS, ['id', 'ctime', 'mtime', 'assignedAt']),
       response: PageOf(ClueView),
       handle: async ({ body }, ctx) => {
         const page = await pageClues(deps.db, viewerOf(ctx, deps), body);
         return { list: page.list.map(presentClue), total: page.total, pageNum: body.pageNum, pageSize: body.pageSize };
       },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/admin/clue/listStats',
+      operationId: 'clueListStats',
+      seedOp: 'clue.listStats',
+      summary: 'The counts a clue list shows in its header, under the same conditions and data scope as the page',
+      description:
+        'One query. total; today (since 00:00 Asia/Shanghai); unassigned (no owner: new, waiting or in the pool); ' +
+        'waiting (no member can take it yet); assigned (not yet followed up); followedUp; recycled (back in the ' +
+        'pool after an assignment); converted (linked to a live WeCom customer).',
+      tag: 'clues',
+      auth: 'admin',
+      permission: 'clue:listStats',
+      body: Type.Object(CLUE_CONDITIONS, { additionalProperties: false }),
+      response: Type.Object({
+        total: Type.Integer(),
+        today: Type.Integer(),
+        unassigned: Type.Integer(),
+        waiting: Type.Integer(),
+        assigned: Type.Integer(),
+        followedUp: Type.Integer(),
+        recycled: Type.Integer(),
+        converted: Type.Integer(),
+      }),
+      handle: async ({ body }, ctx) => clueListStats(deps.db, viewerOf(ctx, deps), body, CHINA_TIME_ZONE),
     }),
     defineRoute({
       method: 'GET',
