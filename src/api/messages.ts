@@ -81,6 +81,10 @@ const MESSAGES = {
     en: 'give exactly one of clueId and customerId',
     zh: 'clueId 和 customerId 必须且只能填写一个',
   },
+  'rule.exactlyOneCustomerKey': {
+    en: 'give exactly one of customerId and externalUserid',
+    zh: 'customerId 和 externalUserid 必须且只能填写一个',
+  },
   'rule.exactlyOnePlainOrEncrypted': {
     en: 'give exactly one of plainXml and encrypted',
     zh: 'plainXml 和 encrypted 必须且只能填写一个',

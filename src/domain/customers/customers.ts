@@ -1,5 +1,4 @@
 import type { Db, Executor } from '../../db/knex';
-import { findClueInScope } from '../../db/queries/clues';
 import type { CorpViewer } from '../../db/queries/data-scope';
 import {
   countValidRelations,
@@ -11,6 +10,7 @@ import {
   type WecomCustomerRow,
 } from '../../db/queries/wecom-customers';
 import { listRelationsOfCustomer, type RelationListRow } from '../../db/queries/wecom-relations';
+import { setCustomerClue } from './clue-link';
 import { NotFoundError, ValidationError } from '../errors';
 import { normalizeChinaPhone } from '../phone';
 
@@ -85,13 +85,9 @@ export async function saveCustomerLocal(
   return db.transaction(async (trx) => {
     const existing = await findCustomerInScope(trx, viewer, { id: input.id }, { forUpdate: true });
     if (!existing) throw new NotFoundError('customer', input.id, 'CUSTOMER_NOT_FOUND');
-    if (input.clueId !== undefined) {
-      if (input.clueId !== null && !(await findClueInScope(trx, viewer, input.clueId))) {
-        throw new NotFoundError('clue', input.clueId, 'CLUE_NOT_FOUND');
-      }
-      values.clue_id = input.clueId;
-    }
-    const customer = (await updateCustomerLocal(trx, corpId, input.id, values, actor)) as WecomCustomerRow;
+    const linked =
+      input.clueId === undefined ? existing : await setCustomerClue(trx, viewer, existing, input.clueId, actor);
+    const customer = (await updateCustomerLocal(trx, corpId, input.id, values, actor)) ?? linked;
     return { customer, validRelationCount: await countValidRelations(trx, corpId, customer.external_userid) };
   });
 }

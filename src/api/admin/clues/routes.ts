@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { findCustomerInScope } from '../../../db/queries/wecom-customers';
 import { CHINA_TIME_ZONE } from '../../../domain/china-time';
+import { linkClueAndCustomer } from '../../../domain/customers/clue-link';
 import { assignCluesManually } from '../../../domain/clues/assign-manually';
 import { clueListStats, getClueDetail, pageClues } from '../../../domain/clues/clue-queries';
 import { updateClueAndFollowUp } from '../../../domain/clues/follow-up';
@@ -70,6 +71,63 @@ export function clueRoutes(deps: AppDeps): RouteDefinition[] {
       handle: async ({ body }, ctx) => {
         const page = await pageClues(deps.db, viewerOf(ctx, deps), body);
         return { list: page.list.map(presentClue), total: page.total, pageNum: body.pageNum, pageSize: body.pageSize };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/admin/clue/linkWecomCustomer',
+      operationId: 'linkClueToWecomCustomer',
+      seedOp: 'clue.linkWecomCustomer',
+      errors: [404],
+      summary: 'Link a clue to a WeCom customer of the corp, or unlink them',
+      description:
+        'The customer is named by customerId or externalUserid (exactly one); both it and the clue must be in the ' +
+        'caller’s data scope (404 otherwise). A customer names at most one clue: linking it to another clue moves ' +
+        'the link. Each clue concerned records the change in its timeline; customer.save links through the same ' +
+        'mechanism. Unlinking a pair that is not linked changes nothing.',
+      tag: 'clues',
+      auth: 'admin',
+      permission: 'clue:linkWecomCustomer',
+      body: Type.Object(
+        {
+          clueId: IdString,
+          customerId: Type.Optional(IdString),
+          externalUserid: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          unlink: Type.Optional(Type.Boolean({ description: 'true: unlink instead of link' })),
+        },
+        { additionalProperties: false },
+      ),
+      response: Type.Object({
+        clueId: Type.String(),
+        customerId: Type.String(),
+        externalUserid: Type.String(),
+        linked: Type.Boolean({ description: 'the customer now names this clue' }),
+      }),
+      handle: async ({ body }, ctx) => {
+        if ((body.customerId === undefined) === (body.externalUserid === undefined)) {
+          throw ValidationError.field(
+            'customerId',
+            'give exactly one of customerId and externalUserid',
+            'rule.exactlyOneCustomerKey',
+          );
+        }
+        const customer = await linkClueAndCustomer(
+          deps.db,
+          corpViewerOf(ctx, deps),
+          {
+            clueId: body.clueId,
+            customer:
+              body.customerId !== undefined ? { id: body.customerId } : { externalUserid: body.externalUserid! },
+            unlink: body.unlink === true,
+          },
+          actor(ctx),
+        );
+        return {
+          clueId: body.clueId,
+          customerId: String(customer.id),
+          externalUserid: customer.external_userid,
+          linked: customer.clue_id !== null && String(customer.clue_id) === body.clueId,
+        };
       },
     }),
     defineRoute({
