@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { Type } from '@sinclair/typebox';
 import { corsOrigins, type Config } from '../config';
 import type { Db } from '../db/knex';
+import type { AllocationQueue } from '../domain/acquisition/allocation-hit';
 import type { ClueIntakeQueue } from '../domain/clues/collect-clue';
 import type { PartnerAuthenticator } from '../domain/partners/partner-auth';
 import type { Throttles } from '../domain/throttle/throttles';
@@ -43,6 +44,8 @@ export interface AppDeps {
   partnerAuth: PartnerAuthenticator;
   /** Group-commit writer of partner clues (the intake's hot statement). */
   clueIntake: ClueIntakeQueue;
+  /** Group-commit queue of allocation at scan time (landing-page views). */
+  allocation: AllocationQueue;
   /** Typed WeCom client of a corp, for operations that push to WeCom or read it live. */
   wecom: WecomApiFactory;
   wecomSync: WecomSyncStarter;

@@ -7,6 +7,7 @@ import { seedPermissionNodes } from '../domain/menus/seed-permission-nodes';
 import { applyInitialAdmin } from '../domain/users/bootstrap';
 import { loadConfig, type Config } from '../config';
 import { createDb, type Db } from '../db/knex';
+import { createAllocationQueue } from '../domain/acquisition/allocation-hit';
 import { createClueIntakeQueue } from '../domain/clues/collect-clue';
 import { LocalFileStore } from '../domain/files/local-file-store';
 import { PartnerAuthenticator } from '../domain/partners/partner-auth';
@@ -80,6 +81,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     dispatcher,
     partnerAuth,
     clueIntake: intake.queue,
+    allocation: createAllocationQueue(db),
     wecom,
     wecomSync,
     wecomEvents,

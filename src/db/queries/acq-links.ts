@@ -345,21 +345,32 @@ export async function findAcqPublishState(
   return db('acq_link').where({ id: linkId }).first('generation', 'applied_generation');
 }
 
-/** Counts one hand-out of the rule's code today, in round `roundNo` (a newer round restarts its count). */
-export async function countAcqRuleHit(db: Executor, ruleId: string, day: string, roundNo: number): Promise<void> {
+/** Writes rules' counters of `day` as they now stand (the caller holds their links' locks). */
+export async function writeAcqRuleDays(
+  db: Executor,
+  day: string,
+  counters: ReadonlyArray<{ id: string; hits: number; round_no: number; round_hits: number }>,
+): Promise<void> {
+  if (counters.length === 0) return;
   await db.raw(
-    `INSERT INTO acq_rule_day (rule_id, day, hits, round_no, round_hits) VALUES (?, ?, 1, ?, 1)
+    `INSERT INTO acq_rule_day (rule_id, day, hits, round_no, round_hits)
+     SELECT c.rule_id, ?::date, c.hits, c.round_no, c.round_hits
+     FROM jsonb_to_recordset(?::jsonb) AS c(rule_id bigint, hits int, round_no int, round_hits int)
      ON CONFLICT (rule_id, day) DO UPDATE SET
-       hits = acq_rule_day.hits + 1,
-       round_hits = CASE WHEN acq_rule_day.round_no = EXCLUDED.round_no THEN acq_rule_day.round_hits + 1 ELSE 1 END,
-       round_no = EXCLUDED.round_no`,
-    [ruleId, day, roundNo],
+       hits = EXCLUDED.hits, round_no = EXCLUDED.round_no, round_hits = EXCLUDED.round_hits`,
+    [
+      day,
+      JSON.stringify(
+        counters.map((c) => ({ rule_id: c.id, hits: c.hits, round_no: c.round_no, round_hits: c.round_hits })),
+      ),
+    ],
   );
 }
 
 /** A published rule with its counters of one day, as allocation at scan time reads them. */
 export interface AcqRuleForHit {
   id: string;
+  link_id: string;
   user_id: string;
   weight: number;
   daily_limit: number | null;
@@ -376,33 +387,38 @@ export interface AcqRuleForHit {
 }
 
 /**
- * Locks the live link's row for allocation at scan time and, in the same statement, stops this
- * transaction's commit from waiting for the WAL flush (see allocationHit).
+ * Locks the live links' rows for allocation at scan time, in id order (so two batches never
+ * deadlock), and in the same statement stops this transaction's commit from waiting for the WAL
+ * flush (see allocateBatch).
  */
-export async function lockAcqLinkForHit(db: Executor, linkId: string): Promise<AcqLinkRow | undefined> {
+export async function lockAcqLinksForHit(db: Executor, linkIds: readonly string[]): Promise<AcqLinkRow[]> {
   const { rows } = (await db.raw(
     `SELECT l.*, set_config('synchronous_commit', 'off', true) AS relaxed
-     FROM acq_link l WHERE l.id = ? AND l.is_del = 0 FOR UPDATE`,
-    [linkId],
+     FROM acq_link l WHERE l.id = ANY(?::bigint[]) AND l.is_del = 0 ORDER BY l.id FOR UPDATE`,
+    [[...linkIds]],
   )) as { rows: AcqLinkRow[] };
-  return rows[0];
+  return rows;
 }
 
 /**
- * The link's rules WeCom holds an object for, with their counters of `day`. Read in a statement
+ * The links' rules WeCom holds an object for, with their counters of `day`. Read in a statement
  * of its own after the lock: a statement's snapshot is taken when it starts, so counters read in
  * the locking statement could predate the hand-out that the lock waited for.
  */
-export async function listAcqRulesForHit(db: Executor, linkId: string, day: string): Promise<AcqRuleForHit[]> {
+export async function listAcqRulesForHit(
+  db: Executor,
+  linkIds: readonly string[],
+  day: string,
+): Promise<AcqRuleForHit[]> {
   const { rows } = (await db.raw(
-    `SELECT r.id::text AS id, r.user_id, r.weight, r.daily_limit, r.round_limit, r.working_hours, r.get_type,
+    `SELECT r.id::text AS id, r.link_id::text AS link_id, r.user_id, r.weight, r.daily_limit, r.round_limit, r.working_hours, r.get_type,
             r.wecom_kind, r.state, r.qr_code, r.link_url,
             COALESCE(d.hits, 0) AS hits, COALESCE(d.round_no, 0) AS round_no, COALESCE(d.round_hits, 0) AS round_hits
      FROM acq_link_rule r
      LEFT JOIN acq_rule_day d ON d.rule_id = r.id AND d.day = ?
-     WHERE r.link_id = ? AND r.is_del = 0 AND r.config_link_id IS NOT NULL
-     ORDER BY r.position, r.id`,
-    [day, linkId],
+     WHERE r.link_id = ANY(?::bigint[]) AND r.is_del = 0 AND r.config_link_id IS NOT NULL
+     ORDER BY r.link_id, r.position, r.id`,
+    [day, [...linkIds]],
   )) as { rows: AcqRuleForHit[] };
   return rows;
 }

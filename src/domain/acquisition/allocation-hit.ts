@@ -1,16 +1,17 @@
 import type { Db, Executor } from '../../db/knex';
 import {
-  countAcqRuleHit,
   listAcqRulesForHit,
-  lockAcqLinkForHit,
+  lockAcqLinksForHit,
+  writeAcqRuleDays,
   type AcqLinkRow,
   type AcqRuleForHit,
 } from '../../db/queries/acq-links';
 import { friendsAmong } from '../../db/queries/wecom-relations';
-import { selectMember, type MemberLoad, type WaitReason } from '../distribution/select-member';
+import { GroupCommitQueue } from '../../db/group-commit';
 import { CHINA_TIME_ZONE } from '../china-time';
+import { selectMember, type MemberLoad, type WaitReason } from '../distribution/select-member';
 import { localDay } from '../distribution/working-hours';
-import { ConflictError, NotFoundError } from '../errors';
+import { ConflictError, NotFoundError, type DomainError } from '../errors';
 import { ACQ_LINK_PUBLISHED } from './acq-links';
 
 /** Working hours and days of acquisition rules are wall-clock times in China, where the corps are. */
@@ -21,6 +22,11 @@ export interface AllocationVisitor {
   externalUserid?: string;
   /** The visitor's WeChat unionid, matched through the customer mirror. */
   unionid?: string;
+}
+
+export interface AllocationRequest {
+  linkId: string;
+  visitor: AllocationVisitor;
 }
 
 export type MissReason = WaitReason | 'LINK_DAILY_LIMIT_REACHED';
@@ -44,69 +50,107 @@ export type AllocationResult =
       fallbackUrl: string | null;
     };
 
+/** One request's answer within a batch: its result, or the error that request alone gets. */
+export type AllocationOutcome = { result: AllocationResult } | { error: DomainError };
+
 const withChannel = (url: string, state: string) =>
   `${url}${url.includes('?') ? '&' : '?'}customer_channel=${encodeURIComponent(state)}`;
 
 /**
- * Picks the rule whose code a landing-page visitor is shown, and counts it. The link row is locked
- * for the few statements this takes, so every limit (per rule per day and per round, the link's
- * daily total) holds under any concurrency; the choice is the distribution engine's
- * (selectMember), with an employee the visitor already is a friend of tried first when the link
- * asks for it (priorityType 1 among all its rules, 2 among priorityUseridList).
+ * Picks, for each landing-page visitor in order, the rule whose code they are shown, and counts
+ * it. The links' rows are locked for the few statements a batch takes (however many visitors it
+ * carries), so every limit — per rule per day and per round, the link's daily total — holds
+ * under any concurrency, and a batch decides exactly as the same visitors one after another
+ * would. The choice is the distribution engine's (selectMember), an employee the visitor already
+ * is a friend of tried first when the link asks for it (priorityType 1 among all its rules, 2
+ * among priorityUseridList).
+ *
+ * A counter may lose its last few hundred milliseconds in a database crash (a limit then lets a
+ * handful more through): the commit does not wait for the WAL flush, which would otherwise be
+ * most of what a view costs.
  */
-export async function allocationHit(
+export async function allocateBatch(
   db: Db,
-  linkId: string,
-  visitor: AllocationVisitor,
+  requests: readonly AllocationRequest[],
   now = new Date(),
-): Promise<AllocationResult> {
+): Promise<AllocationOutcome[]> {
   return db.transaction(async (trx) => {
-    // A hand-out counter may lose its last few hundred milliseconds in a database crash (a limit
-    // then lets a handful more through); in exchange the commit does not wait for the WAL flush,
-    // which is most of what a landing-page view would otherwise cost (lockAcqLinkForHit sets it).
     const day = localDay(now, ACQ_TIME_ZONE);
-    const link = await lockAcqLinkForHit(trx, linkId);
-    if (!link) throw new NotFoundError('acquisition link', linkId, 'ACQ_LINK_NOT_FOUND');
-    if (link.status !== ACQ_LINK_PUBLISHED) {
-      throw new ConflictError(`acquisition link ${linkId} is not published`, 'ACQ_LINK_NOT_PUBLISHED', { id: linkId });
+    const linkIds = [...new Set(requests.map((r) => r.linkId))];
+    const links = new Map((await lockAcqLinksForHit(trx, linkIds)).map((l) => [String(l.id), l]));
+    const rulesByLink = new Map<string, AcqRuleForHit[]>();
+    for (const rule of await listAcqRulesForHit(trx, [...links.keys()], day)) {
+      rulesByLink.set(rule.link_id, [...(rulesByLink.get(rule.link_id) ?? []), rule]);
     }
-    const rules = await listAcqRulesForHit(trx, link.id, day);
-    const miss = (reason: MissReason): AllocationResult => ({
-      hit: false,
-      reason,
-      fallbackUrl: link.url ? withChannel(link.url, link.state) : null,
-    });
-    // Rounds are numbered from 1 each day; counts of an older round count as none this round.
-    const round = Math.max(1, ...rules.map((r) => r.round_no));
-    const linkHits = rules.reduce((sum, r) => sum + r.hits, 0);
-    if (link.daily_limit !== null && linkHits >= link.daily_limit) return miss('LINK_DAILY_LIMIT_REACHED');
-
-    const members = rules.map((rule) => memberOf(rule, round));
-    const friends = await preferredFriends(trx, link, rules, visitor);
-    const preferred =
-      friends.size > 0
-        ? selectMember(
-            members.filter((m) => friends.has(m.employeeUserid.toLowerCase())),
-            now,
-            ACQ_TIME_ZONE,
-          )
-        : undefined;
-    const selection = preferred?.kind === 'chosen' ? preferred : selectMember(members, now, ACQ_TIME_ZONE);
-    if (selection.kind === 'wait') return miss(selection.reason);
-
-    const rule = rules.find((r) => r.id === selection.member.memberId) as AcqRuleForHit;
-    await countAcqRuleHit(trx, rule.id, day, selection.startsNewRound ? round + 1 : round);
-    return {
-      hit: true,
-      ruleId: rule.id,
-      userId: rule.user_id,
-      getType: rule.wecom_kind ?? rule.get_type,
-      state: rule.state,
-      qrCode: rule.qr_code,
-      linkUrl: rule.link_url,
-      friend: preferred?.kind === 'chosen',
-    };
+    const touched = new Set<AcqRuleForHit>();
+    const outcomes: AllocationOutcome[] = [];
+    for (const request of requests) {
+      const link = links.get(request.linkId);
+      if (!link) {
+        outcomes.push({ error: new NotFoundError('acquisition link', request.linkId, 'ACQ_LINK_NOT_FOUND') });
+      } else if (link.status !== ACQ_LINK_PUBLISHED) {
+        const error = new ConflictError(`acquisition link ${link.id} is not published`, 'ACQ_LINK_NOT_PUBLISHED', {
+          id: String(link.id),
+        });
+        outcomes.push({ error });
+      } else {
+        const rules = rulesByLink.get(request.linkId) ?? [];
+        outcomes.push({ result: await allocateOne(trx, link, rules, request.visitor, now, touched) });
+      }
+    }
+    await writeAcqRuleDays(trx, day, [...touched]);
+    return outcomes;
   });
+}
+
+/** One visitor's choice among the link's rules; the chosen rule's counters move in memory. */
+async function allocateOne(
+  db: Executor,
+  link: AcqLinkRow,
+  rules: AcqRuleForHit[],
+  visitor: AllocationVisitor,
+  now: Date,
+  touched: Set<AcqRuleForHit>,
+): Promise<AllocationResult> {
+  const miss = (reason: MissReason): AllocationResult => ({
+    hit: false,
+    reason,
+    fallbackUrl: link.url ? withChannel(link.url, link.state) : null,
+  });
+  // Rounds are numbered from 1 each day; counts of an older round count as none this round.
+  const round = Math.max(1, ...rules.map((r) => r.round_no));
+  const linkHits = rules.reduce((sum, r) => sum + r.hits, 0);
+  if (link.daily_limit !== null && linkHits >= link.daily_limit) return miss('LINK_DAILY_LIMIT_REACHED');
+
+  const members = rules.map((rule) => memberOf(rule, round));
+  const friends = await preferredFriends(db, link, rules, visitor);
+  const preferred =
+    friends.size > 0
+      ? selectMember(
+          members.filter((m) => friends.has(m.employeeUserid.toLowerCase())),
+          now,
+          ACQ_TIME_ZONE,
+        )
+      : undefined;
+  const selection = preferred?.kind === 'chosen' ? preferred : selectMember(members, now, ACQ_TIME_ZONE);
+  if (selection.kind === 'wait') return miss(selection.reason);
+
+  const rule = rules.find((r) => r.id === selection.member.memberId) as AcqRuleForHit;
+  const inRound = selection.startsNewRound ? round + 1 : round;
+  rule.round_hits = rule.round_no === inRound ? rule.round_hits + 1 : 1;
+  rule.round_no = inRound;
+  rule.hits += 1;
+  touched.add(rule);
+  return {
+    hit: true,
+    ruleId: rule.id,
+    userId: rule.user_id,
+    getType: rule.wecom_kind ?? rule.get_type,
+    state: rule.state,
+    qrCode: rule.qr_code,
+    linkUrl: rule.link_url,
+    friend: preferred?.kind === 'chosen',
+  };
 }
 
 function memberOf(rule: AcqRuleForHit, round: number): MemberLoad {
@@ -132,11 +176,36 @@ async function preferredFriends(
   visitor: AllocationVisitor,
 ): Promise<Set<string>> {
   if (link.priority_type !== 1 && link.priority_type !== 2) return new Set();
-  const candidates =
-    link.priority_type === 1
-      ? rules.map((r) => r.user_id)
-      : rules
-          .map((r) => r.user_id)
-          .filter((u) => link.priority_userid_list.some((p) => p.toLowerCase() === u.toLowerCase()));
+  const listed = new Set(link.priority_userid_list.map((u) => u.toLowerCase()));
+  const candidates = rules.map((r) => r.user_id).filter((u) => link.priority_type === 1 || listed.has(u.toLowerCase()));
   return friendsAmong(db, link.corp_id, visitor, candidates);
+}
+
+/** Most visitors one transaction decides for, and most transactions at once (each holds a connection). */
+const MAX_BATCH = 64;
+const MAX_IN_FLIGHT = 4;
+
+export type AllocationQueue = GroupCommitQueue<AllocationRequest, AllocationOutcome>;
+
+/**
+ * Landing-page views arriving together share one transaction (group commit): under load one set
+ * of round trips serves many visitors. Batches of the same links take turns on their row locks.
+ */
+export function createAllocationQueue(db: Db): AllocationQueue {
+  let next = 0;
+  return new GroupCommitQueue<AllocationRequest, AllocationOutcome>({
+    write: (requests) => allocateBatch(db, requests),
+    // Every request its own key: one link's visitors may share a batch, decided in order.
+    keyOf: () => String(next++),
+    maxBatch: MAX_BATCH,
+    maxInFlight: MAX_IN_FLIGHT,
+    retryAlone: () => true,
+  });
+}
+
+/** The visitor's answer through the queue; the request's own error (unknown link, draft) is thrown. */
+export async function allocationHit(queue: AllocationQueue, request: AllocationRequest): Promise<AllocationResult> {
+  const outcome = await queue.submit(request);
+  if ('error' in outcome) throw outcome.error;
+  return outcome.result;
 }

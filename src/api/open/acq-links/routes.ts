@@ -28,7 +28,8 @@ export function openAcqLinkRoutes(deps: AppDeps): RouteDefinition[] {
         'API). Among the published rules of the link it picks one by weight, skipping rules outside their working ' +
         'hours (Asia/Shanghai) or at their daily or round limit, and the link once its daily total is reached; a ' +
         'visitor named by externalUserid or unionid goes first to an employee already their friend when the ' +
-        'link’s priorityType asks for it. The hand-out is counted at once, so limits hold under any concurrency. ' +
+        'link’s priorityType asks for it. The hand-out is counted at once (views arriving together share one ' +
+        'transaction), so limits hold under any concurrency. ' +
         'When nobody is eligible the answer is still 200: `hit` false, `reason` and `reasonText` say why, and ' +
         '`fallbackUrl` is the link’s own WeCom acquisition link (WeCom picks among its range) when it has one. ' +
         '404 for an unknown link, 409 ACQ_LINK_NOT_PUBLISHED for a draft or abnormal one.',
@@ -56,9 +57,12 @@ export function openAcqLinkRoutes(deps: AppDeps): RouteDefinition[] {
       }),
       handle: async ({ body }, ctx) => {
         await deps.partnerAuth.authenticate(body.secretKey, ctx.ip);
-        const result = await allocationHit(deps.db, idText(body.linkId), {
-          ...(body.externalUserid ? { externalUserid: body.externalUserid } : {}),
-          ...(body.unionid ? { unionid: body.unionid } : {}),
+        const result = await allocationHit(deps.allocation, {
+          linkId: idText(body.linkId),
+          visitor: {
+            ...(body.externalUserid ? { externalUserid: body.externalUserid } : {}),
+            ...(body.unionid ? { unionid: body.unionid } : {}),
+          },
         });
         if (result.hit) {
           const { hit, ruleId, userId, getType, state, qrCode, linkUrl, friend } = result;
