@@ -69,8 +69,13 @@ ensure_go_binary() {
     log "building $package with Go into $bin (first time on this machine only, about 90 s)"
     tmp=$(mktemp -d)
     # Main packages named server/sql collide with others in GOBIN; build into a scratch GOBIN and rename.
-    CGO_ENABLED=0 GOBIN="$tmp" go install -ldflags "-s -w" "$package" >&2
-    mv -f "$tmp"/* "$bin"
+    # Every step checks itself: callers run this in $(...), where set -e does not reach.
+    if ! CGO_ENABLED=0 GOBIN="$tmp" go install -ldflags "-s -w" "$package" >&2 ||
+      ! mkdir -p "$(dirname "$bin")" || ! mv -f "$tmp"/* "$bin"; then
+      rm -rf "$tmp"
+      log "building $package failed"
+      return 1
+    fi
     rmdir "$tmp"
   fi
   echo "$bin"
@@ -80,15 +85,15 @@ ensure_go_binary() {
 # exports TEMPORAL_SERVER_BIN, TEMPORAL_SQL_TOOL and TEMPORAL_SCHEMA_DIR (the server module's
 # PostgreSQL schema, which the sql tool migrates to), plus TEMPORAL_BIN (the CLI, for the namespace step).
 ensure_temporal_postgres_tools() {
-  TEMPORAL_BIN=$(ensure_temporal_cli)
+  TEMPORAL_BIN=$(ensure_temporal_cli) || return 1
   TEMPORAL_SERVER_BIN=$(ensure_go_binary "temporal-server-${TEMPORAL_SERVER_VERSION}" \
-    "go.temporal.io/server/cmd/server@${TEMPORAL_SERVER_VERSION}")
+    "go.temporal.io/server/cmd/server@${TEMPORAL_SERVER_VERSION}") || return 1
   TEMPORAL_SQL_TOOL=$(ensure_go_binary "temporal-sql-tool-${TEMPORAL_SERVER_VERSION}" \
-    "go.temporal.io/server/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}")
+    "go.temporal.io/server/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}") || return 1
   local module_dir
   module_dir="$(go env GOMODCACHE)/go.temporal.io/server@${TEMPORAL_SERVER_VERSION}"
   # The build leaves the module in the cache; a cleaned cache gets it back without a rebuild.
-  [ -d "$module_dir" ] || go mod download "go.temporal.io/server@${TEMPORAL_SERVER_VERSION}" >&2
+  [ -d "$module_dir" ] || go mod download "go.temporal.io/server@${TEMPORAL_SERVER_VERSION}" >&2 || return 1
   TEMPORAL_SCHEMA_DIR="$module_dir/schema/postgresql/v12"
   export TEMPORAL_BIN TEMPORAL_SERVER_BIN TEMPORAL_SQL_TOOL TEMPORAL_SCHEMA_DIR
 }
