@@ -123,8 +123,12 @@ require_temporal_backend() {
   case "$2:$store" in
     dev:sqlite | postgres:postgres12) return 0 ;;
   esac
-  log "a Temporal server persisting in '${store:-unknown}' already serves on $1, not the $2 one asked for;"
-  log "stop it first: kill \$(cat .data/temporal.db.pid) for the dev server, bash scripts/temporal-postgres.sh stop for the other"
+  log "Temporal on $1 persists in '${store:-unknown}', but TEMPORAL_BACKEND=$2 asks for the other server."
+  if [ "$store" = sqlite ]; then
+    log "stop the dev server first: kill \$(cat .data/temporal.db.pid)"
+  else
+    log "stop it first: bash scripts/temporal-postgres.sh stop"
+  fi
   return 1
 }
 
@@ -166,8 +170,9 @@ start_temporal_postgres_server() {
   else
     log "starting the PostgreSQL-backed Temporal server ${TEMPORAL_SERVER_VERSION} on $address"
     mkdir -p "$(dirname "$pid_file")"
-    nohup "$TEMPORAL_SERVER_BIN" --root / --config "$PWD/docker/temporal" --env postgres --allow-no-auth start \
-      >>"$log_file" 2>&1 &
+    # In a session of its own, so Ctrl-C on start:all leaves it running, as it leaves the dev server.
+    TEMPORAL_LOG_LEVEL="${TEMPORAL_LOG_LEVEL:-warn}" setsid nohup "$TEMPORAL_SERVER_BIN" --root / \
+      --config "$PWD/docker/temporal" --env postgres --allow-no-auth start >>"$log_file" 2>&1 &
     echo $! >"$pid_file"
     local ok=0
     for _ in $(seq 1 120); do temporal_serving "$address" && { ok=1; break; }; sleep 0.5; done
@@ -188,7 +193,7 @@ start_temporal_ui_server() {
     return 0
   fi
   TEMPORAL_ADDRESS="$address" TEMPORAL_UI_PORT="$ui_port" \
-    nohup "$ui_bin" --root / --config "$PWD/docker/temporal" --env ui start >>"$log_file" 2>&1 &
+    setsid nohup "$ui_bin" --root / --config "$PWD/docker/temporal" --env ui start >>"$log_file" 2>&1 &
   echo $! >"$pid_file"
 }
 

@@ -57,10 +57,12 @@ set +a
 TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
 require_temporal_backend "$TEMPORAL_ADDRESS" "$TEMPORAL_BACKEND"
 if [ "$TEMPORAL_BACKEND" = postgres ]; then
-  TEMPORAL_PORT="${TEMPORAL_ADDRESS##*:}" start_temporal_postgres_server .data/temporal-postgres.log .data/temporal-postgres.pid
+  TEMPORAL_LOG_FILE=.data/temporal-postgres.log
+  TEMPORAL_PORT="${TEMPORAL_ADDRESS##*:}" start_temporal_postgres_server "$TEMPORAL_LOG_FILE" .data/temporal-postgres.pid
   start_temporal_ui_server "$TEMPORAL_ADDRESS" "$TEMPORAL_UI_PORT" .data/temporal-ui.log .data/temporal-ui.pid
 else
-  start_temporal_dev_server "${TEMPORAL_ADDRESS##*:}" "$TEMPORAL_UI_PORT" "$PWD/.data/temporal.db" "$PWD/.data/temporal.log"
+  TEMPORAL_LOG_FILE=.data/temporal.log
+  start_temporal_dev_server "${TEMPORAL_ADDRESS##*:}" "$TEMPORAL_UI_PORT" "$PWD/.data/temporal.db" "$PWD/$TEMPORAL_LOG_FILE"
 fi
 npx tsx src/main/migrate.ts
 DEMO=$(npx tsx src/main/seed-demo.ts | tail -n1)
@@ -89,7 +91,7 @@ if [ "$DEMO_CORP" = 1 ]; then
   DEMO=$(npx tsx src/main/seed-demo.ts --bind-wecom 2>>.data/api.log | tail -n1 || echo "$DEMO")
 fi
 
-node scripts/print-demo-banner.mjs "$DEMO" "$API_PORT" "$TEMPORAL_UI_PORT" "$SYNC_WORKFLOW" \
+TEMPORAL_LOG_FILE="$TEMPORAL_LOG_FILE" node scripts/print-demo-banner.mjs "$DEMO" "$API_PORT" "$TEMPORAL_UI_PORT" "$SYNC_WORKFLOW" \
   "$([ "$DEMO_CORP" = 1 ] && echo "http://127.0.0.1:$SIMULATOR_PORT")"
 
 wait $API_PID
