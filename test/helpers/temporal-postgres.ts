@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -100,21 +100,14 @@ export async function startTemporalPostgresServer(options: TemporalPostgresOptio
   await setupSchema();
 
   mkdirSync(LOG_DIR, { recursive: true });
-  const log = openSync(path.join(LOG_DIR, `temporal-${options.name}.log`), 'a');
-  const child = spawn(
-    tools.serverBin,
-    [
-      '--root',
-      '/',
-      '--config',
-      path.join(REPO_ROOT, 'docker/temporal'),
-      '--env',
-      'postgres',
-      '--allow-no-auth',
-      'start',
-    ],
-    { env: { ...process.env, ...env }, stdio: ['ignore', log, log] },
-  );
+  const logFile = path.join(LOG_DIR, `temporal-${options.name}.log`);
+  const log = openSync(logFile, 'a');
+  // As scripts/lib.sh starts it: docker/temporal/postgres.yaml, rendered with the environment above.
+  const config = ['--root', '/', '--config', path.join(REPO_ROOT, 'docker/temporal'), '--env', 'postgres'];
+  const child = spawn(tools.serverBin, [...config, '--allow-no-auth', 'start'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', log, log],
+  });
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
@@ -124,10 +117,12 @@ export async function startTemporalPostgresServer(options: TemporalPostgresOptio
     clearTimeout(timer);
   };
   try {
-    const logFile = path.join(LOG_DIR, `temporal-${options.name}.log`);
     // A server that exits (no schema, a port taken) fails the start at once, not after the timeout.
     const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code) => reject(new Error(`Temporal server exited with ${String(code)}; see ${logFile}`))),
+      child.once('exit', (code) => {
+        const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join('\n');
+        reject(new Error(`Temporal server exited with ${String(code)}; the end of ${logFile}:\n${tail}`));
+      }),
     );
     await Promise.race([
       waitFor(`the PostgreSQL-backed Temporal on ${address} (log: ${logFile})`, () => isServing(address), {
