@@ -87,6 +87,9 @@ export async function startTemporalPostgresServer(options: TemporalPostgresOptio
     TEMPORAL_DB_PASSWORD: decodeURIComponent(db.password),
     TEMPORAL_DB_NAME: database,
     TEMPORAL_VISIBILITY_DB_NAME: visibilityDatabase,
+    // Four services each hold a pool: small ones keep the test run within PostgreSQL's max_connections.
+    TEMPORAL_DB_MAX_CONNS: '5',
+    TEMPORAL_VISIBILITY_DB_MAX_CONNS: '2',
     TEMPORAL_LOG_LEVEL: 'warn',
     TEMPORAL_SQL_TOOL: tools.sqlTool,
     TEMPORAL_SCHEMA_DIR: tools.schemaDir,
