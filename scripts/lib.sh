@@ -138,7 +138,9 @@ start_temporal_dev_server() {
   if temporal_serving "127.0.0.1:$port"; then log "Temporal already serving on $port"; return; fi
   log "starting Temporal dev server on 127.0.0.1:$port (Web UI http://127.0.0.1:$ui_port)"
   mkdir -p "$(dirname "$db_file")"
-  nohup "$TEMPORAL_BIN" server start-dev --ip 127.0.0.1 --port "$port" --ui-port "$ui_port" \
+  # In a session of its own, so Ctrl-C on start:all leaves it running (Go re-enables the SIGINT a
+  # background job would ignore).
+  setsid nohup "$TEMPORAL_BIN" server start-dev --ip 127.0.0.1 --port "$port" --ui-port "$ui_port" \
     --db-filename "$db_file" --log-level warn \
     --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=NORMAL >"$log_file" 2>&1 &
   echo $! >"${db_file}.pid"
