@@ -1,8 +1,12 @@
 #!/bin/sh
 # Registers the namespace the application uses and its custom search attributes, once the
 # Temporal frontend serves. Safe to re-run: what exists is left alone. Runs in temporalio/admin-tools
-# (temporal CLI; TEMPORAL_ADDRESS names the frontend).
+# (docker-compose) and on this machine (scripts/lib.sh) with the Temporal CLI (TEMPORAL_CLI, else
+# `temporal` on PATH); TEMPORAL_ADDRESS names the frontend.
 set -eu
+
+TEMPORAL_CLI="${TEMPORAL_CLI:-temporal}"
+cli() { "$TEMPORAL_CLI" "$@"; }
 
 NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 RETENTION="${TEMPORAL_NAMESPACE_RETENTION:-7d}"
@@ -21,20 +25,20 @@ retry() {
   done
 }
 
-serving() { temporal operator cluster health | grep -q SERVING; }
+serving() { cli operator cluster health | grep -q SERVING; }
 retry "Temporal at $TEMPORAL_ADDRESS to serve" serving
 
-if temporal operator namespace describe --namespace "$NAMESPACE" >/dev/null 2>&1; then
+if cli operator namespace describe --namespace "$NAMESPACE" >/dev/null 2>&1; then
   echo "namespace $NAMESPACE exists"
 else
-  temporal operator namespace create --namespace "$NAMESPACE" --retention "$RETENTION"
+  cli operator namespace create --namespace "$NAMESPACE" --retention "$RETENTION"
 fi
 
 # A new namespace reaches the frontend's cache a few seconds after it is created.
-retry "namespace $NAMESPACE" temporal operator search-attribute list --namespace "$NAMESPACE"
-existing=$(temporal operator search-attribute list --namespace "$NAMESPACE")
+retry "namespace $NAMESPACE" cli operator search-attribute list --namespace "$NAMESPACE"
+existing=$(cli operator search-attribute list --namespace "$NAMESPACE")
 for name in $SEARCH_ATTRIBUTES; do
   if echo "$existing" | grep -qw "$name"; then continue; fi
-  temporal operator search-attribute create --namespace "$NAMESPACE" --name "$name" --type Keyword
+  cli operator search-attribute create --namespace "$NAMESPACE" --name "$name" --type Keyword
 done
 echo "namespace $NAMESPACE and its search attributes are registered"

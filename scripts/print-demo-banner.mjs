@@ -33,7 +33,7 @@ SCRM backend is running.
   Admin login  ${d.adminUsername ?? 'admin'} / ${d.adminPassword ?? '(see .data/demo-credentials.json)'}
   Partner key  ${d.partnerSecretKey}
 ${salesLines(d.salesLogins)}
-  Logs         .data/api.log  .data/worker.log  .data/temporal.log
+  Logs         .data/api.log  .data/worker.log  ${process.env.TEMPORAL_LOG_FILE ?? '.data/temporal.log'}
 
 Post a clue (change businessId to post another):
   curl -s -X POST http://127.0.0.1:${port}/api-scrm/openapi/clue/collect \\

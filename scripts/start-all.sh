@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
-# Starts the whole system on this machine with demo data: Temporal dev server (Web UI on 8233),
-# migrations, worker, API and, unless a real corp is configured (WECOM_CORP_ID etc.), the WeCom
-# simulator with a generated demo corp. Ctrl-C stops the node processes; Temporal keeps running.
+# Starts the whole system on this machine with demo data: Temporal (Web UI on 8233), migrations,
+# worker, API and, unless a real corp is configured (WECOM_CORP_ID etc.), the WeCom simulator with a
+# generated demo corp. Ctrl-C stops the node processes; Temporal keeps running.
+# TEMPORAL_BACKEND=dev (default): the Temporal CLI's dev server, persisting in .data/temporal.db (SQLite).
+# TEMPORAL_BACKEND=postgres: the production engine, the Temporal server built with Go, persisting in
+# the local PostgreSQL and started from docker/temporal/postgres.yaml as docker-compose starts it.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$(repo_root)"
 
+TEMPORAL_BACKEND="${TEMPORAL_BACKEND:-dev}"
+case "$TEMPORAL_BACKEND" in
+  dev | postgres) ;;
+  *) log "TEMPORAL_BACKEND must be dev or postgres, not '$TEMPORAL_BACKEND'"; exit 1 ;;
+esac
+
 prepare_machine
+if [ "$TEMPORAL_BACKEND" = postgres ]; then ensure_temporal_postgres_tools; fi
 
 mkdir -p .data
 if [ ! -f .data/secrets.env ]; then
@@ -44,7 +54,16 @@ if [ -z "${WECOM_CORP_ID:-}" ]; then
 fi
 set +a
 
-start_temporal_dev_server "${TEMPORAL_ADDRESS##*:}" "${TEMPORAL_UI_PORT:-8233}" "$PWD/.data/temporal.db" "$PWD/.data/temporal.log"
+TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
+require_temporal_backend "$TEMPORAL_ADDRESS" "$TEMPORAL_BACKEND"
+if [ "$TEMPORAL_BACKEND" = postgres ]; then
+  TEMPORAL_LOG_FILE=.data/temporal-postgres.log
+  TEMPORAL_PORT="${TEMPORAL_ADDRESS##*:}" start_temporal_postgres_server "$TEMPORAL_LOG_FILE" .data/temporal-postgres.pid
+  start_temporal_ui_server "$TEMPORAL_ADDRESS" "$TEMPORAL_UI_PORT" .data/temporal-ui.log .data/temporal-ui.pid
+else
+  TEMPORAL_LOG_FILE=.data/temporal.log
+  start_temporal_dev_server "${TEMPORAL_ADDRESS##*:}" "$TEMPORAL_UI_PORT" "$PWD/.data/temporal.db" "$PWD/$TEMPORAL_LOG_FILE"
+fi
 npx tsx src/main/migrate.ts
 DEMO=$(npx tsx src/main/seed-demo.ts | tail -n1)
 
@@ -72,7 +91,7 @@ if [ "$DEMO_CORP" = 1 ]; then
   DEMO=$(npx tsx src/main/seed-demo.ts --bind-wecom 2>>.data/api.log | tail -n1 || echo "$DEMO")
 fi
 
-node scripts/print-demo-banner.mjs "$DEMO" "$API_PORT" "${TEMPORAL_UI_PORT:-8233}" "$SYNC_WORKFLOW" \
+TEMPORAL_LOG_FILE="$TEMPORAL_LOG_FILE" node scripts/print-demo-banner.mjs "$DEMO" "$API_PORT" "$TEMPORAL_UI_PORT" "$SYNC_WORKFLOW" \
   "$([ "$DEMO_CORP" = 1 ] && echo "http://127.0.0.1:$SIMULATOR_PORT")"
 
 wait $API_PID

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs every check and test against real services: installs dependencies, builds the Temporal
-# CLI when missing, makes sure PostgreSQL runs, recreates the test database, then checks
-# docker-compose.yml with Docker Compose (built with Go when missing), typecheck, lint
-# and Jest (whose global setup starts a Temporal dev server and the API + worker processes).
+# CLI and the PostgreSQL-backed Temporal server with its schema tool when missing (once per machine),
+# makes sure PostgreSQL runs, recreates the test database, then checks docker-compose.yml with Docker
+# Compose (built with Go when missing), typecheck, lint and Jest (whose global setup starts a Temporal
+# dev server and the API + worker processes; test/e2e/temporal-postgres.test.ts starts the other server).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$(repo_root)"
 
 prepare_machine
+# Exports TEMPORAL_SERVER_BIN, TEMPORAL_SQL_TOOL and TEMPORAL_SCHEMA_DIR for the PostgreSQL-backed suite.
+ensure_temporal_postgres_tools
 
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/scrm_test}"
 log "recreating the test database"

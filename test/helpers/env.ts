@@ -13,6 +13,12 @@ export const SHARED_SIMULATOR_PORT = 18490 + PORT_OFFSET;
 /** Ports of the suites that run their own Temporal server and API. */
 export const RESILIENCE_TEMPORAL_PORT = 7733 + PORT_OFFSET;
 export const RESILIENCE_API_PORT = 18472 + PORT_OFFSET;
+/**
+ * The suite on the PostgreSQL-backed Temporal server: its frontend port (docker/temporal/postgres.yaml
+ * derives the rest: 7901-7910, metrics 8667, membership 7600-7606) and its API.
+ */
+export const TEMPORAL_POSTGRES_PORT = 7900 + PORT_OFFSET;
+export const TEMPORAL_POSTGRES_API_PORT = 18483 + PORT_OFFSET;
 /** The API of the intake fault drills, whose database connections the drills kill. */
 export const INTAKE_FAULTS_API_PORT = 18474 + PORT_OFFSET;
 /** Monitoring ports of the shared worker: its own /metrics + health, and the Temporal SDK's exporter. */
