@@ -181,12 +181,22 @@ describe('a customer added through an acquisition link', () => {
     expect((await ctx.api.get<LinkView>(`/admin/cust/get/link/${link.id}`)).body.data.addFriendCount).toBe(1);
     expect((await welcomesOf(corpId)).filter((w) => w.externalUserid === customer)).toHaveLength(1);
 
-    const detail = await ctx.api.get<{ acquisitions?: Array<Record<string, unknown>> }>(`/admin/customer/${customer}`);
-    if (detail.status === 200 && detail.body.data.acquisitions) {
-      expect(detail.body.data.acquisitions).toMatchObject([
-        { linkId: link.id, ruleId: rule.id, channelId: ctx.channelId, welcomeStatus: 'sent' },
-      ]);
-    }
+    const detail = await ctx.api.get<{ acquisitions: Array<Record<string, unknown>> }>(
+      `/admin/customer/byExternalUserid?externalUserid=${customer}`,
+    );
+    expect(detail.status).toBe(200);
+    expect(detail.body.data.acquisitions).toEqual([
+      {
+        linkId: link.id,
+        ruleId: rule.id,
+        channelId: ctx.channelId,
+        userid: rule.userId,
+        state: rule.state,
+        addTime: expect.any(String),
+        welcomeStatus: 'sent',
+        welcomeErrcode: null,
+      },
+    ]);
   });
 
   it('records a welcome code older than 20 seconds as expired and stops there', async () => {
