@@ -1,4 +1,4 @@
-import { ActivityFailure, patched, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities, proxyLocalActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { WecomEventActivities } from '../activities/wecom-events';
 
 const { applyWecomEvent, failWecomEvent } = proxyActivities<WecomEventActivities>({
@@ -7,7 +7,8 @@ const { applyWecomEvent, failWecomEvent } = proxyActivities<WecomEventActivities
 });
 
 // A welcome code lives 20 s after its event: retries stop there (the activity also refuses a late send).
-const { sendAcquisitionWelcome } = proxyActivities<WecomEventActivities>({
+// Local: it runs in this workflow task's worker at once, not behind the queue of other activities.
+const { sendAcquisitionWelcome } = proxyLocalActivities<WecomEventActivities>({
   scheduleToCloseTimeout: '20 seconds',
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds' },
