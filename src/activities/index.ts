@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex';
+import type { FileStore } from '../domain/files/file-store';
 import type { DistributionDefaults } from '../domain/distribution/assign-clue';
 import type { PageProgress } from '../temporal/names';
 import type { WecomApiFactory } from '../wecom/api';
@@ -11,6 +12,8 @@ export interface ActivityDeps {
   db: Db;
   distributionDefaults: DistributionDefaults;
   wecom: WecomApiFactory;
+  /** Material originals, re-uploaded when a welcome needs a fresh media_id. */
+  files: FileStore;
   /** Cap on the wait WeCom's frequency limit asks for before a retry. */
   maxRetryDelayMs: number;
   /** Told of every page of WeCom data a full sync mirrors (for metrics). */

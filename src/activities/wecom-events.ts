@@ -1,24 +1,46 @@
 import type { Db } from '../db/knex';
+import { findAcqAdd, sendAcqWelcome, type WelcomeOutcome } from '../domain/acquisition/acq-adds';
+import type { FileStore } from '../domain/files/file-store';
 import { applyCallbackEvent } from '../domain/wecom-events/apply-event';
 import { findCallbackEvent, finishEvent, markEventApplying } from '../domain/wecom-events/event-store';
 import type { WecomApiFactory } from '../wecom/api';
 import { withWecomFailures } from './wecom-failures';
 
-export function createWecomEventActivities(deps: { db: Db; wecom: WecomApiFactory; maxRetryDelayMs: number }) {
+export function createWecomEventActivities(deps: {
+  db: Db;
+  wecom: WecomApiFactory;
+  files: FileStore;
+  maxRetryDelayMs: number;
+}) {
   const { db, wecom } = deps;
   const failures = <T>(fn: () => Promise<T>) => withWecomFailures(fn, deps.maxRetryDelayMs);
   return {
     /** Applies a stored callback to the mirror and marks it done; already-finished events are left as they are. */
-    async applyWecomEvent(input: { eventId: string }) {
+    async applyWecomEvent(input: { eventId: string; welcome?: WelcomeOutcome | null }) {
       return failures(async () => {
         const event = await findCallbackEvent(db, input.eventId);
         if (!event) return { applied: false, note: 'event row not found' };
         if (event.status === 'done' || event.status === 'failed') return { applied: false, note: 'already processed' };
         await markEventApplying(db, input.eventId);
-        const outcome = await applyCallbackEvent(db, await wecom(event.corp_id), event.payload);
+        const outcome = await applyCallbackEvent(db, await wecom(event.corp_id), event.payload, {
+          eventId: input.eventId,
+          welcome: input.welcome ?? null,
+        });
         await finishEvent(db, input.eventId, { status: 'done', note: outcome.note });
         return outcome;
       });
+    },
+
+    /**
+     * Sends the welcome of an add that came through an acquisition link, first of all the add's
+     * WeCom calls. Null when there is none to send; throws only what may succeed on a retry.
+     */
+    async sendAcquisitionWelcome(input: { eventId: string }): Promise<WelcomeOutcome | null> {
+      const event = await findCallbackEvent(db, input.eventId);
+      if (!event || event.status === 'done' || event.status === 'failed') return null;
+      const add = await findAcqAdd(db, event.corp_id, event.payload);
+      if (!add) return null;
+      return sendAcqWelcome({ db, wecom, files: deps.files }, await wecom(event.corp_id), add);
     },
 
     /** Records why an event could not be applied, after its retries ran out or on a permanent WeCom error. */

@@ -1,5 +1,6 @@
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { LocalFileStore } from '../domain/files/local-file-store';
 import { loadConfig, type Config } from '../config';
 import { createDb } from '../db/knex';
 import { createLogger } from '../logger';
@@ -86,6 +87,7 @@ export async function runWorker(config: Config): Promise<void> {
       db,
       distributionDefaults: { defaultFollowUpSlaSeconds: 86400, defaultTimeZone: 'Asia/Shanghai' },
       wecom: createWecomApiFactory(db, { baseUrl: config.WECOM_API_BASE_URL, logger }),
+      files: new LocalFileStore(config.FILES_DIR),
       maxRetryDelayMs: config.WECOM_MAX_RETRY_DELAY_SECONDS * 1000,
       observeSyncPage: (kind) => metrics.syncPages.inc({ kind }),
       reportPageProgress: (workflowId, report) => client.workflow.getHandle(workflowId).signal('pageProgress', report),

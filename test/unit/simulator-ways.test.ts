@@ -329,6 +329,7 @@ describe('media', () => {
         text: '欢迎',
         attachments,
         sentAt: expect.any(Number),
+        receivedAt: expect.any(String),
       },
     ]);
     expect((await send(attachments)).errcode).toBe(41051);

@@ -1,3 +1,4 @@
+import { listAcqAttributionsOfCustomer, type AcqAttributionRow } from '../../db/queries/acq-attributions';
 import type { Db, Executor } from '../../db/knex';
 import type { CorpViewer } from '../../db/queries/data-scope';
 import {
@@ -22,6 +23,8 @@ export interface CustomerWithCount {
 export interface CustomerWithRelations {
   customer: WecomCustomerRow;
   relations: RelationListRow[];
+  /** Adds through acquisition links, newest first, with their welcome's outcome. */
+  acquisitions: AcqAttributionRow[];
 }
 
 /** Only the fields the SCRM owns; WeCom's fields change through syncs and callbacks alone. */
@@ -50,7 +53,11 @@ export async function getCustomerByExternalUserid(
 ): Promise<CustomerWithRelations> {
   const customer = await findCustomerInScope(db, viewer, { externalUserid });
   if (!customer) throw new NotFoundError('customer', externalUserid, 'CUSTOMER_NOT_FOUND');
-  return { customer, relations: await listRelationsOfCustomer(db, viewer, externalUserid) };
+  return {
+    customer,
+    relations: await listRelationsOfCustomer(db, viewer, externalUserid),
+    acquisitions: await listAcqAttributionsOfCustomer(db, viewer.corpId, externalUserid),
+  };
 }
 
 export function pageCustomers(db: Executor, viewer: CorpViewer, filter: CustomerFilter) {

@@ -18,7 +18,14 @@ import {
   upsertDepartments,
   upsertEmployees,
 } from '../wecom-mirror/org';
+import { attributeAcqAdd, findAcqAdd, type WelcomeOutcome } from '../acquisition/acq-adds';
 import type { EventFields } from './event-store';
+
+/** What the event workflow learned before applying: the stored event's id and its welcome's outcome. */
+export interface ApplyContext {
+  eventId?: string;
+  welcome?: WelcomeOutcome | null;
+}
 
 /** What applying an event did, recorded on the event row. */
 export type ApplyOutcome = { applied: true; note?: string } | { applied: false; note: string };
@@ -43,13 +50,18 @@ function eventTime(fields: EventFields): Date {
  * trusting the event's order: events may be processed out of order or twice, and a fresh read
  * always converges on WeCom's current state.
  */
-export async function applyCallbackEvent(db: Db, api: WecomApi, fields: EventFields): Promise<ApplyOutcome> {
+export async function applyCallbackEvent(
+  db: Db,
+  api: WecomApi,
+  fields: EventFields,
+  context: ApplyContext = {},
+): Promise<ApplyOutcome> {
   const event = text(fields, 'Event');
   const change = text(fields, 'ChangeType');
   try {
     switch (event) {
       case 'change_external_contact':
-        return await applyExternalContactChange(db, api, change, fields);
+        return await applyExternalContactChange(db, api, change, fields, context);
       case 'change_external_chat':
         return await applyGroupChatChange(db, api, change, fields);
       case 'change_external_tag':
@@ -113,25 +125,21 @@ async function applyExternalContactChange(
   api: WecomApi,
   change: string,
   fields: EventFields,
+  context: ApplyContext,
 ): Promise<ApplyOutcome> {
   const pair = { externalUserid: text(fields, 'ExternalUserID'), userid: text(fields, 'UserID') };
   const at = eventTime(fields);
   switch (change) {
-    case 'add_external_contact':
-      return applyAdd(db, api, pair, { addTime: at, state: text(fields, 'State') || null });
-    case 'add_half_external_contact':
+    case 'add_external_contact': {
+      const outcome = await applyAdd(db, api, pair, { addTime: at, state: text(fields, 'State') || null });
+      return withAcquisition(db, api, fields, context, outcome);
+    }
+    case 'add_half_external_contact': {
+      const outcome = await applyEditOrHalfAdd(db, api, pair, at);
+      return withAcquisition(db, api, fields, context, outcome);
+    }
     case 'edit_external_contact':
-      try {
-        await refreshCustomer(db, api, pair.externalUserid);
-      } catch (error) {
-        // 84061: no relation left with anyone (deleted again before we read it).
-        if (error instanceof WecomApiError && error.errcode === 84061) {
-          await endRelation(db, api.corpId, pair, RelationStatus.goneFromWecom, at, 'wecom-read');
-          return { applied: true, note: 'relation already gone in WeCom' };
-        }
-        throw error;
-      }
-      return { applied: true };
+      return applyEditOrHalfAdd(db, api, pair, at);
     case 'del_external_contact': {
       const transferred = text(fields, 'Source') === 'DELETE_BY_TRANSFER';
       const status = transferred ? RelationStatus.transferred : RelationStatus.deletedByEmployee;
@@ -147,6 +155,45 @@ async function applyExternalContactChange(
     default:
       return { applied: false, note: `change_external_contact/${change} is recorded but not mirrored` };
   }
+}
+
+async function applyEditOrHalfAdd(
+  db: Db,
+  api: WecomApi,
+  pair: { externalUserid: string; userid: string },
+  at: Date,
+): Promise<ApplyOutcome> {
+  try {
+    await refreshCustomer(db, api, pair.externalUserid);
+  } catch (error) {
+    // 84061: no relation left with anyone (deleted again before we read it).
+    if (error instanceof WecomApiError && error.errcode === 84061) {
+      await endRelation(db, api.corpId, pair, RelationStatus.goneFromWecom, at, 'wecom-read');
+      return { applied: true, note: 'relation already gone in WeCom' };
+    }
+    throw error;
+  }
+  return { applied: true };
+}
+
+/** An add through one of our acquisition states is attributed to its link once the mirror has it. */
+async function withAcquisition(
+  db: Db,
+  api: WecomApi,
+  fields: EventFields,
+  context: ApplyContext,
+  outcome: ApplyOutcome,
+): Promise<ApplyOutcome> {
+  const add = await findAcqAdd(db, api.corpId, fields);
+  if (!add) return outcome;
+  const { counted } = await attributeAcqAdd(db, api, add, {
+    eventId: context.eventId ?? null,
+    welcome: context.welcome ?? null,
+  });
+  const note = [outcome.note, `acquisition link ${add.link.id}${counted ? '' : ' (add already counted)'}`]
+    .filter(Boolean)
+    .join('; ');
+  return { ...outcome, note } as ApplyOutcome;
 }
 
 async function applyGroupChatChange(db: Db, api: WecomApi, change: string, fields: EventFields): Promise<ApplyOutcome> {

@@ -179,6 +179,8 @@ export interface SimWelcome {
   text?: string;
   attachments: Array<Record<string, unknown>>;
   sentAt: number;
+  /** Wall-clock ISO time (ms) the simulator accepted it, for latency measurements against callback sends. */
+  receivedAt: string;
 }
 
 export interface SimMedia {

@@ -96,7 +96,27 @@ const CustomerFields = {
 };
 
 export const CustomerView = Type.Object(CustomerFields);
-export const CustomerDetailView = Type.Object({ ...CustomerFields, relations: Type.Array(RelationView) });
+const AcquisitionView = Type.Object({
+  linkId: Type.String(),
+  ruleId: NStr,
+  channelId: NStr,
+  userid: Type.String({ description: 'the employee added' }),
+  state: Type.String(),
+  addTime: Type.String(),
+  welcomeStatus: Type.Union(
+    [Type.Literal('sent'), Type.Literal('already_sent'), Type.Literal('expired'), Type.Literal('failed'), Type.Null()],
+    {
+      description: 'sent | already_sent | expired | failed (welcomeErrcode says why); null: the link sends none',
+    },
+  ),
+  welcomeErrcode: NInt,
+});
+
+export const CustomerDetailView = Type.Object({
+  ...CustomerFields,
+  relations: Type.Array(RelationView),
+  acquisitions: Type.Array(AcquisitionView, { description: 'adds through acquisition links, newest first' }),
+});
 
 export function presentCustomer(c: WecomCustomerRow, validRelationCount: number) {
   return {
@@ -128,7 +148,17 @@ export const presentCustomerWithCount = (c: CustomerWithCount) => presentCustome
 
 export function presentCustomerDetail(d: CustomerWithRelations) {
   const relations = d.relations.map(presentRelation);
-  return { ...presentCustomer(d.customer, relations.filter((r) => r.valid).length), relations };
+  const acquisitions = d.acquisitions.map((a) => ({
+    linkId: a.link_id,
+    ruleId: a.rule_id,
+    channelId: a.channel_id,
+    userid: a.userid,
+    state: a.state,
+    addTime: iso(a.added_at) as string,
+    welcomeStatus: a.welcome_status,
+    welcomeErrcode: a.welcome_errcode,
+  }));
+  return { ...presentCustomer(d.customer, relations.filter((r) => r.valid).length), relations, acquisitions };
 }
 
 const Figures = {

@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { EventFields } from '../callbacks';
 import { WELCOME_CODE_TTL_SECONDS } from '../handlers/welcome';
 import { GIVEN_CHARS, SURNAMES } from '../names';
@@ -8,7 +8,7 @@ import type { CorpRegistry } from '../runtime';
 import type { SimCorp, SimCustomer, SimEmployee, SimRelation } from '../state';
 import { subtree } from '../handlers/org';
 import { ControlError, notFound } from './http';
-import { ActionOptions, defineAction } from './emit';
+import { ActionOptions, defineAction, type ActionResult } from './emit';
 
 const Opt = Type.Optional;
 
@@ -120,84 +120,126 @@ function issueWelcomeCode(corp: SimCorp, userid: string, externalUserid: string)
   return code;
 }
 
+const ScanBody = Type.Object({
+  ...ActionOptions,
+  /** The contact way (「联系我」 code) scanned; its state and members apply. */
+  configId: Opt(Type.String({ minLength: 1 })),
+  /** The acquisition link opened; customerChannel becomes the state. */
+  linkId: Opt(Type.String({ minLength: 1 })),
+  customerChannel: Opt(Type.String({ maxLength: 64 })),
+  externalUserid: Opt(Type.String({ minLength: 1 })),
+  customer: AddCustomerBody.properties.customer,
+  half: Opt(Type.Boolean()),
+});
+
+/** How far each multi-person code or link got through its members, per corp (WeCom's own rotation). */
+const rotations = new WeakMap<SimCorp, Map<string, number>>();
+
+/** The next member of a multi-person code or link, in turn, as WeCom spreads scans over its members. */
+export function nextMember(corp: SimCorp, key: string, pool: readonly SimEmployee[]): SimEmployee {
+  let turns = rotations.get(corp);
+  if (!turns) rotations.set(corp, (turns = new Map()));
+  const turn = turns.get(key) ?? 0;
+  turns.set(key, turn + 1);
+  return pool[turn % pool.length]!;
+}
+
+type AddBody = Static<typeof AddCustomerBody>;
+
+/** A customer adds a member: the relation (or half relation) and its add event with State and WelcomeCode. */
+function addCustomer(corp: SimCorp, body: AddBody, pick: (pool: SimEmployee[]) => SimEmployee): ActionResult {
+  let pool: SimEmployee[] = [];
+  let state: string | undefined;
+  let addWay = 1;
+  if (body.contactWayId !== undefined) {
+    const way = corp.contactWays.get(body.contactWayId);
+    if (!way) throw notFound(`contact way ${body.contactWayId}`);
+    pool = candidates(corp, way.user, way.party);
+    state = way.state;
+  } else if (body.linkId !== undefined) {
+    const link = corp.links.get(body.linkId);
+    if (!link) throw notFound(`acquisition link ${body.linkId}`);
+    pool = candidates(corp, link.userList, link.departmentList);
+    state = body.customerChannel;
+    addWay = 16;
+  }
+  if (body.state !== undefined) state = body.state;
+  if (body.addWay !== undefined) addWay = body.addWay;
+  let employee: SimEmployee;
+  if (body.userid !== undefined) {
+    employee = requireFollowerEmployee(corp, body.userid);
+  } else {
+    if (pool.length === 0) pool = candidates(corp, [...corp.employees.keys()], []);
+    if (pool.length === 0) throw new ControlError(409, 'NO_FOLLOWER', 'the corp has no member with customer contact');
+    employee = pick(pool);
+  }
+  const existing = body.externalUserid === undefined ? undefined : corp.customers.get(body.externalUserid);
+  if (existing && corp.relation(employee.userid, existing.externalUserid)) {
+    throw new ControlError(
+      409,
+      'ALREADY_CONTACTS',
+      `${existing.externalUserid} is already a contact of ${employee.userid}`,
+    );
+  }
+  const customer = existing ?? newCustomer(corp, body.externalUserid, body.customer ?? {});
+  const halfKey = `${employee.userid}|${customer.externalUserid}`;
+  const half = corp.halfRelations.get(halfKey);
+  const wasHalf = half !== undefined;
+  if (state === undefined) state = half?.state;
+  // No WelcomeCode for another corp's WeCom user, nor when the half add already carried one.
+  const wantsCode = body.welcomeCode !== false && customer.type === 1 && !wasHalf;
+  const welcomeCode = wantsCode ? issueWelcomeCode(corp, employee.userid, customer.externalUserid) : undefined;
+  const event: EventFields = {
+    Event: 'change_external_contact',
+    ChangeType: body.half === true ? 'add_half_external_contact' : 'add_external_contact',
+    UserID: employee.userid,
+    ExternalUserID: customer.externalUserid,
+    State: state,
+    WelcomeCode: welcomeCode,
+  };
+  if (body.half === true) {
+    corp.halfRelations.set(halfKey, { userid: employee.userid, externalUserid: customer.externalUserid, state });
+  } else {
+    corp.halfRelations.delete(halfKey);
+    corp.addRelation(customer, {
+      userid: employee.userid,
+      remark: '',
+      description: '',
+      createtime: corp.now(),
+      addWay,
+      state,
+      operUserid: customer.externalUserid,
+      remarkMobiles: [],
+      tagIds: [],
+    });
+  }
+  return {
+    done: {
+      userid: employee.userid,
+      externalUserid: customer.externalUserid,
+      newCustomer: existing === undefined,
+      half: body.half === true,
+      state: state ?? null,
+      welcomeCode: welcomeCode ?? null,
+    },
+    events: [event],
+  };
+}
+
 export function registerContactActions(router: Router, registry: CorpRegistry): void {
-  defineAction(router, registry, 'customer-adds-employee', AddCustomerBody, ({ corp }, body) => {
-    let pool: SimEmployee[] = [];
-    let state: string | undefined;
-    let addWay = 1;
-    if (body.contactWayId !== undefined) {
-      const way = corp.contactWays.get(body.contactWayId);
-      if (!way) throw notFound(`contact way ${body.contactWayId}`);
-      pool = candidates(corp, way.user, way.party);
-      state = way.state;
-    } else if (body.linkId !== undefined) {
-      const link = corp.links.get(body.linkId);
-      if (!link) throw notFound(`acquisition link ${body.linkId}`);
-      pool = candidates(corp, link.userList, link.departmentList);
-      state = body.customerChannel;
-      addWay = 16;
+  defineAction(router, registry, 'customer-adds-employee', AddCustomerBody, ({ corp }, body) =>
+    addCustomer(corp, body, (pool) => corp.rng.pick(pool)),
+  );
+
+  defineAction(router, registry, 'customer-scans', ScanBody, ({ corp }, body) => {
+    const { configId, linkId, ...rest } = body;
+    if ((configId === undefined) === (linkId === undefined)) {
+      throw new ControlError(400, 'BAD_SCAN', 'name exactly one of configId and linkId');
     }
-    if (body.state !== undefined) state = body.state;
-    if (body.addWay !== undefined) addWay = body.addWay;
-    let employee: SimEmployee;
-    if (body.userid !== undefined) {
-      employee = requireFollowerEmployee(corp, body.userid);
-    } else {
-      if (pool.length === 0) pool = candidates(corp, [...corp.employees.keys()], []);
-      if (pool.length === 0) throw new ControlError(409, 'NO_FOLLOWER', 'the corp has no member with customer contact');
-      employee = corp.rng.pick(pool);
-    }
-    const existing = body.externalUserid === undefined ? undefined : corp.customers.get(body.externalUserid);
-    if (existing && corp.relation(employee.userid, existing.externalUserid)) {
-      throw new ControlError(
-        409,
-        'ALREADY_CONTACTS',
-        `${existing.externalUserid} is already a contact of ${employee.userid}`,
-      );
-    }
-    const customer = existing ?? newCustomer(corp, body.externalUserid, body.customer ?? {});
-    const halfKey = `${employee.userid}|${customer.externalUserid}`;
-    const half = corp.halfRelations.get(halfKey);
-    const wasHalf = half !== undefined;
-    if (state === undefined) state = half?.state;
-    // No WelcomeCode for another corp's WeCom user, nor when the half add already carried one.
-    const wantsCode = body.welcomeCode !== false && customer.type === 1 && !wasHalf;
-    const welcomeCode = wantsCode ? issueWelcomeCode(corp, employee.userid, customer.externalUserid) : undefined;
-    const event: EventFields = {
-      Event: 'change_external_contact',
-      ChangeType: body.half === true ? 'add_half_external_contact' : 'add_external_contact',
-      UserID: employee.userid,
-      ExternalUserID: customer.externalUserid,
-      State: state,
-      WelcomeCode: welcomeCode,
-    };
-    if (body.half === true) {
-      corp.halfRelations.set(halfKey, { userid: employee.userid, externalUserid: customer.externalUserid, state });
-    } else {
-      corp.halfRelations.delete(halfKey);
-      corp.addRelation(customer, {
-        userid: employee.userid,
-        remark: '',
-        description: '',
-        createtime: corp.now(),
-        addWay,
-        state,
-        operUserid: customer.externalUserid,
-        remarkMobiles: [],
-        tagIds: [],
-      });
-    }
-    return {
-      done: {
-        userid: employee.userid,
-        externalUserid: customer.externalUserid,
-        newCustomer: existing === undefined,
-        half: body.half === true,
-        state: state ?? null,
-        welcomeCode: welcomeCode ?? null,
-      },
-      events: [event],
-    };
+    const source =
+      configId !== undefined ? { contactWayId: configId } : { linkId, customerChannel: body.customerChannel };
+    const key = configId !== undefined ? `way:${configId}` : `link:${linkId}`;
+    return addCustomer(corp, { ...rest, ...source }, (pool) => nextMember(corp, key, pool));
   });
 
   defineAction(router, registry, 'employee-deletes-customer', PairBody, ({ corp }, body) => {

@@ -48,6 +48,7 @@ export const welcomeHandlers = {
       ...(body.text?.content ? { text: body.text.content } : {}),
       attachments: attachments.map((a) => structuredClone(a) as Record<string, unknown>),
       sentAt: corp.now(),
+      receivedAt: new Date().toISOString(),
     });
     return {};
   },
