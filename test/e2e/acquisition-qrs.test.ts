@@ -186,7 +186,9 @@ describe('channel QR codes', () => {
       status: 1,
     });
     expect(response.status).toBe(400);
-    const fields = (response.body.data as unknown as { errors: Array<{ field: string }> }).errors.map((e) => e.field).sort();
+    const fields = (response.body.data as unknown as { errors: Array<{ field: string }> }).errors
+      .map((e) => e.field)
+      .sort();
     expect(fields).toEqual(
       [
         'channelId',
@@ -210,6 +212,21 @@ describe('channel QR codes', () => {
     expect(clash.body.msg).toContain(state);
     const nothing = await save(ctx, { name: '空', type: 'multi', status: 1 });
     expect(nothing.status).toBe(400);
+  });
+
+  it('marks a code WeCom refuses as abnormal with the reason, and publishes it once fixed', async () => {
+    const ctx = await acquisitionCorp(db);
+    await control('POST', `/corps/${ctx.corp.corpId}/faults`, {
+      path: 'externalcontact/add_contact_way',
+      errcode: 41054,
+    });
+    const refused = await save(ctx, { name: '未激活', members: [{ userId: ctx.users[0] }], status: 1 });
+    expect(refused.body.data).toMatchObject({ status: 2, publishing: false, configId: null });
+    expect(refused.body.data.statusReason).toContain('41054');
+    await control('DELETE', `/corps/${ctx.corp.corpId}/faults`);
+    const retried = await save(ctx, { id: refused.body.data.id });
+    expect(retried.body.data).toMatchObject({ status: 1, statusReason: null, publishing: false });
+    expect(await ways(ctx.corp.corpId)).toHaveLength(1);
   });
 
   it('drops a member from a multi-person code when their working window closes', async () => {
