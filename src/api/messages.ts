@@ -162,8 +162,8 @@ const MESSAGES = {
   },
   'rule.requiredForNewQr': { en: 'is required to add a channel QR code', zh: '新增渠道活码时必填' },
   'rule.qrTypeFixed': {
-    en: 'cannot change once the code was published',
-    zh: '活码发布过后不能再修改类型（企业微信不支持）',
+    en: 'cannot change while the code has a WeCom contact way',
+    zh: '活码已在企业微信中生成，不能修改类型（企业微信不支持）；请先取消发布',
   },
   'rule.duplicateMember': { en: 'repeats the employee of members[{first}]', zh: '与 members[{first}] 的成员重复' },
   'rule.singleQrOneMember': {

@@ -159,6 +159,11 @@ describe('channel QR codes', () => {
       { configId: code.configId, user: [b], skipVerify: false, remark: '换人' },
     ]);
     expect(await callsTo(ctx.corp.corpId, 'update_contact_way')).toBe(1);
+    const retype = await save(ctx, { id: code.id, type: 'multi' });
+    expect(retype.status).toBe(400);
+    expect((retype.body.data as unknown as { errors: Array<{ field: string }> }).errors.map((e) => e.field)).toEqual([
+      'type',
+    ]);
 
     const unpublished = await save(ctx, { id: code.id, status: 0 });
     expect(unpublished.body.data).toMatchObject({ status: 0, configId: null, qrCode: null, publishing: false });

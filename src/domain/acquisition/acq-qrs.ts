@@ -173,9 +173,9 @@ async function checkedFields(
   }
 
   const type: QrType = input.type ?? before?.qr_type ?? 'single';
-  if (before && before.generation > 0 && type !== before.qr_type) {
-    // WeCom cannot change a contact way's type; a code once published keeps it.
-    problems.problem('type', 'cannot change once the code was published', 'rule.qrTypeFixed');
+  if (before && before.config_id !== null && type !== before.qr_type) {
+    // WeCom cannot change a contact way's type: unpublish first (which deletes it), then change.
+    problems.problem('type', 'cannot change while the code has a WeCom contact way', 'rule.qrTypeFixed');
   }
   const departmentList = input.departmentList ?? before?.department_list ?? [];
   const cstTags = input.cstTags ?? before?.cst_tags ?? [];
