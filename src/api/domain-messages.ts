@@ -92,6 +92,7 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   ACQ_LINK_NOT_FOUND: '获客链接 {id} 不存在',
   ACQ_LINK_NOT_PUBLISHED: '获客链接 {id} 未发布（草稿或链接异常），不能分配',
   ACQ_STATE_TAKEN: 'state {state} 已被本企业的其他获客链接或分配规则使用',
+  ACQ_QR_NOT_FOUND: '渠道活码 {id} 不存在',
   JOIN_QR_NOT_FOUND: '加群二维码 {id} 不存在',
   JOIN_QR_GONE_IN_WECOM: '企业微信中已不存在加群二维码 {id} 对应的「加入群聊」配置，请删除后重新创建',
   MINI_LINK_NOT_FOUND: '小程序推广链接 {id} 不存在',

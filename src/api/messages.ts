@@ -164,6 +164,24 @@ const MESSAGES = {
     en: 'repeats the employee of allocationRules[{first}]',
     zh: '与 allocationRules[{first}] 的成员重复',
   },
+  'rule.requiredForNewQr': { en: 'is required to add a channel QR code', zh: '新增渠道活码时必填' },
+  'rule.qrTypeFixed': {
+    en: 'cannot change while the code has a WeCom contact way',
+    zh: '活码已在企业微信中生成，不能修改类型（企业微信不支持）；请先取消发布',
+  },
+  'rule.duplicateMember': { en: 'repeats the employee of members[{first}]', zh: '与 members[{first}] 的成员重复' },
+  'rule.singleQrOneMember': {
+    en: 'a single-person code has exactly one member',
+    zh: '单人活码只能有一个成员',
+  },
+  'rule.singleQrNoDepartments': {
+    en: 'only a multi-person code can name departments',
+    zh: '只有多人活码可以选择部门',
+  },
+  'rule.qrPublishNeedsMembers': {
+    en: 'publishing needs members (or, for a multi-person code, departments)',
+    zh: '发布前必须设置成员（多人活码也可以选择部门）',
+  },
   'rule.requiredForNewJoinQr': { en: 'is required to add a group-join QR code', zh: '新增加群二维码时必填' },
   'rule.unknownGroupChat': {
     en: 'no live customer group {chatId} in WeCom corp {corpId}',

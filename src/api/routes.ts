@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { acqLinkRoutes } from './admin/acq-links/routes';
+import { acqQrRoutes } from './admin/acq-qrs/routes';
 import { authRoutes } from './admin/auth/routes';
 import { channelRoutes } from './admin/channels/routes';
 import { chatGroupRoutes } from './admin/chat-groups/routes';
@@ -64,6 +65,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...deptRoutes(deps),
     ...channelRoutes(deps),
     ...acqLinkRoutes(deps),
+    ...acqQrRoutes(deps),
     ...materialRoutes(deps),
     ...groupJoinQrRoutes(deps),
     ...miniLinkRoutes(deps),

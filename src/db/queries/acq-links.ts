@@ -31,6 +31,8 @@ export interface AcqLinkRow {
   generation: number;
   applied_generation: number;
   publish_requested_generation: number;
+  /** 'link' an acquisition link, 'qr' a channel QR code (acq-qrs). */
+  kind: string;
   is_del: number;
   ctime: Date;
   cuser: string | null;
@@ -126,12 +128,17 @@ function linkValues(fields: Partial<AcqLinkFields>): Record<string, unknown> {
 }
 
 export async function findAcqLink(db: Executor, corpId: string, id: string): Promise<AcqLinkRow | undefined> {
+  return db<AcqLinkRow>('acq_link').where({ corp_id: corpId, id, is_del: 0, kind: 'link' }).first();
+}
+
+/** A live link or channel QR code (both are acq_link rows): where an add through its state came from. */
+export async function findAcqSource(db: Executor, corpId: string, id: string): Promise<AcqLinkRow | undefined> {
   return db<AcqLinkRow>('acq_link').where({ corp_id: corpId, id, is_del: 0 }).first();
 }
 
 /** The link row (deleted or not) under a row lock, so saves and publishing of one link take turns. */
 export async function lockAcqLink(db: Executor, corpId: string, id: string): Promise<AcqLinkRow | undefined> {
-  return db<AcqLinkRow>('acq_link').where({ corp_id: corpId, id }).forUpdate().first();
+  return db<AcqLinkRow>('acq_link').where({ corp_id: corpId, id, kind: 'link' }).forUpdate().first();
 }
 
 /** Any link row by id, deleted ones included (publishing removes a deleted link's WeCom objects). */
@@ -169,7 +176,7 @@ export async function pageAcqLinks(
   corpId: string,
   f: AcqLinkFilter,
 ): Promise<{ list: AcqLinkRow[]; total: number }> {
-  const q = db('acq_link as l').where({ 'l.corp_id': corpId, 'l.is_del': 0 });
+  const q = db('acq_link as l').where({ 'l.corp_id': corpId, 'l.is_del': 0, 'l.kind': 'link' });
   if (f.linkName) q.andWhereILike('l.link_name', containsPattern(f.linkName));
   if (f.channelId) q.andWhere('l.channel_id', f.channelId);
   if (f.channelType) q.andWhere('l.channel_type', f.channelType);
@@ -394,7 +401,7 @@ export interface AcqRuleForHit {
 export async function lockAcqLinksForHit(db: Executor, linkIds: readonly string[]): Promise<AcqLinkRow[]> {
   const { rows } = (await db.raw(
     `SELECT l.*, set_config('synchronous_commit', 'off', true) AS relaxed
-     FROM acq_link l WHERE l.id = ANY(?::bigint[]) AND l.is_del = 0 ORDER BY l.id FOR UPDATE`,
+     FROM acq_link l WHERE l.id = ANY(?::bigint[]) AND l.is_del = 0 AND l.kind = 'link' ORDER BY l.id FOR UPDATE`,
     [[...linkIds]],
   )) as { rows: AcqLinkRow[] };
   return rows;

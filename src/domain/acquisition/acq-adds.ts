@@ -5,8 +5,10 @@ import {
   type AcqAttributionInsert,
   type WelcomeStatus,
 } from '../../db/queries/acq-attributions';
-import { findAcqLink, findAcqState, type AcqLinkRow } from '../../db/queries/acq-links';
+import { findAcqSource, findAcqState, type AcqLinkRow } from '../../db/queries/acq-links';
+import { QR_KIND } from '../../db/queries/acq-qrs';
 import { addCustomerTags } from '../../db/queries/customer-tags';
+import { recomputeQrMembers } from './publish-acq-qr';
 import type { WecomApi } from '../../wecom/api';
 import { WecomApiError, WecomNetworkError } from '../../wecom/errors';
 import type { MaterialDeps } from '../materials/materials';
@@ -63,7 +65,7 @@ export async function findAcqAdd(db: Executor, corpId: string, fields: Fields): 
   }
   const mapped = await findAcqState(db, corpId, state);
   if (!mapped) return undefined;
-  const link = await findAcqLink(db, corpId, mapped.link_id);
+  const link = await findAcqSource(db, corpId, mapped.link_id);
   if (!link) return undefined;
   const seconds = Number(text(fields, 'CreateTime'));
   return {
@@ -153,7 +155,8 @@ export async function attributeAcqAdd(
 /**
  * What an attributed add sets off, after the welcome and the mirror refresh: the link's corp tags
  * (marked in WeCom, then in our mirror, since API writes fire no callback). Idempotent, so it runs
- * on every copy of the event. Further per-source steps (channel QR codes) belong here.
+ * on every copy of the event. An add through a multi-person channel QR code may take a member to
+ * their daily limit: the code's member list is recomputed (and pushed only if it changed).
  */
 export async function afterAcqAttribution(db: Db, api: WecomApi, add: AcqAdd): Promise<void> {
   const tags = add.link.cst_tags;
@@ -166,5 +169,8 @@ export async function afterAcqAttribution(db: Db, api: WecomApi, add: AcqAdd): P
       tags,
       'acquisition',
     );
+  }
+  if (add.link.kind === QR_KIND && add.changeType === 'add_external_contact') {
+    await recomputeQrMembers(db, api, add.link.id);
   }
 }

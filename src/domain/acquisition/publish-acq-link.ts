@@ -10,10 +10,12 @@ import {
   type AcqRuleRow,
   type WecomObjectRef,
 } from '../../db/queries/acq-links';
+import { QR_KIND, type AcqQrRow } from '../../db/queries/acq-qrs';
 import type { WecomApi } from '../../wecom/api';
 import { isTokenRejectedErrcode, WecomApiError } from '../../wecom/errors';
 import { withKeyLocks } from '../refuse-duplicates';
 import { ACQ_LINK_PUBLISHED } from './acq-links';
+import { publishAcqQrLocked } from './publish-acq-qr';
 
 /** WeCom's answers for a config_id / link_id it no longer has: the object is gone already. */
 const CONTACT_WAY_GONE = 41044;
@@ -28,6 +30,8 @@ export interface PublishOutcome {
   failure: string | null;
   /** The link was saved again meanwhile: another run must follow. */
   behind: boolean;
+  /** A multi-person channel QR code's next working-window edge (epoch ms): run again then. */
+  nextCheckAt?: number | null;
 }
 
 /** A refusal retrying cannot fix (a member not activated, no permission…); the rest is retried. */
@@ -50,6 +54,8 @@ export async function publishAcqLink(db: Db, wecom: WecomApi, linkId: string): P
   return withKeyLocks(db, [['acq-link-publish', linkId]], async () => {
     const link = await findAcqLinkForPublish(db, linkId);
     if (!link) return { generation: 0, failure: null, behind: false };
+    // Channel QR codes are acq_link rows too and share this lock, workflow and sweep.
+    if (link.kind === QR_KIND) return publishAcqQrLocked(db, wecom, link as AcqQrRow);
     const generation = link.generation;
     const wantLive = link.is_del === 0 && link.status === ACQ_LINK_PUBLISHED;
     const rules = await listAcqRulesForPublish(db, linkId);
