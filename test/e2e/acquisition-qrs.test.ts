@@ -316,4 +316,48 @@ describe('channel QR codes', () => {
     await ctx.api.post('/admin/cust/get/qr/delete', { ids: [code.id] });
     await waitFor('the code to leave WeCom', async () => (await ways(ctx.corp.corpId)).length === 0);
   });
+
+  it('attributes a scan of a multi-person code, and a member at the daily limit leaves the code at once', async () => {
+    const ctx = await acquisitionCorp(db);
+    const [a, b] = ctx.users as [string, string];
+    const published = await save(ctx, {
+      name: '扫码限额',
+      type: 'multi',
+      channelId: Number(ctx.channelId),
+      members: [
+        { userId: a, weight: 1, dailyLimit: 1 },
+        { userId: b, weight: 1 },
+      ],
+      status: 1,
+    });
+    const code = published.body.data;
+    expect(code.activeMembers).toEqual([a, b]);
+    // The simulator picks among the members by its own rule; scan until `a` got a customer.
+    let scans = 0;
+    for (;;) {
+      scans++;
+      const scanned = await control<{ done: { userid: string; externalUserid: string } }>(
+        'POST',
+        `/corps/${ctx.corp.corpId}/actions/customer-scans`,
+        { configId: code.configId },
+      );
+      await waitFor(
+        'the scan to be attributed',
+        async () =>
+          (await db('acq_attribution')
+            .where({ corp_id: ctx.corp.corpId, external_userid: scanned.done.externalUserid })
+            .first()) ?? undefined,
+      );
+      if (scanned.done.userid === a || scans >= 6) break;
+    }
+    await waitFor('member a to leave the code in WeCom', async () => {
+      const [way] = await ways(ctx.corp.corpId);
+      return way !== undefined && way.user.length === 1 && way.user[0] === b;
+    });
+    const attributed = await db('acq_attribution').where({ corp_id: ctx.corp.corpId, link_id: code.id });
+    expect(attributed).toHaveLength(scans);
+    expect(attributed.every((r: { channel_id: string }) => String(r.channel_id) === ctx.channelId)).toBe(true);
+    const got = (await ctx.api.get<QrView>(`/admin/cust/get/qr/${code.id}`)).body.data;
+    expect(got.activeMembers).toEqual([b]);
+  });
 });
