@@ -5,6 +5,7 @@ import type { PageProgress } from '../temporal/names';
 import type { WecomApiFactory } from '../wecom/api';
 import { createAcquisitionActivities } from './acquisition';
 import { createDistributionActivities } from './distribution';
+import { createMaterialActivities } from './materials';
 import { createWecomEventActivities } from './wecom-events';
 import { createWecomSyncActivities } from './wecom-sync';
 
@@ -29,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWecomSyncActivities(deps),
     ...createWecomEventActivities(deps),
     ...createAcquisitionActivities(deps),
+    ...createMaterialActivities(deps),
   };
 }
 

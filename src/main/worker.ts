@@ -8,6 +8,7 @@ import { temporalLoggerOf } from '../observability/temporal-logger';
 import { startWorkerHttp } from '../observability/worker-http';
 import { WorkerMetrics } from '../observability/worker-metrics';
 import { ensureSearchAttributes } from '../temporal/connection';
+import { ensureMaterialRefreshSchedules } from '../temporal/material-schedules';
 import { ensureNightlySyncSchedules } from '../temporal/wecom-schedules';
 import { registerConfiguredCorp } from '../domain/wecom-corps';
 import { listWecomCorpIds } from '../db/queries/wecom-corps';
@@ -26,7 +27,10 @@ async function connectWithRetry(address: string, logger: ReturnType<typeof creat
   }
 }
 
-/** Gives every registered corp its nightly full-sync schedule, now and whenever a corp is added later. */
+/**
+ * Gives every registered corp its nightly full-sync and material media refresh schedules, now and
+ * whenever a corp is added later.
+ */
 function keepNightlySchedules(
   db: Db,
   client: Client,
@@ -40,11 +44,14 @@ function keepNightlySchedules(
   };
   const check = () =>
     listWecomCorpIds(db)
-      .then((corpIds) => ensureNightlySyncSchedules(client, corpIds, settings))
+      .then(async (corpIds) => [
+        ...(await ensureNightlySyncSchedules(client, corpIds, settings)),
+        ...(await ensureMaterialRefreshSchedules(client, corpIds, settings.taskQueue)),
+      ])
       .then((created) => {
-        if (created.length > 0) logger.info({ created }, 'nightly WeCom sync schedules created');
+        if (created.length > 0) logger.info({ created }, 'per-corp schedules created (nightly sync, material media)');
       })
-      .catch((err: unknown) => logger.warn({ err }, 'could not check nightly sync schedules'));
+      .catch((err: unknown) => logger.warn({ err }, 'could not check the per-corp schedules'));
   void check();
   const timer = setInterval(check, config.WECOM_SCHEDULE_CHECK_SECONDS * 1000);
   timer.unref();

@@ -25,6 +25,9 @@ export const wecomEventWorkflowId = (eventId: string): string => `wecom-event-${
 /** One publishing workflow per acquisition link at a time; saves while it runs signal it. */
 export const acqLinkPublishWorkflowId = (linkId: string): string => `acq-link-publish-${linkId}`;
 export const ACQ_LINK_CHANGED_SIGNAL = 'linkChanged';
+/** Every few hours, per corp: re-upload the media of materials that published links use before they expire. */
+export const materialRefreshScheduleId = (corpId: string): string => `material-media-refresh-${corpId}`;
+export const materialRefreshWorkflowId = (corpId: string): string => `material-media-refresh-${corpId}`;
 export const wecomNightlyScheduleId = (corpId: string): string => `wecom-nightly-sync-${corpId}`;
 
 /** Pages a paging activity still running has mirrored so far (its key names the batch and start cursor). */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import type { Db } from '../../src/db/knex';
 import { findMaterial, type MaterialRow } from '../../src/db/queries/materials';
@@ -14,10 +15,11 @@ import {
   welcomeContentOf,
 } from '../../src/domain/materials/media';
 import { createWecomApiFactory } from '../../src/wecom/client-factory';
-import { sharedApiUrl, TEST_FILES_DIR } from '../helpers/env';
+import { sharedApiUrl, sharedTemporalAddress, TEST_FILES_DIR } from '../helpers/env';
 import { createAdmin, testDb, uid } from '../helpers/factories';
 import { call } from '../helpers/http';
 import { randomJpeg, randomPng } from '../helpers/images';
+import { waitFor } from '../helpers/wait';
 import { control, createSimulatedCorp, simulatorUrl, type SimulatedCorp } from '../helpers/wecom';
 
 interface MaterialView {
@@ -460,6 +462,40 @@ describe('material media kept fresh', () => {
     expect(await refreshMaterialsInUse(deps, corp.corpId, { now: later })).toEqual([used.id]);
     expect(((await findMaterial(db, corp.corpId, used.id)) as MaterialRow).media_id).not.toBe(fresh);
     expect(((await findMaterial(db, corp.corpId, idle.id)) as MaterialRow).media_id).toBe(idle.mediaId);
+  });
+
+  it('refreshes the media of materials in use from each corp’s Temporal Schedule, which the worker creates', async () => {
+    const { corp, api } = await setup();
+    const used = (await api.upload({ type: 'image', scope: '1' }, { bytes: randomPng(6, 6), filename: 'u.png' })).body
+      .data;
+    await db('acq_link').insert({
+      corp_id: corp.corpId,
+      link_name: '在用',
+      state: uid('s').slice(0, 30),
+      status: 1,
+      media_ids: [used.id],
+    });
+    // Uploaded three days ago, as far as our records go: due for a refresh.
+    await db('material')
+      .where({ id: used.id })
+      .update({ media_uploaded_at: new Date(Date.now() - 3 * DAY * 1000) });
+    const temporal = new Client({ connection: await Connection.connect({ address: sharedTemporalAddress }) });
+    try {
+      const schedule = temporal.schedule.getHandle(`material-media-refresh-${corp.corpId}`);
+      const description = await waitFor('the material refresh schedule', () =>
+        schedule.describe().catch(() => undefined),
+      );
+      expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'refreshMaterialMediaWorkflow' });
+      expect(description.policies.overlap).toBe('SKIP');
+      await schedule.trigger();
+      const refreshed = await waitFor('the material to be refreshed', async () => {
+        const row = (await findMaterial(db, corp.corpId, used.id)) as MaterialRow;
+        return row.media_id !== used.mediaId ? row : undefined;
+      });
+      expect(Date.now() - new Date(refreshed.media_uploaded_at as Date).getTime()).toBeLessThan(60_000);
+    } finally {
+      await temporal.connection.close();
+    }
   });
 
   it('recovers a welcome send that WeCom answers 40007: refresh once, send again', async () => {
