@@ -9,6 +9,7 @@ import { sleep, waitFor } from '../helpers/wait';
 
 const CREATE = '/admin/clue/create';
 const CHINESE = /[\u4e00-\u9fff]/;
+const ZH = { 'accept-language': 'zh-CN' };
 
 interface CreatedClue {
   id: string;
@@ -46,8 +47,9 @@ describe('POST /admin/clue/create', () => {
     );
     return { policy, landPage };
   };
-  const create = (body: Record<string, unknown>, token: string | undefined = admin.token) =>
-    call<CreatedClue>(sharedApiUrl, 'POST', CREATE, { token, body });
+  /** Creates as the test's admin unless another token (null: none) is given; messages asked for in Chinese. */
+  const create = (body: Record<string, unknown>, token: string | null = admin.token) =>
+    call<CreatedClue>(sharedApiUrl, 'POST', CREATE, { token: token ?? undefined, body, headers: ZH });
   const assignmentsOf = (clueId: string) =>
     db('clue_assignment')
       .where({ clue_id: clueId })
@@ -193,7 +195,7 @@ describe('POST /admin/clue/create', () => {
 
   it('needs no secret key but an admin with clue:create', async () => {
     const name = uid('权限');
-    const anonymous = await create({ linkManName: name, linkManTel: mobile() }, undefined);
+    const anonymous = await create({ linkManName: name, linkManTel: mobile() }, null);
     expect(anonymous.status).toBe(401);
     const powerless = await createAdmin(db, sharedApiUrl, { corpId, roleKeys: [] });
     const refused = await create({ linkManName: name, linkManTel: mobile() }, powerless.token);
