@@ -1,6 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type { Db } from '../../src/db/knex';
 import type { ClueRow } from '../../src/db/queries/clues';
+import { createClueByHand } from '../../src/domain/clues/create-clue';
+import { UnavailableError } from '../../src/domain/errors';
 import { sharedApiUrl } from '../helpers/env';
 import { createAdmin, createPolicy, testDb, uid } from '../helpers/factories';
 import { call } from '../helpers/http';
@@ -202,5 +204,33 @@ describe('POST /admin/clue/create', () => {
     expect(refused.status).toBe(403);
     expect(refused.body.msg).toMatch(CHINESE);
     expect(await db('clue').where({ link_man_name: name })).toEqual([]);
+  });
+
+  it('leaves a clue whose direct assignment could not be made to the dispatcher, which distributes it by policy', async () => {
+    const member = await seedEmployee(db, corpId);
+    const chosen = await seedEmployee(db, corpId);
+    const { landPage } = await manualPolicy([member]);
+    const name = uid('未分配');
+    const failing = createClueByHand(
+      {
+        db,
+        assign: () => Promise.reject(new Error('Temporal is unreachable')),
+      },
+      corpId,
+      { linkManName: name, linkManTel: mobile(), landPage, ownerUserid: chosen },
+      admin.username,
+    );
+    await expect(failing).rejects.toBeInstanceOf(UnavailableError);
+    await expect(failing).rejects.toMatchObject({ code: 'CLUE_CREATED_NOT_ASSIGNED' });
+    const row = await waitFor(
+      'the stored clue to be distributed by its policy',
+      async () => {
+        const r = await db<ClueRow>('clue').where({ link_man_name: name }).first();
+        return r?.status === 'assigned' ? r : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(row).toMatchObject({ owner_userid: member, distribution_state: 'started', cuser: admin.username });
+    expect(await assignmentsOf(row.id)).toEqual([{ seq: 1, kind: 'auto', employee_userid: member, operator: null }]);
   });
 });
