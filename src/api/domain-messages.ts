@@ -55,6 +55,7 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   CUSTOMER_HAS_NO_CLUE: '企业微信客户 {id} 没有关联的线索',
   POLICY_NOT_FOUND: '分配策略 {id} 不存在',
   INTAKE_BUSY: '该线索正在分配中，请稍后重试',
+  CLUE_CREATED_NOT_ASSIGNED: '线索已保存，但未能直接分配给指定员工，将按分配策略分配（{message}）',
   DATABASE_UNAVAILABLE: '数据库暂时不可用，请稍后重试',
 
   // WeCom corps and the service itself.

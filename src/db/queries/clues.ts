@@ -345,3 +345,45 @@ export async function recordDispatchFailure(db: Executor, ids: string[], message
     .whereIn('id', ids)
     .update({ dispatch_attempts: db.raw('dispatch_attempts + 1'), last_dispatch_error: message.slice(0, 500) });
 }
+
+/** A clue an admin entered by hand: no partner, no businessId. */
+export interface ManualClueInsert {
+  fields: ClueFields;
+  duplicateOfClueId: string | null;
+  /** 'started' when the caller starts the clue's workflow itself (a direct assignment). */
+  distributionState: 'pending' | 'started';
+  cuser: string;
+}
+
+export async function insertManualClue(db: Executor, clue: ManualClueInsert): Promise<ClueRow> {
+  const record: Record<string, unknown> = {
+    duplicate_of_clue_id: clue.duplicateOfClueId,
+    distribution_state: clue.distributionState,
+    distribution_started_at: clue.distributionState === 'started' ? db.fn.now() : null,
+    cuser: clue.cuser,
+    muser: clue.cuser,
+  };
+  for (const [key, column] of COLUMNS) record[column] = clue.fields[key];
+  const [row] = (await db('clue').insert(record).returning('*')) as ClueRow[];
+  return row!;
+}
+
+/** The earliest live clue with this normalised phone: what a new clue with the same phone is a duplicate of. */
+export async function findEarliestClueWithPhone(db: Executor, phoneNormalized: string): Promise<string | undefined> {
+  const row = await db('clue')
+    .where({ phone_normalized: phoneNormalized, is_del: 0 })
+    .orderBy('id')
+    .first<{ id: string } | undefined>('id');
+  return row?.id;
+}
+
+/** Hands a clue whose workflow could not be started by its caller to the dispatcher. */
+export async function requeueDistribution(db: Executor, id: string, message: string): Promise<void> {
+  await db('clue')
+    .where({ id })
+    .update({
+      distribution_state: 'pending',
+      distribution_started_at: null,
+      last_dispatch_error: message.slice(0, 500),
+    });
+}

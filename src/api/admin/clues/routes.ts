@@ -3,6 +3,7 @@ import { findCustomerInScope } from '../../../db/queries/wecom-customers';
 import { CHINA_TIME_ZONE } from '../../../domain/china-time';
 import { linkClueAndCustomer } from '../../../domain/customers/clue-link';
 import { assignCluesManually } from '../../../domain/clues/assign-manually';
+import { createClueByHand } from '../../../domain/clues/create-clue';
 import { clueListStats, getClueDetail, pageClues } from '../../../domain/clues/clue-queries';
 import { updateClueAndFollowUp } from '../../../domain/clues/follow-up';
 import { NotFoundError, ValidationError } from '../../../domain/errors';
@@ -11,6 +12,8 @@ import type { AppDeps } from '../../app';
 import { PageOf, PageRequest } from '../../paging';
 import { defineRoute, type RequestContext, type RouteDefinition } from '../../route';
 import { IdString, StringEnum } from '../../validation';
+import { CollectClueBody } from '../../open/clues/collect-schema';
+import { corpOf } from '../corp';
 import { corpViewerOf, viewerOf } from '../viewer';
 import { ClueDetailView, ClueView, presentClue, presentClueDetail } from './schemas';
 
@@ -28,6 +31,40 @@ const CLUE_CONDITIONS = {
   ctimeFrom: Type.Optional(Type.String({ format: 'date-time' })),
   ctimeTo: Type.Optional(Type.String({ format: 'date-time' })),
 };
+const collect = CollectClueBody.properties;
+const wecomUserid = (description: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength: 64,
+    pattern: '^[A-Za-z0-9_.@-]+$',
+    'x-message': 'field.wecomUserid',
+    description,
+  });
+
+/** clue.create: the partner collect fields an admin can enter, validated as collect validates them. */
+const CreateClueBody = Type.Object(
+  {
+    linkManName: collect.linkManName,
+    linkManTel: collect.linkManTel,
+    email: collect.email,
+    address: collect.address,
+    wechat: collect.wechat,
+    remark: Type.Optional(collect.remark),
+    fromPage: Type.Optional(collect.fromPage),
+    landPage: Type.Optional(collect.landPage),
+    submitPage: Type.Optional(collect.submitPage),
+    device: Type.Optional(collect.device),
+    tag: collect.tag,
+    se: collect.se,
+    chat: Type.Optional(collect.chat),
+    ownerUserid: Type.Optional(
+      wecomUserid('assign at once to this employee of the admin’s corp instead of distributing by policy'),
+    ),
+    ownerName: Type.Optional(Type.String({ maxLength: 64, description: 'the employee’s name, for the record' })),
+  },
+  { additionalProperties: false },
+);
+
 const optionalEdit = (max: number) => Type.Optional(Type.Union([Type.String({ maxLength: max }), Type.Null()]));
 
 export function clueRoutes(deps: AppDeps): RouteDefinition[] {
@@ -71,6 +108,36 @@ export function clueRoutes(deps: AppDeps): RouteDefinition[] {
       handle: async ({ body }, ctx) => {
         const page = await pageClues(deps.db, viewerOf(ctx, deps), body);
         return { list: page.list.map(presentClue), total: page.total, pageNum: body.pageNum, pageSize: body.pageSize };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/admin/clue/create',
+      operationId: 'createClue',
+      errors: [409, 503],
+      seedOp: 'clue.create',
+      summary: 'Add a clue by hand',
+      description:
+        'The fields and rules of the partner collect API (no secretKey or businessId; source is 2, manual; cuser is ' +
+        'the admin). A clue with the phone of an earlier clue is linked to it (duplicateOfClueId). Without ' +
+        'ownerUserid the clue is distributed by policy, as a partner clue is; with it (a live employee of the ' +
+        'admin’s corp, else 400 and nothing stored) it is assigned through its distribution workflow, as ' +
+        'batchAssign assigns. 503 CLUE_CREATED_NOT_ASSIGNED: the clue is stored but the assignment could not be ' +
+        'made; it is then distributed by policy.',
+      tag: 'clues',
+      auth: 'admin',
+      permission: 'clue:create',
+      body: CreateClueBody,
+      response: ClueView,
+      handle: async ({ body }, ctx) => {
+        const { clue, queued } = await createClueByHand(
+          { db: deps.db, assign: (c, request) => deps.distribution.assignManually(c, request) },
+          body.ownerUserid === undefined ? undefined : corpOf(ctx, deps),
+          body,
+          actor(ctx),
+        );
+        if (queued) deps.dispatcher.notify();
+        return presentClue(clue);
       },
     }),
     defineRoute({
