@@ -169,6 +169,24 @@ describe('system tags on clues and customers', () => {
     const byB = await api.post<{ list: TagOn[] }>('/admin/clueTag/query', { clueId: clueB });
     expect(byB.body.data.list.map((t) => t.place)).toEqual(['clue', 'clue']);
 
+    // Concurrent identical adds: exactly one of them adds, each pair is stored and recorded once.
+    const clueC = await insertClue();
+    const racing = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        api.post<Changes>('/admin/clueTag/batchAdd', {
+          clueIds: [clueC],
+          customerIds: [String(customer.id)],
+          tagIds: [low],
+        }),
+      ),
+    );
+    expect(racing.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(racing.filter((r) => r.body.data.clues[0]!.tagIds.length > 0)).toHaveLength(1);
+    expect(racing.filter((r) => r.body.data.customers[0]!.tagIds.length > 0)).toHaveLength(1);
+    expect(await clueTagIds(clueC)).toEqual([low]);
+    expect(await api.timeline(clueC)).toHaveLength(1);
+    expect(await customerTagIds(corpId, customer.external_userid)).toEqual([high, mid, low].sort());
+
     const neither = await api.post('/admin/clueTag/query', {});
     expect(neither.status).toBe(400);
     const both = await api.post('/admin/clueTag/query', { clueId: clueA, customerId: String(customer.id) });
