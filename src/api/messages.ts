@@ -81,6 +81,10 @@ const MESSAGES = {
     en: 'give exactly one of clueId and customerId',
     zh: 'clueId 和 customerId 必须且只能填写一个',
   },
+  'rule.clueOrCustomerIds': {
+    en: 'give at least one clue or customer',
+    zh: '请至少填写一个线索或客户',
+  },
   'rule.exactlyOneCustomerKey': {
     en: 'give exactly one of customerId and externalUserid',
     zh: 'customerId 和 externalUserid 必须且只能填写一个',

@@ -4,6 +4,7 @@ import { acqQrRoutes } from './admin/acq-qrs/routes';
 import { authRoutes } from './admin/auth/routes';
 import { channelRoutes } from './admin/channels/routes';
 import { chatGroupRoutes } from './admin/chat-groups/routes';
+import { clueTagRoutes } from './admin/clue-tags/routes';
 import { clueRoutes } from './admin/clues/routes';
 import { corpTagRoutes } from './admin/corp-tags/routes';
 import { customerTagRoutes } from './admin/customer-tags/routes';
@@ -45,6 +46,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...partnerRoutes(deps),
     ...distributionPolicyRoutes(deps),
     ...clueRoutes(deps),
+    ...clueTagRoutes(deps),
     ...wecomDeptRoutes(deps),
     ...employeeRoutes(deps),
     ...customerRoutes(deps),

@@ -142,16 +142,19 @@ export async function findCustomerTag(db: Executor, corpId: string, id: string):
   return db<CustomerTagRow>('customer_tag').where({ corp_id: corpId, id, is_del: 0 }).first();
 }
 
-/** Puts the tags on the customer/relation; tags already there stay as they are, removed ones come back. */
+/**
+ * Puts the tags on the customer/relation; tags already there stay as they are, removed ones come
+ * back. Returns the tag ids it put on (new or back), none of those already live.
+ */
 export async function addCustomerTags(
   db: Executor,
   corpId: string,
   key: CustomerTagKey,
   tagIds: string[],
   actor: string,
-): Promise<void> {
-  if (tagIds.length === 0) return;
-  await db('customer_tag')
+): Promise<string[]> {
+  if (tagIds.length === 0) return [];
+  const rows: Array<{ tag_id: string }> = await db('customer_tag')
     .insert(
       tagIds.map((tagId) => ({
         corp_id: corpId,
@@ -165,19 +168,21 @@ export async function addCustomerTags(
     )
     .onConflict(['corp_id', 'external_userid', 'userid', 'tag_source', 'tag_id'])
     .merge({ is_del: 0, del_time: null, mtime: db.fn.now(), muser: actor })
-    .where('customer_tag.is_del', 1);
+    .where('customer_tag.is_del', 1)
+    .returning('tag_id');
+  return rows.map((r) => r.tag_id);
 }
 
-/** Soft-deletes the given tags of one customer/relation; returns how many were live. */
+/** Soft-deletes the given tags of one customer/relation; returns the tag ids that were live. */
 export async function removeCustomerTags(
   db: Executor,
   corpId: string,
   key: CustomerTagKey,
   tagIds: string[],
   actor: string,
-): Promise<number> {
-  if (tagIds.length === 0) return 0;
-  return db('customer_tag')
+): Promise<string[]> {
+  if (tagIds.length === 0) return [];
+  const rows: Array<{ tag_id: string }> = await db('customer_tag')
     .where({
       corp_id: corpId,
       external_userid: key.externalUserid,
@@ -186,7 +191,8 @@ export async function removeCustomerTags(
       is_del: 0,
     })
     .whereIn('tag_id', tagIds)
-    .update({ is_del: 1, del_time: db.fn.now(), mtime: db.fn.now(), muser: actor });
+    .update({ is_del: 1, del_time: db.fn.now(), mtime: db.fn.now(), muser: actor }, ['tag_id']);
+  return rows.map((r) => r.tag_id);
 }
 
 /** Soft-deletes every customer's use of the given tags (the tags themselves are gone). */

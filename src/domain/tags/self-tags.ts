@@ -1,4 +1,6 @@
 import type { Db, Executor } from '../../db/knex';
+import { deleteSystemTagsFromAllClues } from '../../db/queries/clue-self-tags';
+import { insertClueEvent } from '../../db/queries/clues';
 import { removeTagsFromAllCustomers } from '../../db/queries/customer-tags';
 import {
   findEmptySelfTagGroups,
@@ -141,7 +143,35 @@ export async function updateSelfTagFields(
   return updated;
 }
 
-/** Deletes tags; their customers lose them, and a group left without tags goes too (no empty groups). */
+/** Clues lose deleted tags too; each clue's timeline records which, as a removal for that reason. */
+async function removeTagsFromAllClues(
+  trx: Executor,
+  tags: SelfTagRow[],
+  deletedTagIds: string[],
+  actor: string,
+): Promise<void> {
+  const names = new Map(tags.map((t) => [String(t.id), t]));
+  const byClue = new Map<string, string[]>();
+  for (const row of await deleteSystemTagsFromAllClues(trx, deletedTagIds)) {
+    byClue.set(row.clue_id, [...(byClue.get(row.clue_id) ?? []), row.tag_id]);
+  }
+  for (const [clueId, tagIds] of byClue) {
+    const named = tagIds.map((id) => ({
+      id,
+      name: names.get(id)?.name ?? null,
+      groupName: names.get(id)?.group_name ?? null,
+    }));
+    await insertClueEvent(
+      trx,
+      clueId,
+      'system_tags_removed',
+      { place: 'clue', reason: 'tag_deleted', tags: named },
+      actor,
+    );
+  }
+}
+
+/** Deletes tags; their customers and clues lose them, and a group left without tags goes too (no empty groups). */
 export async function deleteSelfTags(
   db: Db,
   corpId: string,
@@ -155,13 +185,14 @@ export async function deleteSelfTags(
     if (missing.length > 0) throw new NotFoundError('self tag', missing.join(', '), 'TAG_NOT_FOUND');
     const deletedTagIds = await softDeleteSelfTags(trx, corpId, tagIds, actor);
     await removeTagsFromAllCustomers(trx, corpId, 'self', deletedTagIds, actor);
+    await removeTagsFromAllClues(trx, found, deletedTagIds, actor);
     const emptyGroups = await findEmptySelfTagGroups(trx, corpId, [...new Set(found.map((t) => t.group_id))]);
     const deletedGroupIds = await softDeleteSelfTagGroups(trx, corpId, emptyGroups, actor);
     return { deletedTagIds, deletedGroupIds };
   });
 }
 
-/** Deletes groups with all their tags; customers lose those tags. */
+/** Deletes groups with all their tags; customers and clues lose those tags. */
 export async function deleteSelfTagGroups(
   db: Db,
   corpId: string,
@@ -173,8 +204,10 @@ export async function deleteSelfTagGroups(
     const known = new Set(found.map((g) => g.id));
     const missing = groupIds.filter((id) => !known.has(id));
     if (missing.length > 0) throw new NotFoundError('self tag group', missing.join(', '), 'TAG_GROUP_NOT_FOUND');
+    const tagsOfGroups = await listSelfTags(trx, corpId, groupIds);
     const deletedTagIds = await softDeleteSelfTagsOfGroups(trx, corpId, groupIds, actor);
     await removeTagsFromAllCustomers(trx, corpId, 'self', deletedTagIds, actor);
+    await removeTagsFromAllClues(trx, tagsOfGroups, deletedTagIds, actor);
     const deletedGroupIds = await softDeleteSelfTagGroups(trx, corpId, groupIds, actor);
     return { deletedTagIds, deletedGroupIds };
   });
