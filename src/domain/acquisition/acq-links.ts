@@ -15,13 +15,9 @@ import {
   type AcqRuleFields,
   type AcqRuleRow,
 } from '../../db/queries/acq-links';
-import { findChannelType } from '../../db/queries/acq-channels';
-import { findCorpTags } from '../../db/queries/corp-tags';
-import { listDeptsByDeptIds } from '../../db/queries/wecom-depts';
-import { liveEmployeeUserids } from '../../db/queries/wecom-employees';
 import { ConflictError, NotFoundError, ProblemList } from '../errors';
-import { requireMaterials } from '../materials/materials';
 import { conflictOnUniqueViolation } from '../refuse-duplicates';
+import { checkedChannel, checkSourceReferences } from './source-checks';
 
 /** How a link hands customers to employees. */
 export const ALLOCATION_METHODS = {
@@ -35,9 +31,6 @@ export type AllocationMethod = keyof typeof ALLOCATION_METHODS;
 export const ACQ_LINK_DRAFT = 0;
 export const ACQ_LINK_PUBLISHED = 1;
 export const ACQ_LINK_ABNORMAL = 2;
-
-/** WeCom: send_welcome_msg takes at most 4000 bytes of text. */
-export const WELCOME_MAX_BYTES = 4000;
 
 export interface AcqRuleInput {
   id?: string;
@@ -167,34 +160,12 @@ async function checkedFields(
   const has = (key: keyof SaveAcqLinkInput) => input[key] !== undefined;
 
   const channelId = has('channelId') ? (input.channelId ?? null) : (before?.channel_id ?? null);
-  let channelType = has('channelType') ? (input.channelType ?? null) : (before?.channel_type ?? null);
-  if (channelId !== null && (has('channelId') || has('channelType'))) {
-    const type = await findChannelType(db, corpId, channelId);
-    if (type === undefined) {
-      problems.problem(
-        'channelId',
-        `no acquisition channel ${channelId} in WeCom corp ${corpId}`,
-        'rule.unknownChannel',
-        {
-          channelId,
-          corpId,
-        },
-      );
-    } else {
-      if (channelType !== null && channelType !== type && has('channelType')) {
-        problems.problem(
-          'channelType',
-          `must be ${type}, the type of channel ${channelId}`,
-          'rule.channelTypeMismatch',
-          {
-            type,
-            channelId,
-          },
-        );
-      }
-      channelType = type;
-    }
-  }
+  const channelType = await checkedChannel(db, problems, corpId, {
+    id: channelId,
+    type: has('channelType') ? (input.channelType ?? null) : (before?.channel_type ?? null),
+    idGiven: has('channelId'),
+    typeGiven: has('channelType'),
+  });
 
   const userList = pick('userList', before?.user_list ?? []);
   const departmentList = pick('departmentList', before?.department_list ?? []);
@@ -217,43 +188,17 @@ async function checkedFields(
       r.userId !== undefined ? [{ field: `allocationRules[${i}].userId`, userid: r.userId }] : [],
     ),
   ];
-  const live = await liveEmployeeUserids(
-    db,
-    corpId,
-    employeeFields.map((f) => f.userid),
-  );
-  for (const { field, userid } of employeeFields) {
-    if (!live.has(userid.toLowerCase())) {
-      problems.problem(field, `no employee ${userid} in WeCom corp ${corpId}`, 'field.unknownEmployee', {
-        userid,
-        corpId,
-      });
-    }
-  }
-  const depts = new Set((await listDeptsByDeptIds(db, corpId, departmentList)).map((d) => d.dept_id));
-  departmentList.forEach((deptId, i) => {
-    if (!depts.has(deptId))
-      problems.problem(`departmentList[${i}]`, 'no such department in this corp', 'rule.noSuchDepartment');
+  await checkSourceReferences(db, problems, corpId, {
+    employees: employeeFields,
+    departmentList,
+    cstTags,
+    isSendWelcome,
+    welcomeContent,
+    mediaIds,
   });
-  const tags = new Set((await findCorpTags(db, corpId, cstTags)).map((t) => t.tag_id));
-  const unknownTags = cstTags.filter((t) => !tags.has(t));
-  if (unknownTags.length > 0) {
-    const ids = unknownTags.join(', ');
-    problems.problem('cstTags', `unknown corp tag id(s): ${ids}`, 'rule.unknownCorpTags', { ids });
-  }
   if (priorityType === 2 && priorityUseridList.length === 0) {
     problems.problem('priorityUseridList', 'is required when priorityType is 2', 'rule.priorityListRequired');
   }
-  if (isSendWelcome === 1 && !welcomeContent && mediaIds.length === 0) {
-    problems.problem('welcomeContent', 'a welcome message needs text or materials', 'rule.welcomeNeedsContent');
-  }
-  if (welcomeContent && Buffer.byteLength(welcomeContent, 'utf8') > WELCOME_MAX_BYTES) {
-    problems.problem('welcomeContent', `may be at most ${WELCOME_MAX_BYTES} bytes`, 'rule.welcomeTooLong', {
-      max: WELCOME_MAX_BYTES,
-    });
-  }
-  // Locks the materials too, so a delete of one cannot slip in before this save commits.
-  if (mediaIds.length > 0) await problems.gather(() => requireMaterials(db, corpId, mediaIds));
   if (rules) checkRules(problems, rules, storedRules);
   const ruleCount = rules ? rules.length : storedRules.length;
   if (status === ACQ_LINK_PUBLISHED && ruleCount === 0 && userList.length === 0 && departmentList.length === 0) {

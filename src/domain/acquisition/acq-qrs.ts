@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Db, Executor } from '../../db/knex';
-import { findChannelType } from '../../db/queries/acq-channels';
 import {
   ACQ_STATE_KEY,
   claimAcqState,
@@ -17,13 +16,10 @@ import {
   type AcqQrFields,
   type AcqQrRow,
 } from '../../db/queries/acq-qrs';
-import { findCorpTags } from '../../db/queries/corp-tags';
-import { listDeptsByDeptIds } from '../../db/queries/wecom-depts';
-import { liveEmployeeUserids } from '../../db/queries/wecom-employees';
 import { ConflictError, NotFoundError, ProblemList } from '../errors';
-import { requireMaterials } from '../materials/materials';
 import { conflictOnUniqueViolation } from '../refuse-duplicates';
-import { ACQ_LINK_ABNORMAL, ACQ_LINK_PUBLISHED, WELCOME_MAX_BYTES } from './acq-links';
+import { ACQ_LINK_ABNORMAL, ACQ_LINK_PUBLISHED } from './acq-links';
+import { checkedChannel, checkSourceReferences } from './source-checks';
 
 export type QrType = 'single' | 'multi';
 
@@ -143,34 +139,12 @@ async function checkedFields(
   }
 
   const channelId = has('channelId') ? (input.channelId ?? null) : (before?.channel_id ?? null);
-  let channelType = has('channelType') ? (input.channelType ?? null) : (before?.channel_type ?? null);
-  if (channelId !== null && (has('channelId') || has('channelType'))) {
-    const type = await findChannelType(db, corpId, channelId);
-    if (type === undefined) {
-      problems.problem(
-        'channelId',
-        `no acquisition channel ${channelId} in WeCom corp ${corpId}`,
-        'rule.unknownChannel',
-        {
-          channelId,
-          corpId,
-        },
-      );
-    } else {
-      if (channelType !== null && channelType !== type && has('channelType')) {
-        problems.problem(
-          'channelType',
-          `must be ${type}, the type of channel ${channelId}`,
-          'rule.channelTypeMismatch',
-          {
-            type,
-            channelId,
-          },
-        );
-      }
-      channelType = type;
-    }
-  }
+  const channelType = await checkedChannel(db, problems, corpId, {
+    id: channelId,
+    type: has('channelType') ? (input.channelType ?? null) : (before?.channel_type ?? null),
+    idGiven: has('channelId'),
+    typeGiven: has('channelType'),
+  });
 
   const type: QrType = input.type ?? before?.qr_type ?? 'single';
   if (before && before.config_id !== null && type !== before.qr_type) {
@@ -186,25 +160,17 @@ async function checkedFields(
   const status = input.status ?? (before?.status === ACQ_LINK_ABNORMAL ? ACQ_LINK_PUBLISHED : (before?.status ?? 0));
   const members = input.members ?? stored.map((m) => ({ userId: m.user_id }));
 
-  const live = await liveEmployeeUserids(
-    db,
-    corpId,
-    (input.members ?? []).map((m) => m.userId),
-  );
+  await checkSourceReferences(db, problems, corpId, {
+    employees: (input.members ?? []).map((m, i) => ({ field: `members[${i}].userId`, userid: m.userId })),
+    departmentList,
+    cstTags,
+    isSendWelcome,
+    welcomeContent,
+    mediaIds,
+  });
   const seen = new Map<string, number>();
   (input.members ?? []).forEach((m, i) => {
     const key = m.userId.toLowerCase();
-    if (!live.has(key)) {
-      problems.problem(
-        `members[${i}].userId`,
-        `no employee ${m.userId} in WeCom corp ${corpId}`,
-        'field.unknownEmployee',
-        {
-          userid: m.userId,
-          corpId,
-        },
-      );
-    }
     const first = seen.get(key);
     if (first !== undefined) {
       problems.problem(`members[${i}].userId`, `repeats the employee of members[${first}]`, 'rule.duplicateMember', {
@@ -220,27 +186,6 @@ async function checkedFields(
   if (type === 'single' && departmentList.length > 0) {
     problems.problem('departmentList', 'only a multi-person code can name departments', 'rule.singleQrNoDepartments');
   }
-  const depts = new Set((await listDeptsByDeptIds(db, corpId, departmentList)).map((d) => d.dept_id));
-  departmentList.forEach((deptId, i) => {
-    if (!depts.has(deptId))
-      problems.problem(`departmentList[${i}]`, 'no such department in this corp', 'rule.noSuchDepartment');
-  });
-  const tags = new Set((await findCorpTags(db, corpId, cstTags)).map((t) => t.tag_id));
-  const unknownTags = cstTags.filter((t) => !tags.has(t));
-  if (unknownTags.length > 0) {
-    const ids = unknownTags.join(', ');
-    problems.problem('cstTags', `unknown corp tag id(s): ${ids}`, 'rule.unknownCorpTags', { ids });
-  }
-  if (isSendWelcome === 1 && !welcomeContent && mediaIds.length === 0) {
-    problems.problem('welcomeContent', 'a welcome message needs text or materials', 'rule.welcomeNeedsContent');
-  }
-  if (welcomeContent && Buffer.byteLength(welcomeContent, 'utf8') > WELCOME_MAX_BYTES) {
-    problems.problem('welcomeContent', `may be at most ${WELCOME_MAX_BYTES} bytes`, 'rule.welcomeTooLong', {
-      max: WELCOME_MAX_BYTES,
-    });
-  }
-  // Locks the materials too, so a delete of one cannot slip in before this save commits.
-  if (mediaIds.length > 0) await problems.gather(() => requireMaterials(db, corpId, mediaIds));
   if (status === ACQ_LINK_PUBLISHED && members.length + (type === 'multi' ? departmentList.length : 0) === 0) {
     problems.problem(
       'status',
