@@ -116,8 +116,8 @@ function mount(
     const raw = ctx.request.body;
     const body =
       route.textBody || route.multipartBody ? {} : validate(route.body ?? EmptyObject, raw ?? {}, unknownFields);
-    const query = validate(route.query ?? EmptyObject, { ...ctx.query }, unknownFields);
-    const params = validate(route.params ?? EmptyObject, { ...ctx.params }, unknownFields);
+    const query = validate(route.query ?? EmptyObject, { ...ctx.query }, unknownFields, { fromText: true });
+    const params = validate(route.params ?? EmptyObject, { ...ctx.params }, unknownFields, { fromText: true });
     const requestContext: RequestContext = {
       requestId: String(ctx.state['requestId']),
       user: ctx.state['user'] as RequestContext['user'],

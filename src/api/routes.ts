@@ -4,6 +4,7 @@ import { acqQrRoutes } from './admin/acq-qrs/routes';
 import { authRoutes } from './admin/auth/routes';
 import { channelRoutes } from './admin/channels/routes';
 import { chatGroupRoutes } from './admin/chat-groups/routes';
+import { clueDetailRoutes } from './admin/clue-details/routes';
 import { clueTagRoutes } from './admin/clue-tags/routes';
 import { clueRoutes } from './admin/clues/routes';
 import { corpTagRoutes } from './admin/corp-tags/routes';
@@ -47,6 +48,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...distributionPolicyRoutes(deps),
     ...clueRoutes(deps),
     ...clueTagRoutes(deps),
+    ...clueDetailRoutes(deps),
     ...wecomDeptRoutes(deps),
     ...employeeRoutes(deps),
     ...customerRoutes(deps),

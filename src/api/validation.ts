@@ -11,13 +11,15 @@ import { parseDateTime, STRING_FORMATS } from './schema-formats';
  */
 export type UnknownFields = 'refuse' | 'ignore';
 
-function createAjv(unknownFields: UnknownFields): Ajv {
+function createAjv(unknownFields: UnknownFields, fromText: boolean): Ajv {
   const ajv = new Ajv({
     allErrors: true,
     strict: false,
     verbose: true,
     useDefaults: true,
     removeAdditional: unknownFields === 'ignore' ? 'all' : false,
+    // A query string or path carries only text: "20" must be able to fill an integer there (never in a JSON body).
+    coerceTypes: fromText,
   });
   for (const [name, format] of Object.entries(STRING_FORMATS)) {
     ajv.addFormat(name, { type: 'string', validate: format.validate });
@@ -177,21 +179,26 @@ function unstorableTextProblems(value: unknown, path: string, problems: FieldPro
   return problems;
 }
 
-const validators: Record<UnknownFields, { ajv: Ajv; cache: WeakMap<TSchema, ValidateFunction> }> = {
-  refuse: { ajv: createAjv('refuse'), cache: new WeakMap() },
-  ignore: { ajv: createAjv('ignore'), cache: new WeakMap() },
-};
+const validators = new Map<string, { ajv: Ajv; cache: WeakMap<TSchema, ValidateFunction> }>();
+function validatorsFor(unknownFields: UnknownFields, fromText: boolean) {
+  const key = `${unknownFields}:${fromText}`;
+  let entry = validators.get(key);
+  if (!entry) validators.set(key, (entry = { ajv: createAjv(unknownFields, fromText), cache: new WeakMap() }));
+  return entry;
+}
 
 /**
  * Validates `value` (defaults filled in, date-times turned to UTC, undeclared fields refused or
- * stripped); throws ValidationError naming each bad field.
+ * stripped; with `fromText`, query and path text turned into the numbers and booleans the schema
+ * declares); throws ValidationError naming each bad field.
  */
 export function validate<S extends TSchema>(
   schema: S,
   value: unknown,
   unknownFields: UnknownFields = 'refuse',
+  options: { fromText?: boolean } = {},
 ): Static<S> {
-  const { ajv, cache } = validators[unknownFields];
+  const { ajv, cache } = validatorsFor(unknownFields, options.fromText === true);
   let fn = cache.get(schema);
   if (!fn) {
     fn = ajv.compile(schema);

@@ -98,3 +98,34 @@ describe('date format', () => {
     expect(validate(Day, { day: '2024-02-29' }).day).toBe('2024-02-29');
   });
 });
+
+describe('query and path text', () => {
+  const Paging = Type.Object({
+    pageNum: Type.Integer({ minimum: 1, default: 1 }),
+    pageSize: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
+    asc: Type.Optional(Type.Boolean()),
+  });
+
+  it('fills integers and booleans from the text a query string carries', () => {
+    expect(validate(Paging, { pageSize: '50', asc: 'true' }, 'refuse', { fromText: true })).toEqual({
+      pageNum: 1,
+      pageSize: 50,
+      asc: true,
+    });
+  });
+
+  it('still refuses text that is not a number, or out of range, naming the field', () => {
+    expect(problemsOf(() => validate(Paging, { pageSize: 'lots' }, 'refuse', { fromText: true }))).toEqual([
+      { field: 'pageSize', message: 'must be integer' },
+    ]);
+    expect(problemsOf(() => validate(Paging, { pageSize: '500' }, 'refuse', { fromText: true }))).toEqual([
+      { field: 'pageSize', message: 'must be <= 200' },
+    ]);
+  });
+
+  it('never coerces a JSON body: a number sent as text there is an error', () => {
+    expect(problemsOf(() => validate(Paging, { pageSize: '50' }))).toEqual([
+      { field: 'pageSize', message: 'must be integer' },
+    ]);
+  });
+});

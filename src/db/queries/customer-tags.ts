@@ -254,3 +254,18 @@ export async function customerExists(db: Executor, corpId: string, externalUseri
     .first('id');
   return row !== undefined;
 }
+
+/** Live corp tags of the customers on every relation, with names, in WeCom's group and tag order. */
+export async function listCorpTagDetailsOfCustomers(
+  db: Executor,
+  corpId: string,
+  externalUserids: readonly string[],
+): Promise<CustomerTagDetailRow[]> {
+  if (externalUserids.length === 0) return [];
+  const q = detailQuery(db, corpId)
+    .andWhere('ct.tag_source', 'corp')
+    .whereIn('ct.external_userid', [...externalUserids]);
+  return (await selectDetail(db, q).orderByRaw(
+    'g.group_order DESC NULLS LAST, t.tag_order DESC NULLS LAST, ct.tag_id, ct.id',
+  )) as CustomerTagDetailRow[];
+}

@@ -271,3 +271,13 @@ export function filteredUsers(db: Executor, filters: UserPageFilters): Knex.Quer
   }
   return query;
 }
+
+/** Display names (real name, else username) of the users among `usernames`, deleted ones included. */
+export async function userDisplayNames(db: Executor, usernames: readonly string[]): Promise<Map<string, string>> {
+  if (usernames.length === 0) return new Map();
+  const rows = (await db('sys_user')
+    .whereIn('username', [...new Set(usernames)])
+    .orderBy('is_del', 'desc')
+    .select('username', 'real_name')) as Array<{ username: string; real_name: string | null }>;
+  return new Map(rows.map((r) => [r.username, r.real_name || r.username]));
+}

@@ -3,7 +3,6 @@ import {
   deleteClueSystemTags,
   findCluesInScope,
   findCustomersInScopeByIds,
-  findLinkedCustomersInScope,
   insertClueSystemTags,
   listClueSystemTags,
   listCustomerSystemTags,
@@ -11,18 +10,21 @@ import {
   type SystemTagOnRow,
 } from '../../db/queries/clue-self-tags';
 import type { ClueRow } from '../../db/queries/clues';
-import { findClueInScope, insertClueEvent } from '../../db/queries/clues';
+import { insertClueEvent } from '../../db/queries/clues';
+import { insertCustomerEvents } from '../../db/queries/customer-events';
 import { addCustomerTags, removeCustomerTags, type CustomerTagKey } from '../../db/queries/customer-tags';
 import type { CorpViewer } from '../../db/queries/data-scope';
 import { findSelfTags, type SelfTagRow } from '../../db/queries/self-tags';
 import type { WecomCustomerRow } from '../../db/queries/wecom-customers';
+import { resolveRecord, type RecordTarget } from '../clues/record-target';
 import { NotFoundError, ValidationError } from '../errors';
 
 /**
  * System tags are the corp's self-built tags (selfTag.*) put on clues and on WeCom customers. A
  * clue's sit in clue_self_tag, a customer's in customer_tag (source 'self', on the customer).
  * Every change is recorded in a clue's timeline: the clue's own, or, for a customer, the clue it
- * is linked to ('system_tags_added' / 'system_tags_removed', with the tags and where they sit).
+ * is linked to, else the customer's own (customer_event); 'system_tags_added' / 'system_tags_removed',
+ * with the tags and where they sit.
  */
 export interface SystemTagTargets {
   clueIds: string[];
@@ -30,7 +32,7 @@ export interface SystemTagTargets {
 }
 
 /** One clue or one customer (wecom_customer id). */
-export type SystemTagTarget = { clueId: string } | { customerId: string };
+export type SystemTagTarget = RecordTarget;
 
 export interface SystemTagChanges {
   clues: Array<{ clueId: string; tagIds: string[] }>;
@@ -100,7 +102,14 @@ async function recordChange(
     return;
   }
   const c = where.customer;
-  if (c.clue_id === null) return;
+  if (c.clue_id === null) {
+    // No clue to carry it: the customer's own timeline does.
+    const detail = { place: 'customer', tags: named };
+    await insertCustomerEvents(trx, [
+      { corpId: c.corp_id, externalUserid: c.external_userid, kind, detail, cuser: actor },
+    ]);
+    return;
+  }
   const detail = {
     place: 'customer',
     customerId: String(c.id),
@@ -227,27 +236,15 @@ export async function querySystemTags(
   target: SystemTagTarget,
   filter: SystemTagFilter,
 ): Promise<SystemTagOnRow[]> {
-  if ('clueId' in target) {
-    if (!(await findClueInScope(db, viewer, target.clueId))) {
-      throw new NotFoundError('clue', target.clueId, 'CLUE_NOT_FOUND');
-    }
-    const linked = await findLinkedCustomersInScope(db, viewer, target.clueId);
-    return [
-      ...(await listClueSystemTags(db, viewer.corpId, [target.clueId], filter)),
-      ...(await listCustomerSystemTags(
-        db,
-        viewer.corpId,
-        linked.map((c) => String(c.id)),
-        filter,
-      )),
-    ];
-  }
-  const [customer] = await findCustomersInScopeByIds(db, viewer, [target.customerId]);
-  if (!customer) throw new NotFoundError('customer', target.customerId, 'CUSTOMER_NOT_FOUND');
-  const own = await listCustomerSystemTags(db, viewer.corpId, [target.customerId], filter);
-  const clueId = customer.clue_id === null ? null : String(customer.clue_id);
-  if (clueId === null || !(await findClueInScope(db, viewer, clueId))) return own;
-  return [...(await listClueSystemTags(db, viewer.corpId, [clueId], filter)), ...own];
+  const { clue, customers } = await resolveRecord(db, viewer, target);
+  const clueTags = clue ? await listClueSystemTags(db, viewer.corpId, [String(clue.id)], filter) : [];
+  const customerTags = await listCustomerSystemTags(
+    db,
+    viewer.corpId,
+    customers.map((c) => String(c.id)),
+    filter,
+  );
+  return [...clueTags, ...customerTags];
 }
 
 export function targetsOf(target: SystemTagTarget): SystemTagTargets {

@@ -18,6 +18,7 @@ import type { WecomApiFactory } from '../../wecom/api';
 import { openWecom } from '../customers/wecom-errors';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { conflictOnUniqueViolation } from '../refuse-duplicates';
+import { recordCustomerTagChange } from './tag-change-events';
 import { callWecom } from './wecom-errors';
 import type { CorpViewer } from '../../db/queries/data-scope';
 import { findCustomerInScope } from '../../db/queries/wecom-customers';
@@ -79,7 +80,7 @@ async function liveTagIds(db: Executor, corpId: string, source: TagSource, ids: 
   return new Set((await findSelfTags(db, corpId, numeric)).map((t) => t.id));
 }
 
-async function requireTags(
+export async function requireTags(
   db: Executor,
   corpId: string,
   source: TagSource,
@@ -152,8 +153,9 @@ export async function tagCustomer(
   await requireTags(db, corpId, input.tagSource, input.removeTagIds, 'removeTagIds');
   if (key.source === 'corp') await markInWecom(deps, corpId, key, input.addTagIds, input.removeTagIds);
   await db.transaction(async (trx) => {
-    await addCustomerTags(trx, corpId, key, input.addTagIds, actor);
-    await removeCustomerTags(trx, corpId, key, input.removeTagIds, actor);
+    const added = await addCustomerTags(trx, corpId, key, input.addTagIds, actor);
+    const removed = await removeCustomerTags(trx, corpId, key, input.removeTagIds, actor);
+    await recordCustomerTagChange(trx, corpId, key, { added, removed }, actor);
   });
   return listCustomerTagDetails(db, corpId, key);
 }
@@ -227,7 +229,11 @@ export async function saveCustomerTag(
     }
     // A concurrent retag to the same tag loses on the row's unique key.
     await conflictOnUniqueViolation(
-      () => db.transaction(async (trx) => retagCustomerTag(trx, corpId, row, input.tagId, actor)),
+      () =>
+        db.transaction(async (trx) => {
+          await retagCustomerTag(trx, corpId, row, input.tagId, actor);
+          await recordCustomerTagChange(trx, corpId, key, { added: [input.tagId], removed: [row.tag_id] }, actor);
+        }),
       {},
       () => new ConflictError(`the customer already carries tag ${input.tagId}`, 'CUSTOMER_TAG_EXISTS'),
     );

@@ -9,16 +9,9 @@ import {
 import type { AppDeps } from '../../app';
 import { defineRoute, type RequestContext, type RouteDefinition } from '../../route';
 import { IdString } from '../../validation';
+import { OneRecord, oneRecordOf } from '../one-record';
 import { corpViewerOf } from '../viewer';
-import {
-  OneTarget,
-  presentSystemTagOn,
-  SystemTagChangesView,
-  SystemTagOnView,
-  TagIds,
-  TargetLists,
-  targetOf,
-} from './schemas';
+import { presentSystemTagOn, SystemTagChangesView, SystemTagOnView, TagIds, TargetLists } from './schemas';
 
 const TAG = 'clue and customer system tags';
 const actorOf = (ctx: RequestContext) => ctx.user?.username ?? 'system';
@@ -54,12 +47,12 @@ export function clueTagRoutes(deps: AppDeps): RouteDefinition[] {
       auth: 'admin',
       permission: 'clueTag:query',
       body: Type.Object(
-        { ...OneTarget, tagIds: Type.Optional(TagIds(1)), groupId: Type.Optional(IdString) },
+        { ...OneRecord, tagIds: Type.Optional(TagIds(1)), groupId: Type.Optional(IdString) },
         { additionalProperties: false },
       ),
       response: Type.Object({ list: Type.Array(SystemTagOnView) }),
       handle: async ({ body }, ctx) => {
-        const rows = await querySystemTags(deps.db, corpViewerOf(ctx, deps), targetOf(body), {
+        const rows = await querySystemTags(deps.db, corpViewerOf(ctx, deps), oneRecordOf(body), {
           tagIds: body.tagIds,
           groupId: body.groupId,
         });
@@ -93,13 +86,13 @@ export function clueTagRoutes(deps: AppDeps): RouteDefinition[] {
       tag: TAG,
       auth: 'admin',
       permission: 'clueTag:delete',
-      body: Type.Object({ ...OneTarget, tagId: IdString }, { additionalProperties: false }),
+      body: Type.Object({ ...OneRecord, tagId: IdString }, { additionalProperties: false }),
       response: Type.Object({ removed: Type.Boolean({ description: 'the target carried the tag until now' }) }),
       handle: async ({ body }, ctx) => {
         const changes = await removeSystemTags(
           deps.db,
           corpViewerOf(ctx, deps),
-          targetsOf(targetOf(body)),
+          targetsOf(oneRecordOf(body)),
           [body.tagId],
           actorOf(ctx),
         );
@@ -134,7 +127,7 @@ export function clueTagRoutes(deps: AppDeps): RouteDefinition[] {
       tag: TAG,
       auth: 'admin',
       permission: 'clueDetail:updateSystemTags',
-      body: Type.Object({ ...OneTarget, tagIds: TagIds(0) }, { additionalProperties: false }),
+      body: Type.Object({ ...OneRecord, tagIds: TagIds(0) }, { additionalProperties: false }),
       response: Type.Object({
         added: Type.Array(Type.String()),
         removed: Type.Array(Type.String()),
@@ -142,7 +135,7 @@ export function clueTagRoutes(deps: AppDeps): RouteDefinition[] {
       }),
       handle: async ({ body }, ctx) => {
         const viewer = corpViewerOf(ctx, deps);
-        const target = targetOf(body);
+        const target = oneRecordOf(body);
         const change = await replaceSystemTags(deps.db, viewer, target, body.tagIds, actorOf(ctx));
         const rows = await querySystemTags(deps.db, viewer, target, {});
         return { ...change, list: rows.map(presentSystemTagOn) };

@@ -1,7 +1,5 @@
 import { Type } from '@sinclair/typebox';
 import type { SystemTagOnRow } from '../../../db/queries/clue-self-tags';
-import type { SystemTagTarget } from '../../../domain/tags/clue-system-tags';
-import { ValidationError } from '../../../domain/errors';
 import { IdString, StringEnum } from '../../validation';
 
 const NStr = Type.Union([Type.String(), Type.Null()]);
@@ -16,30 +14,6 @@ export const TargetLists = {
   clueIds: TargetIds('clue ids'),
   customerIds: TargetIds('WeCom customer ids (wecom_customer id, as customer.page answers)'),
 };
-
-/** One clue or one customer: exactly one of the two. */
-export const OneTarget = {
-  clueId: Type.Optional(IdString),
-  customerId: Type.Optional(IdString),
-};
-
-export function targetOf(body: { clueId?: string; customerId?: string }): SystemTagTarget {
-  if ((body.clueId === undefined) === (body.customerId === undefined)) {
-    throw new ValidationError([
-      {
-        field: 'clueId',
-        message: 'give exactly one of clueId and customerId',
-        messageKey: 'rule.exactlyOneClueOrCustomer',
-      },
-      {
-        field: 'customerId',
-        message: 'give exactly one of clueId and customerId',
-        messageKey: 'rule.exactlyOneClueOrCustomer',
-      },
-    ]);
-  }
-  return body.clueId !== undefined ? { clueId: body.clueId } : { customerId: body.customerId as string };
-}
 
 export const SystemTagOnView = Type.Object({
   place: StringEnum(['clue', 'customer'] as const, 'where the tag sits: on the clue, or on a WeCom customer'),

@@ -14,6 +14,7 @@ import { defineRoute, type RequestContext, type RouteDefinition } from '../../ro
 import { IdString, StringEnum } from '../../validation';
 import { CollectClueBody } from '../../open/clues/collect-schema';
 import { corpOf } from '../corp';
+import { oneRecordOf } from '../one-record';
 import { corpViewerOf, viewerOf } from '../viewer';
 import { ClueDetailView, ClueView, presentClue, presentClueDetail } from './schemas';
 
@@ -70,22 +71,9 @@ const optionalEdit = (max: number) => Type.Optional(Type.Union([Type.String({ ma
 export function clueRoutes(deps: AppDeps): RouteDefinition[] {
   /** The clue asked for directly, or the clue a WeCom customer of the corp (in the viewer's scope) is linked to. */
   async function clueIdOf(query: { clueId?: string; customerId?: string }, ctx: RequestContext): Promise<string> {
-    if ((query.clueId === undefined) === (query.customerId === undefined)) {
-      throw new ValidationError([
-        {
-          field: 'clueId',
-          message: 'give exactly one of clueId and customerId',
-          messageKey: 'rule.exactlyOneClueOrCustomer',
-        },
-        {
-          field: 'customerId',
-          message: 'give exactly one of clueId and customerId',
-          messageKey: 'rule.exactlyOneClueOrCustomer',
-        },
-      ]);
-    }
-    if (query.clueId !== undefined) return query.clueId;
-    const customerId = query.customerId as string;
+    const target = oneRecordOf(query);
+    if ('clueId' in target) return target.clueId;
+    const customerId = target.customerId;
     const customer = await findCustomerInScope(deps.db, corpViewerOf(ctx, deps), { id: customerId });
     if (!customer) throw new NotFoundError('WeCom customer', customerId, 'CUSTOMER_NOT_FOUND');
     if (customer.clue_id === null)
