@@ -49,6 +49,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const partnerAuth = new PartnerAuthenticator(db, {
     defaultRateLimitPerMinute: config.PARTNER_RATE_LIMIT_PER_MINUTE,
     failures: throttles.partnerKeys,
+    budget: throttles.partnerRequests,
   });
   const wecom = createWecomApiFactory(db, { baseUrl: config.WECOM_API_BASE_URL, logger });
   const wecomSync = new WecomSyncClient(temporal, config.TEMPORAL_TASK_QUEUE);

@@ -1,8 +1,8 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Db } from '../../db/knex';
 import { findPartnerCredential, type PartnerCredential } from '../../db/queries/partners';
 import { RateLimitedError, UnauthorizedError } from '../errors';
 import type { FailureThrottle } from '../throttle/failure-throttle';
+import type { RequestBudget } from '../throttle/request-budget';
 import { parsePartnerKey, secretMatches } from './partner-keys';
 
 export interface AuthenticatedPartner {
@@ -16,6 +16,8 @@ export interface PartnerAuthOptions {
   cacheTtlMs?: number;
   /** Counts failed keys per client address; only failures touch it, so valid keys are never slowed. */
   failures: FailureThrottle;
+  /** Where partners' request budgets are counted: shared by every API process in production. */
+  budget: RequestBudget;
 }
 
 /**
@@ -25,7 +27,6 @@ export interface PartnerAuthOptions {
  */
 export class PartnerAuthenticator {
   private readonly cache = new Map<string, { credential: PartnerCredential | undefined; expiresAt: number }>();
-  private readonly limiters = new Map<number, RateLimiterMemory>();
   private readonly ttlMs: number;
 
   constructor(
@@ -86,21 +87,15 @@ export class PartnerAuthenticator {
 
   private async consume(credential: PartnerCredential): Promise<void> {
     const perMinute = credential.rateLimitPerMinute ?? this.options.defaultRateLimitPerMinute;
-    let limiter = this.limiters.get(perMinute);
-    if (!limiter) {
-      limiter = new RateLimiterMemory({ points: perMinute, duration: 60, keyPrefix: `partner-${perMinute}` });
-      this.limiters.set(perMinute, limiter);
-    }
-    try {
-      await limiter.consume(credential.partnerId);
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) {
-        throw new RateLimitedError(
-          `rate limit of ${perMinute} requests per minute exceeded for this partner`,
-          Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
-        );
-      }
-      throw rejection;
+    const waitMs = await this.options.budget.tryTake(`partner:${credential.partnerId}`, {
+      points: perMinute,
+      durationSeconds: 60,
+    });
+    if (waitMs > 0) {
+      throw new RateLimitedError(
+        `rate limit of ${perMinute} requests per minute exceeded for this partner`,
+        Math.max(1, Math.ceil(waitMs / 1000)),
+      );
     }
   }
 }

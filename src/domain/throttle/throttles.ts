@@ -2,6 +2,7 @@ import type { Config } from '../../config';
 import type { Db } from '../../db/knex';
 import { FailureThrottle, postgresLimiter } from './failure-throttle';
 import { LoginThrottle } from './login-throttle';
+import { SharedBudget, type RequestBudget } from './request-budget';
 
 /** The throttles of one API process, over the shared PostgreSQL table. */
 export interface Throttles {
@@ -10,6 +11,8 @@ export interface Throttles {
   partnerKeys: FailureThrottle;
   /** Failed signatures of the HR system's (Nexus) server-to-server calls, per address. */
   nexusSignatures: FailureThrottle;
+  /** Partners' request budgets (requests per minute), shared by every API process. */
+  partnerRequests: RequestBudget;
 }
 
 export function createThrottles(db: Db, config: Config): Throttles {
@@ -31,6 +34,7 @@ export function createThrottles(db: Db, config: Config): Throttles {
         blockSeconds: config.PARTNER_KEY_BLOCK_SECONDS,
       }),
     ),
+    partnerRequests: new SharedBudget(db, 'partner_requests'),
     nexusSignatures: new FailureThrottle(
       postgresLimiter(db, {
         keyPrefix: 'nexus_signature_fail_ip',
