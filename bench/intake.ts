@@ -16,6 +16,7 @@ import { createDb, migrateToLatest, type Db } from '../src/db/knex';
 import { savePolicy } from '../src/domain/distribution/policies';
 import { createPartnerWithKey } from '../src/domain/partners/manage-partners';
 import { BASELINE_TABLE_SQL } from './baseline-server';
+import { measureNoopWorkflows, type NoopResult } from './noop-baseline';
 import { ClueBodyFactory } from './bodies';
 import { percentiles, runPaced, type PacedResult } from './paced';
 import {
@@ -36,6 +37,8 @@ import {
 import { intEnv, temporalBinary, temporalServing } from './settings';
 
 const COLLECT_PATH = '/api-scrm/openapi/clue/collect';
+/** Starters of the distribution outbox (createDistributionDispatcher's default concurrency). */
+const DISPATCH_CONCURRENCY = 4;
 const ROOT = path.resolve(__dirname, '..');
 
 const settings = {
@@ -536,6 +539,12 @@ async function main(): Promise<void> {
     recentRate: last.t > windowStart.t ? (windowStart.open - last.open) / (last.t - windowStart.t) : NaN,
   };
 
+  // 5b. The ceiling: as many no-op workflows, started by as many starters as the outbox uses, on
+  // the same server. The drain's rate as a share of this is what the distribution itself costs.
+  const noopCount = Math.min(5000, Math.max(200, drainSummary.openAtEnd - drainSummary.stillOpen));
+  say(`no-op baseline: ${noopCount} workflows with one local activity each, ${DISPATCH_CONCURRENCY} starters`);
+  const noop = await measureNoopWorkflows(temporalAddress, noopCount, DISPATCH_CONCURRENCY);
+
   // 6. Report
   const rss = {
     api: peakRssMiB(api.pid),
@@ -554,6 +563,7 @@ async function main(): Promise<void> {
     accepted,
     drain: drainSummary,
     drainCpu: drain.cpu,
+    noop,
     preflight,
     rss,
     totalSeconds,
@@ -580,6 +590,7 @@ function printReport(r: {
     recentRate: number;
   };
   drainCpu: CpuUsage;
+  noop: NoopResult;
   preflight: CpuUsage;
   rss: Record<string, number | undefined>;
   totalSeconds: number;
@@ -669,6 +680,10 @@ function printReport(r: {
       ? `  all assigned ${fmt(d.drainSeconds, 1)} s after the load ended (~${fmt(d.averageRate)} assignments/s)`
       : `  NOT drained at the ${settings.drainCapSeconds} s cap (BENCH_DRAIN_CAP_SECONDS): ${d.stillOpen} still unassigned, ` +
           `${d.stillUnstarted} not started; ${fmt(d.averageRate, 1)} assignments/s on average, ${fmt(d.recentRate, 1)}/s in the last 20 s`,
+  );
+  line(
+    `no-op baseline: ${r.noop.count} workflows (one local activity) in ${fmt(r.noop.seconds, 1)} s = ${fmt(r.noop.perSecond, 1)}/s; ` +
+      `drain/no-op ${fmt(d.averageRate / r.noop.perSecond, 2)} (target ≥ 0.5)`,
   );
   const mib = (v: number | undefined) => (v === undefined ? 'n/a' : `${fmt(v)} MiB`);
   line(
