@@ -17,11 +17,14 @@ type ItemProgress = TransferProgress['items'][number];
 export const transferNewsSignal = defineSignal(TRANSFER_NEWS_SIGNAL);
 export const transferProgressQuery = defineQuery<TransferProgress | null>(TRANSFER_PROGRESS_QUERY);
 
-const { planTransferChunks, startTransferChunk, pollTransferResults } = proxyActivities<TransferActivities>({
+// WeCom down or rate-limiting delays a transfer, never drops it.
+const RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' } as const;
+const { planTransferChunks, pollTransferResults } = proxyActivities<TransferActivities>({
   startToCloseTimeout: '2 minutes',
-  // WeCom down or rate-limiting delays a transfer, never drops it.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  retry: RETRY,
 });
+// One HTTP call of ≤ 100 customers: a worker that died during it is noticed (and the chunk reconciled) soon.
+const { startTransferChunk } = proxyActivities<TransferActivities>({ startToCloseTimeout: '30 seconds', retry: RETRY });
 
 /** Production default: WeCom gives the customer 24 h, so hourly polls (woken early by callbacks) suffice. */
 export const DEFAULT_TRANSFER_POLL_SECONDS = 3600;

@@ -156,11 +156,15 @@ const finished = (s: Stand, id: string, timeoutMs = 60_000) =>
     { timeoutMs, intervalMs: 300 },
   );
 
-const allWaiting = (s: Stand, id: string) =>
-  waitFor(`transfer ${id} to be sent`, async () => {
-    const view = await readTransfer(s, id);
-    return view.items.every((i) => i.state !== 'pending') ? view : undefined;
-  });
+const allWaiting = (s: Stand, id: string, timeoutMs = 30_000) =>
+  waitFor(
+    `transfer ${id} to be sent`,
+    async () => {
+      const view = await readTransfer(s, id);
+      return view.items.every((i) => i.state !== 'pending') ? view : undefined;
+    },
+    { timeoutMs },
+  );
 
 const relation = (s: Stand, externalUserid: string, userid: string) =>
   db('wecom_relation').where({ corp_id: s.corp.corpId, external_userid: externalUserid, userid }).first();
@@ -527,5 +531,46 @@ describe('in-service customer transfer (clueDetail.transferOwner)', () => {
     expect(await relation(s, accepts, handover)).toMatchObject({ status: 3 });
     expect(await relation(s, refuses, handover)).toMatchObject({ status: 0 });
     expect(await relation(s, waits, takeover)).toMatchObject({ status: 0 });
+  });
+  it('sends each customer to WeCom once when the worker dies during the transfer_customer call', async () => {
+    const s = await stand({ seed: 409, customers: 14 });
+    const [handover, takeover] = s.members as [string, string];
+    const theirs = new Set(await s.customersOf(takeover));
+    const pair = (await s.customersOf(handover)).filter((e) => !theirs.has(e)).slice(0, 2);
+    expect(pair).toHaveLength(2);
+    // The first call hangs long enough for the kill to land while it is in flight.
+    await control('POST', `/corps/${s.corp.corpId}/faults`, { path: TRANSFER_PATH, latencyMs: 4000, count: 1 });
+    const started = await transfer(s, { externalUserids: pair, handoverUserid: handover, takeoverUserid: takeover });
+    await waitFor(
+      'the call to go out',
+      async () =>
+        (await db('customer_transfer_item').where({ transfer_id: started.id }).whereNotNull('sent_at')).length === 2,
+      { intervalMs: 50 },
+    );
+    await system.stopWorker('SIGKILL');
+    await sleep(5000);
+    await system.startWorker();
+    // The dead attempt is noticed at its 30 s start-to-close timeout.
+    const sent = await allWaiting(s, started.id, 90_000);
+    expect(sent.items.map((i) => [i.state, i.errcode])).toEqual([
+      ['waiting', 0],
+      ['waiting', 0],
+    ]);
+    const state = await control<{ transfers: Array<{ externalUserid: string; status: number }> }>(
+      'GET',
+      `/corps/${s.corp.corpId}/state?sections=transfers`,
+    );
+    for (const customer of pair) {
+      expect(state.transfers.filter((t) => t.externalUserid === customer)).toHaveLength(1);
+    }
+    await control('POST', `/corps/${s.corp.corpId}/clock`, { advanceSeconds: 24 * 3600 + 60 });
+    const done = await finished(s, started.id);
+    expect(done.items.map((i) => i.state)).toEqual(['succeeded', 'succeeded']);
+    for (const customer of pair) {
+      expect((await customerEvents(s, customer)).map((e) => e.kind)).toEqual([
+        'transfer_requested',
+        'transfer_succeeded',
+      ]);
+    }
   });
 });
