@@ -52,7 +52,7 @@ export function createTransferStarter(
           id: String(t.id),
           corpId: t.corp_id,
           takeoverUserid: t.takeover_userid,
-          customers: 0,
+          customers: t.customers,
         })),
       start,
       markStarted: (ids) => markTransfersStarted(db, ids),

@@ -372,7 +372,10 @@ describe('in-service customer transfer (clueDetail.transferOwner)', () => {
     await waitFor('the mirror to follow the direct transfers back', async () => {
       const r = await relation(s, remote, a);
       // b held the customer in between: its relation ended by the second transfer.
-      return r?.status === 0 && (await relation(s, remote, b))?.status === 3;
+      const live = await db('wecom_customer')
+        .where({ corp_id: s.corp.corpId, external_userid: remote, is_del: 0 })
+        .first();
+      return live && r?.status === 0 && (await relation(s, remote, b))?.status === 3;
     });
     const refused = await transfer(s, { externalUserids: [remote], handoverUserid: a, takeoverUserid: c });
     expect(refused.items[0]).toMatchObject({ state: 'pending', checkResult: null });

@@ -1,4 +1,6 @@
+import type { Knex } from 'knex';
 import type { Executor } from '../knex';
+import { whereOwnerInScope, type CorpViewer } from './data-scope';
 
 export interface CustomerTransferRow {
   id: string;
@@ -56,8 +58,35 @@ export async function insertTransfer(
   return { transfer: row!, items: inserted };
 }
 
-export async function findTransfer(db: Executor, corpId: string, id: string): Promise<CustomerTransferRow | undefined> {
-  return db<CustomerTransferRow>('customer_transfer').where({ corp_id: corpId, id }).first();
+/**
+ * Keeps the transfers (alias `alias`) the viewer may see: one of their customers left or went to
+ * an employee of the viewer's scope; scope all adds nothing.
+ */
+function whereTransferInScope(
+  db: Executor,
+  q: Knex.QueryBuilder,
+  viewer: CorpViewer,
+  alias: string,
+): Knex.QueryBuilder {
+  if (viewer.scope.all) return q;
+  const items = () =>
+    db('customer_transfer_item as si')
+      .select(db.raw('1'))
+      .whereRaw('si.transfer_id = ??', [`${alias}.id`]);
+  return q.where((w) =>
+    w
+      .whereExists(whereOwnerInScope(items(), viewer, 'si.handover_userid'))
+      .orWhereExists(whereOwnerInScope(items(), viewer, 'si.takeover_userid')),
+  );
+}
+
+export async function findTransfer(
+  db: Executor,
+  viewer: CorpViewer,
+  id: string,
+): Promise<CustomerTransferRow | undefined> {
+  const q = db('customer_transfer as t').where({ 't.corp_id': viewer.corpId, 't.id': id });
+  return (await whereTransferInScope(db, q, viewer, 't').first('t.*')) as CustomerTransferRow | undefined;
 }
 
 export async function findTransferById(db: Executor, id: string): Promise<CustomerTransferRow | undefined> {
@@ -150,14 +179,21 @@ export async function findUnstartedTransfers(
   db: Executor,
   limit: number,
   olderThanMs: number,
-): Promise<Array<{ id: string; corp_id: string; takeover_userid: string }>> {
-  return (await db('customer_transfer')
-    .where({ status: 'running' })
-    .whereNull('workflow_started_at')
-    .andWhere('ctime', '<=', db.raw(`now() - (? * interval '1 millisecond')`, [olderThanMs]))
-    .orderBy('id')
+): Promise<Array<{ id: string; corp_id: string; takeover_userid: string; customers: number }>> {
+  return (await db('customer_transfer as t')
+    .where({ 't.status': 'running' })
+    .whereNull('t.workflow_started_at')
+    .andWhere('t.ctime', '<=', db.raw(`now() - (? * interval '1 millisecond')`, [olderThanMs]))
+    .orderBy('t.id')
     .limit(limit)
-    .select('id', 'corp_id', 'takeover_userid')) as Array<{ id: string; corp_id: string; takeover_userid: string }>;
+    .select(
+      't.id',
+      't.corp_id',
+      't.takeover_userid',
+      db.raw(
+        '(SELECT count(*)::int FROM customer_transfer_item i WHERE i.transfer_id = t.id AND i.check_result IS NULL) AS customers',
+      ),
+    )) as Array<{ id: string; corp_id: string; takeover_userid: string; customers: number }>;
 }
 
 export async function markTransfersStarted(db: Executor, ids: readonly string[]): Promise<void> {
@@ -185,13 +221,13 @@ export async function openTransfersOfCustomer(
 
 export async function pageTransfers(
   db: Executor,
-  corpId: string,
+  viewer: CorpViewer,
   paging: { pageNum: number; pageSize: number },
 ): Promise<{
   list: Array<CustomerTransferRow & { item_count: number; final_count: number; done_count: number }>;
   total: number;
 }> {
-  const base = db('customer_transfer as t').where('t.corp_id', corpId);
+  const base = whereTransferInScope(db, db('customer_transfer as t').where('t.corp_id', viewer.corpId), viewer, 't');
   const [count] = (await base.clone().count<{ count: string }[]>('* as count')) as Array<{ count: string }>;
   const list = (await base
     .clone()

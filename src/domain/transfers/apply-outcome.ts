@@ -86,6 +86,15 @@ async function moveRelation(
     at,
     'DELETE_BY_TRANSFER',
   );
+  // The transfer's deletion callback may have come first and found no valid relation left.
+  await trx('wecom_customer')
+    .where({ corp_id: corpId, external_userid: externalUserid, is_del: 1 })
+    .whereExists(
+      trx('wecom_relation as r')
+        .whereRaw('r.corp_id = wecom_customer.corp_id AND r.external_userid = wecom_customer.external_userid')
+        .andWhere('r.status', RelationStatus.valid),
+    )
+    .update({ is_del: 0, del_time: null, mtime: trx.fn.now(), muser: 'customer-transfer' });
 }
 
 /** The clue linked to the customer (now, else when asked) follows it to the takeover. */

@@ -172,7 +172,7 @@ export function customerTransferRoutes(deps: AppDeps): RouteDefinition[] {
       query: Type.Object({ id: IdString }, { additionalProperties: false }),
       response: TransferDetailView,
       handle: async ({ query }, ctx) => {
-        const transfer = await findTransfer(deps.db, corpViewerOf(ctx, deps).corpId, query.id);
+        const transfer = await findTransfer(deps.db, corpViewerOf(ctx, deps), query.id);
         if (!transfer) throw new NotFoundError('customer transfer', query.id, 'TRANSFER_NOT_FOUND');
         const items = await listTransferItems(deps.db, transfer.id);
         const sent = items.some((i) => i.check_result === null);
@@ -195,7 +195,7 @@ export function customerTransferRoutes(deps: AppDeps): RouteDefinition[] {
         ]),
       ),
       handle: async ({ body }, ctx) => {
-        const page = await pageTransfers(deps.db, corpViewerOf(ctx, deps).corpId, body);
+        const page = await pageTransfers(deps.db, corpViewerOf(ctx, deps), body);
         return {
           list: page.list.map((t) => ({
             ...presentTransfer(t, true),
