@@ -1,10 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Db } from '../../src/db/knex';
+import { bumpGrantVersion } from '../../src/db/queries/access';
 import { createLogger } from '../../src/logger';
 import { customerTransferWorkflowId } from '../../src/temporal/names';
 import { createWecomApiFactory } from '../../src/wecom/client-factory';
 import { PORT_OFFSET, sharedTemporalAddress } from '../helpers/env';
-import { createAdmin, testDb } from '../helpers/factories';
+import { createAdmin, testDb, uid } from '../helpers/factories';
 import { call } from '../helpers/http';
 import { TestSystem } from '../helpers/system';
 import { sleep, waitFor } from '../helpers/wait';
@@ -575,5 +576,45 @@ describe('in-service customer transfer (clueDetail.transferOwner)', () => {
         'transfer_succeeded',
       ]);
     }
+  });
+  it('keeps to the data scope: a self-scoped admin neither transfers nor reads customers of others', async () => {
+    const s = await stand({ seed: 410, customers: 12 });
+    const [handover, takeover, own] = s.members as [string, string, string];
+    const customer = await customerOnlyOf(s, handover, takeover);
+    const key = uid('transfer_self_');
+    const [role] = (await db('sys_role')
+      .insert({ name: key, role_key: key, data_scope: 5, cuser: 'test' })
+      .returning('id')) as Array<{ id: string }>;
+    const permissions = ['clueDetail:transferOwner', 'clueDetail:transferGet', 'clueDetail:transferPage'];
+    const menus = (await db('sys_menu')
+      .whereIn('permission', permissions)
+      .where({ is_del: 0 })
+      .pluck('id')) as string[];
+    expect(menus).toHaveLength(3);
+    await db('sys_role_menu').insert(menus.map((id) => ({ role_id: role!.id, menu_id: id })));
+    const scoped = await createAdmin(db, system.baseUrl, { corpId: s.corp.corpId, roleKeys: [key] });
+    await db('sys_user').where({ id: scoped.id }).update({ wecom_userid: own });
+    await bumpGrantVersion(db);
+    const as = <T>(method: 'GET' | 'POST', path: string, body?: unknown) =>
+      call<T>(system.baseUrl, method, path, { token: scoped.token, body, headers: ZH });
+
+    const theirs = await transfer(s, {
+      externalUserids: [customer],
+      handoverUserid: handover,
+      takeoverUserid: takeover,
+    });
+    expect((await as('GET', `/admin/clue/transfer?id=${theirs.id}`)).status).toBe(404);
+    const page = await as<{ total: number }>('POST', '/admin/clue/transfer/page', { pageNum: 1, pageSize: 10 });
+    expect(page.body.data.total).toBe(0);
+    const tried = await as<TransferView>('POST', '/admin/clue/transferOwner', {
+      externalUserids: [customer],
+      handoverUserid: handover,
+      takeoverUserid: own,
+    });
+    expect(tried.status).toBe(200);
+    expect(tried.body.data.items[0]).toMatchObject({ state: 'rejected', checkResult: 'CUSTOMER_NOT_FOUND' });
+    expect(await db('customer_transfer_item').where({ transfer_id: tried.body.data.id, check_result: null })).toEqual(
+      [],
+    );
   });
 });
