@@ -52,6 +52,8 @@ const ConfigSchema = Type.Object({
   NEXUS_SIGNATURE_BLOCK_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
   /** Upper bound for a distribution's re-check when nothing else wakes it (policy edits do). */
   DISTRIBUTION_RECHECK_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
+  /** Seconds between transfer_result polls of an in-service transfer (callbacks wake it earlier). */
+  TRANSFER_POLL_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
   PG_POOL_MAX: Type.Integer({ minimum: 1, default: 10 }),
   /** The worker's monitoring port (/metrics, /health/live, /health/ready); unset: none. */
   WORKER_METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),

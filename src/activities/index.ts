@@ -6,6 +6,7 @@ import type { WecomApiFactory } from '../wecom/api';
 import { createAcquisitionActivities } from './acquisition';
 import { createDistributionActivities } from './distribution';
 import { createMaterialActivities } from './materials';
+import { createTransferActivities } from './transfers';
 import { createWecomEventActivities } from './wecom-events';
 import { createWecomSyncActivities } from './wecom-sync';
 
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWecomEventActivities(deps),
     ...createAcquisitionActivities(deps),
     ...createMaterialActivities(deps),
+    ...createTransferActivities(deps),
   };
 }
 

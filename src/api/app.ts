@@ -14,6 +14,7 @@ import type { Client } from '@temporalio/client';
 import type { WecomSyncStarter } from '../temporal/wecom-sync-client';
 import type { WecomEventDispatcher } from '../temporal/wecom-event-dispatcher';
 import type { AcqLinkPublisher } from '../temporal/acq-link-publisher';
+import type { TransferStarter } from '../temporal/transfer-starter';
 import type { WecomApiFactory } from '../wecom/api';
 import { AccessCache } from '../domain/access/user-access';
 import type { FileStore } from '../domain/files/file-store';
@@ -53,6 +54,8 @@ export interface AppDeps {
   wecomEvents: WecomEventDispatcher;
   /** Outbox that starts (or signals) the WeCom publishing workflow of each saved acquisition link. */
   acqLinks: AcqLinkPublisher;
+  /** Outbox that starts the workflow of each requested in-service customer transfer. */
+  transfers: TransferStarter;
   metrics: ApiMetrics;
   /** Where uploaded files (avatars) are stored and read back. */
   files: FileStore;

@@ -73,6 +73,7 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
 
   // The WeCom mirror.
   CUSTOMER_NOT_FOUND: '客户 {id} 不存在',
+  TRANSFER_NOT_FOUND: '在职继承记录 {id} 不存在',
   WECOM_CUSTOMER_NOT_FOUND: '企业微信中不存在客户 {id}',
   WECOM_EMPLOYEE_NOT_FOUND: '企业微信成员 {id} 不存在',
   WECOM_EMPLOYEE_EXISTS: '企业微信成员已存在',

@@ -85,6 +85,23 @@ const MESSAGES = {
     en: 'give at least one clue or customer',
     zh: '请至少填写一个线索或客户',
   },
+  'rule.transferCustomersRequired': {
+    en: 'give externalUserids or clueIds (at least one customer)',
+    zh: '请提供 externalUserids 或 clueIds（至少一位客户）',
+  },
+  'rule.transferTakeoverInvalid': {
+    en: 'must be an active employee of the corp',
+    zh: '必须是本企业在职且已激活的成员',
+  },
+  'rule.transferHandoverInvalid': { en: 'must be an employee of the corp', zh: '必须是本企业的在职成员' },
+  'rule.transferSameMember': {
+    en: 'the takeover must differ from the handover',
+    zh: '接替成员不能与交接成员相同',
+  },
+  'rule.transferClueWithoutCustomer': {
+    en: 'clue {clueId} is linked to no WeCom customer in your data scope',
+    zh: '线索 {clueId} 没有关联您数据范围内的企业微信客户',
+  },
   'rule.exactlyOneCustomerKey': {
     en: 'give exactly one of customerId and externalUserid',
     zh: 'customerId 和 externalUserid 必须且只能填写一个',

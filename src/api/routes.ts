@@ -10,6 +10,7 @@ import { clueRoutes } from './admin/clues/routes';
 import { corpTagRoutes } from './admin/corp-tags/routes';
 import { customerTagRoutes } from './admin/customer-tags/routes';
 import { customerRoutes } from './admin/customers/routes';
+import { customerTransferRoutes } from './admin/customer-transfers/routes';
 import { deptRoutes } from './admin/depts/routes';
 import { distributionPolicyRoutes } from './admin/distribution-policies/routes';
 import { employeeRoutes } from './admin/employees/routes';
@@ -47,6 +48,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...partnerRoutes(deps),
     ...distributionPolicyRoutes(deps),
     ...clueRoutes(deps),
+    ...customerTransferRoutes(deps),
     ...clueTagRoutes(deps),
     ...clueDetailRoutes(deps),
     ...wecomDeptRoutes(deps),

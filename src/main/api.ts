@@ -20,6 +20,7 @@ import { createDistributionDispatcher } from '../temporal/distribution-dispatche
 import { WecomSyncClient } from '../temporal/wecom-sync-client';
 import { createWecomEventDispatcher } from '../temporal/wecom-event-dispatcher';
 import { createAcqLinkPublisher } from '../temporal/acq-link-publisher';
+import { createTransferStarter } from '../temporal/transfer-starter';
 import { registerConfiguredCorp } from '../domain/wecom-corps';
 import { createWecomApiFactory } from '../wecom/client-factory';
 
@@ -59,6 +60,10 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const acqLinks = createAcqLinkPublisher(db, temporal, config.TEMPORAL_TASK_QUEUE, logger, {
     sweepIntervalMs: config.DISPATCH_SWEEP_MS,
   });
+  const transfers = createTransferStarter(db, temporal, config.TEMPORAL_TASK_QUEUE, logger, {
+    sweepIntervalMs: config.DISPATCH_SWEEP_MS,
+    pollIntervalSeconds: config.TRANSFER_POLL_SECONDS,
+  });
   await registerConfiguredCorp(db, config);
   const addedNodes = await seedPermissionNodes(db, permissionTree(allRoutes({} as AppDeps)));
   if (addedNodes > 0) logger.info({ addedNodes }, 'added permission nodes of new routes to the menu tree');
@@ -87,6 +92,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     wecomSync,
     wecomEvents,
     acqLinks,
+    transfers,
     metrics,
     files: new LocalFileStore(config.FILES_DIR),
     throttles,
@@ -103,6 +109,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
   dispatcher.startSweeping();
   wecomEvents.startSweeping();
   acqLinks.startSweeping();
+  transfers.startSweeping();
   logger.info({ port }, `API listening on http://${config.API_HOST}:${port} (docs at /docs)`);
 
   return {
@@ -115,6 +122,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
       await dispatcher.stop();
       await wecomEvents.stop();
       await acqLinks.stop();
+      await transfers.stop();
       await temporal.connection.close();
       await intake.close();
       await db.destroy();

@@ -40,3 +40,9 @@ export interface PageProgress {
 /** Key of one call of syncWecomCustomerPages: its checkpoint's, and the one its progress reports carry. */
 export const customerPagesKey = (userids: readonly string[], cursor: string): string =>
   `customers:${userids[0] ?? ''}:${cursor}`;
+
+/** One workflow per in-service transfer (customer_transfer row). */
+export const customerTransferWorkflowId = (transferId: string): string => `customer-transfer-${transferId}`;
+/** Sent when WeCom says something about a transfer's customer (transfer_fail, a transfer's deletion): poll now. */
+export const TRANSFER_NEWS_SIGNAL = 'transferNews';
+export const TRANSFER_PROGRESS_QUERY = 'progress';

@@ -63,3 +63,7 @@ export function wecomEventSearchAttributes(event: WecomEventHeadline): SearchAtt
     ...(event.externalUserid ? [{ key: SEARCH_ATTRIBUTES.externalUserid, value: event.externalUserid }] : []),
   ];
 }
+
+export function customerTransferSummary(transfer: { id: string; takeoverUserid: string; customers: number }): string {
+  return `在职继承 #${transfer.id}：${transfer.customers} 位客户转给 ${transfer.takeoverUserid}`;
+}

@@ -1,4 +1,12 @@
-import { ActivityFailure, patched, proxyActivities, proxyLocalActivities, TimeoutFailure } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  getExternalWorkflowHandle,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  TimeoutFailure,
+} from '@temporalio/workflow';
+import { customerTransferWorkflowId, TRANSFER_NEWS_SIGNAL } from '../temporal/names';
 import type { WecomEventActivities } from '../activities/wecom-events';
 
 const { applyWecomEvent, failWecomEvent } = proxyActivities<WecomEventActivities>({
@@ -37,11 +45,24 @@ export async function processWecomEvent(input: { eventId: string }): Promise<{ a
     }
   }
   try {
-    return await applyWecomEvent({ ...input, welcome });
+    const outcome = await applyWecomEvent({ ...input, welcome });
+    if ('wakeTransfers' in outcome && outcome.wakeTransfers) await wakeTransfers(outcome.wakeTransfers);
+    return outcome;
   } catch (error) {
     const cause = causeOf(error);
     const reason = cause instanceof Error ? cause.message : String(cause);
     await failWecomEvent({ eventId: input.eventId, reason });
     return { applied: false, note: reason };
   }
+}
+
+/** Tells the transfers' workflows to poll now; one that already ended needs no news. */
+async function wakeTransfers(transferIds: string[]): Promise<void> {
+  await Promise.all(
+    transferIds.map((id) =>
+      getExternalWorkflowHandle(customerTransferWorkflowId(id))
+        .signal(TRANSFER_NEWS_SIGNAL)
+        .catch(() => undefined),
+    ),
+  );
 }

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       TEMPORAL_ADDRESS: '127.0.0.1:7233',
       TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_TASK_QUEUE: 'scrm-main',
+      TRANSFER_POLL_SECONDS: 3600,
       API_HOST: '127.0.0.1',
       API_PORT: 8080,
       JWT_SECRET: SECRET,

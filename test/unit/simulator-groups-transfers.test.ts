@@ -11,10 +11,12 @@ interface Snapshot {
 
 let sim: Simulator;
 let client: SimulatorClient;
+let simUrl: string;
 
 beforeAll(async () => {
   sim = createSimulator({ logLevel: 'silent' });
-  client = new SimulatorClient((await sim.listen(0)).url);
+  simUrl = (await sim.listen(0)).url;
+  client = new SimulatorClient(simUrl);
 });
 afterAll(() => sim.close());
 
@@ -196,6 +198,61 @@ describe('in-service customer transfer', () => {
       body: { handover_userid: handover, takeover_userid: takeover, external_userid: [id] },
     });
     expect(later.customer?.[0]?.errcode).toBe(0);
+  });
+
+  it('settles a due transfer as status 4 when the takeover is at its limit, with a transfer_fail callback', async () => {
+    const { corp, token, handover, takeover, mine } = await pick(48);
+    const [a, b] = mine as [string, string];
+    const held = (await client.state<Snapshot>(corp.corpId, ['customers'])).customers.filter((c) =>
+      c.follow_user.some((f) => f.userid === takeover),
+    ).length;
+    // Room for exactly one more customer: the first settled transfer fills it, the second finds it full.
+    await client.updateCorp(corp.corpId, { customerLimitPerMember: held + 1 });
+    await client.call('transferCustomer', {
+      accessToken: token,
+      body: { handover_userid: handover, takeover_userid: takeover, external_userid: [a, b] },
+    });
+    const settled = await client.advanceClock(corp.corpId, 24 * 3600 + 1);
+    expect(settled.callbacks.map((c) => c.changeType)).toEqual([
+      'del_external_contact',
+      'add_external_contact',
+      'transfer_fail',
+    ]);
+    const fresh = await client.token(corp.corpId, corp.secret);
+    const result = await client.call('transferResult', {
+      accessToken: fresh,
+      body: { handover_userid: handover, takeover_userid: takeover },
+    });
+    expect(result.customer?.map((c) => [c.external_userid, c.status])).toEqual([
+      [a, 1],
+      [b, 4],
+    ]);
+    const log = (await (await fetch(`${simUrl}/control/corps/${corp.corpId}/callbacks`)).json()) as {
+      callbacks: Array<{ plaintext: string }>;
+    };
+    const fail = log.callbacks.map((c) => c.plaintext).find((x) => x.includes('transfer_fail'));
+    expect(fail).toContain('customer_limit_exceed');
+    expect(fail).toContain(`<UserID><![CDATA[${takeover}]]></UserID>`);
+    const got = await client.call('getExternalContact', { accessToken: fresh, query: { external_userid: b } });
+    expect(got.follow_user?.map((f) => f.userid)).toEqual([handover]);
+  });
+
+  it('sends a transfer_fail callback naming the takeover when the customer refuses', async () => {
+    const { corp, token, handover, takeover, mine } = await pick(49);
+    const id = mine[0]!;
+    await client.call('transferCustomer', {
+      accessToken: token,
+      body: { handover_userid: handover, takeover_userid: takeover, external_userid: [id] },
+    });
+    const decided = await client.action(corp.corpId, 'transfer-decided', { externalUserid: id, outcome: 'refuse' });
+    expect(decided.callbacks.map((c) => c.changeType)).toEqual(['transfer_fail']);
+    const log = (await (await fetch(`${simUrl}/control/corps/${corp.corpId}/callbacks`)).json()) as {
+      callbacks: Array<{ plaintext: string }>;
+    };
+    const fail = log.callbacks.map((c) => c.plaintext).find((x) => x.includes('transfer_fail'))!;
+    expect(fail).toContain('customer_refused');
+    expect(fail).toContain(`<ExternalUserID><![CDATA[${id}]]></ExternalUserID>`);
+    expect(fail).toContain(`<UserID><![CDATA[${takeover}]]></UserID>`);
   });
 
   it('checks the members of a transfer', async () => {

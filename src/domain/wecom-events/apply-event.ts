@@ -20,6 +20,7 @@ import {
 } from '../wecom-mirror/org';
 import { attributeAcqAdd, findAcqAdd, type WelcomeOutcome } from '../acquisition/acq-adds';
 import type { EventFields } from './event-store';
+import { openTransfersOfCustomer } from '../../db/queries/customer-transfers';
 
 /** What the event workflow learned before applying: the stored event's id and its welcome's outcome. */
 export interface ApplyContext {
@@ -28,7 +29,10 @@ export interface ApplyContext {
 }
 
 /** What applying an event did, recorded on the event row. */
-export type ApplyOutcome = { applied: true; note?: string } | { applied: false; note: string };
+export type ApplyOutcome = ({ applied: true; note?: string } | { applied: false; note: string }) & {
+  /** In-service transfers the event concerns: their workflows poll WeCom at once. */
+  wakeTransfers?: string[];
+};
 
 const CALLBACK = { touch: true, actor: 'wecom-callback' } as const;
 
@@ -144,14 +148,22 @@ async function applyExternalContactChange(
       const transferred = text(fields, 'Source') === 'DELETE_BY_TRANSFER';
       const status = transferred ? RelationStatus.transferred : RelationStatus.deletedByEmployee;
       const ended = await endRelation(db, api.corpId, pair, status, at, text(fields, 'Source') || 'employee');
-      return ended ? { applied: true } : { applied: false, note: 'relation re-added after the event or already ended' };
+      const wake = transferred ? await openTransfersOfCustomer(db, api.corpId, pair.externalUserid) : [];
+      const outcome: ApplyOutcome = ended
+        ? { applied: true }
+        : { applied: false, note: 'relation re-added after the event or already ended' };
+      return wake.length > 0 ? { ...outcome, wakeTransfers: wake } : outcome;
     }
     case 'del_follow_user': {
       const ended = await endRelation(db, api.corpId, pair, RelationStatus.deletedByCustomer, at, 'customer');
       return ended ? { applied: true } : { applied: false, note: 'relation re-added after the event or already ended' };
     }
-    case 'transfer_fail':
-      return { applied: false, note: `transfer failed: ${text(fields, 'FailReason')}` };
+    case 'transfer_fail': {
+      // UserID is the takeover member; which outcome it was, transfer_result tells the workflow.
+      const wake = await openTransfersOfCustomer(db, api.corpId, pair.externalUserid, pair.userid);
+      const note = `transfer failed: ${text(fields, 'FailReason')}`;
+      return wake.length > 0 ? { applied: true, note, wakeTransfers: wake } : { applied: false, note };
+    }
     default:
       return { applied: false, note: `change_external_contact/${change} is recorded but not mirrored` };
   }
