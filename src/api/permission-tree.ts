@@ -116,6 +116,9 @@ const BUTTON_NAMES: Record<string, string> = {
   'partner:revokeKey': '吊销密钥',
   'partner:keys': '查询密钥',
   'sync:status': '查询同步进度',
+  'clue:importTemplate': '下载线索导入模板',
+  'clue:importStatus': '查询线索导入进度',
+  'clue:importErrors': '下载线索导入错误报告',
   'material:save': '添加或者修改文本、链接素材',
   // The seed's name lists every type and scope: longer than a menu name may be.
   'material:listByType': '按照类型查询所有素材',

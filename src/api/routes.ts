@@ -4,6 +4,7 @@ import { acqQrRoutes } from './admin/acq-qrs/routes';
 import { authRoutes } from './admin/auth/routes';
 import { channelRoutes } from './admin/channels/routes';
 import { chatGroupRoutes } from './admin/chat-groups/routes';
+import { clueImportRoutes } from './admin/clue-imports/routes';
 import { clueTagRoutes } from './admin/clue-tags/routes';
 import { clueRoutes } from './admin/clues/routes';
 import { corpTagRoutes } from './admin/corp-tags/routes';
@@ -46,6 +47,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...partnerRoutes(deps),
     ...distributionPolicyRoutes(deps),
     ...clueRoutes(deps),
+    ...clueImportRoutes(deps),
     ...clueTagRoutes(deps),
     ...wecomDeptRoutes(deps),
     ...employeeRoutes(deps),

@@ -40,3 +40,6 @@ export interface PageProgress {
 /** Key of one call of syncWecomCustomerPages: its checkpoint's, and the one its progress reports carry. */
 export const customerPagesKey = (userids: readonly string[], cursor: string): string =>
   `customers:${userids[0] ?? ''}:${cursor}`;
+
+/** One workflow per clue import (its record id): a second start joins the running one. */
+export const clueImportWorkflowId = (importId: string): string => `clue-import-${importId}`;
