@@ -82,13 +82,17 @@ export async function earliestCluesByPhone(
   const found = new Map<string, { clueId: string; row: number | null }>();
   if (phones.length === 0) return found;
   const result = await db.raw<{ rows: Array<{ phone_normalized: string; id: string; row_number: number | null }> }>(
-    `SELECT c.phone_normalized, c.id, r.row_number
+    // A clue comes from at most one import row: the probe reads the clue_id index alone, whatever
+    // the statistics of a table that grows by a chunk at a time say.
+    `SELECT c.phone_normalized, c.id, CASE WHEN r.import_id = ? THEN r.row_number END AS row_number
        FROM unnest(?::text[]) AS p(phone)
       CROSS JOIN LATERAL (
         SELECT id, phone_normalized FROM clue WHERE phone_normalized = p.phone AND is_del = 0 ORDER BY id LIMIT 1
       ) c
-       LEFT JOIN clue_import_row r ON r.clue_id = c.id AND r.import_id = ?`,
-    [phones, importId],
+       LEFT JOIN LATERAL (
+        SELECT import_id, row_number FROM clue_import_row WHERE clue_id = c.id LIMIT 1
+      ) r ON true`,
+    [importId, phones],
   );
   for (const row of result.rows) found.set(row.phone_normalized, { clueId: row.id, row: row.row_number });
   return found;
