@@ -3,7 +3,9 @@ import type { FileStore } from '../domain/files/file-store';
 import type { DistributionDefaults } from '../domain/distribution/assign-clue';
 import type { PageProgress } from '../temporal/names';
 import type { WecomApiFactory } from '../wecom/api';
+import { validateImportRow } from '../api/admin/clue-imports/row-schema';
 import { createAcquisitionActivities } from './acquisition';
+import { createClueImportActivities } from './clue-imports';
 import { createDistributionActivities } from './distribution';
 import { createMaterialActivities } from './materials';
 import { createTransferActivities } from './transfers';
@@ -33,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAcquisitionActivities(deps),
     ...createMaterialActivities(deps),
     ...createTransferActivities(deps),
+    ...createClueImportActivities({ db: deps.db, files: deps.files, validateRow: validateImportRow }),
   };
 }
 

@@ -57,6 +57,8 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   INTAKE_BUSY: '该线索正在分配中，请稍后重试',
   CLUE_CREATED_NOT_ASSIGNED: '线索已保存，但未能直接分配给指定员工，将按分配策略分配（{message}）',
   DATABASE_UNAVAILABLE: '数据库暂时不可用，请稍后重试',
+  CLUE_IMPORT_NOT_FOUND: '线索导入记录 {id} 不存在',
+  CLUE_IMPORT_NOT_STARTED: '导入任务未能启动，请稍后重新上传（{message}）',
 
   // WeCom corps and the service itself.
   WECOM_CORP_MISSING: '当前用户没有配置企业微信企业',

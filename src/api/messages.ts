@@ -270,6 +270,20 @@ const MESSAGES = {
   },
   'rule.uploadedAvatarMissing': { en: 'no uploaded image at this URL', zh: '该网址没有已上传的图片' },
   'rule.fileExpected': { en: 'must be sent as a file', zh: '必须以文件形式上传' },
+  'rule.xlsxFile': {
+    en: 'must be an .xlsx workbook (Excel 2007 or later)',
+    zh: '必须是 .xlsx 格式的 Excel 文件（Excel 2007 及以上）',
+  },
+  'rule.fileNotEmpty': { en: 'must not be an empty file', zh: '不能是空文件' },
+  'rule.importColumnsMissing': {
+    en: 'lacks the required columns {columns} in its header row',
+    zh: '表头缺少必填列：{columns}',
+  },
+  'rule.importHeaderRow': {
+    en: 'must have the header row of the template in row 1 of its first worksheet',
+    zh: '第一个工作表的第 1 行必须是模板的表头',
+  },
+  'rule.importNoRows': { en: 'has no data rows below the header', zh: '表头下没有数据行' },
   'rule.materialTooSmall': {
     en: 'must be larger than {limit} bytes',
     zh: '文件必须大于 {limit} 字节（企业微信的要求）',

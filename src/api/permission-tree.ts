@@ -118,6 +118,9 @@ const BUTTON_NAMES: Record<string, string> = {
   'sync:status': '查询同步进度',
   'clueDetail:transferGet': '查询在职继承进度',
   'clueDetail:transferPage': '分页查询在职继承记录',
+  'clue:importTemplate': '下载线索导入模板',
+  'clue:importStatus': '查询线索导入进度',
+  'clue:importErrors': '下载线索导入错误报告',
   'material:save': '添加或者修改文本、链接素材',
   // The seed's name lists every type and scope: longer than a menu name may be.
   'material:listByType': '按照类型查询所有素材',

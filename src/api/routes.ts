@@ -5,6 +5,7 @@ import { authRoutes } from './admin/auth/routes';
 import { channelRoutes } from './admin/channels/routes';
 import { chatGroupRoutes } from './admin/chat-groups/routes';
 import { clueDetailRoutes } from './admin/clue-details/routes';
+import { clueImportRoutes } from './admin/clue-imports/routes';
 import { clueTagRoutes } from './admin/clue-tags/routes';
 import { clueRoutes } from './admin/clues/routes';
 import { corpTagRoutes } from './admin/corp-tags/routes';
@@ -49,6 +50,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...distributionPolicyRoutes(deps),
     ...clueRoutes(deps),
     ...customerTransferRoutes(deps),
+    ...clueImportRoutes(deps),
     ...clueTagRoutes(deps),
     ...clueDetailRoutes(deps),
     ...wecomDeptRoutes(deps),

@@ -43,7 +43,15 @@ function roomIn(stream: Writable): Promise<void> {
  * workbook streams out, pausing while `output` is full and stopping when it is closed.
  */
 export async function openChunkedSheet<Row>(sheet: ChunkedSheet<Row>): Promise<SpreadsheetExport> {
-  const first = await sheet.readChunk('0', sheet.chunkSize);
+  return openChunkedSheets([sheet]);
+}
+
+/** A workbook of several sheets, written one after the other (see openChunkedSheet); counts the rows of all. */
+export async function openChunkedSheets(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each sheet has its own row type
+  sheets: ReadonlyArray<ChunkedSheet<any>>,
+): Promise<SpreadsheetExport> {
+  const first = await Promise.all(sheets.map((sheet) => sheet.readChunk('0', sheet.chunkSize)));
   return {
     async writeTo(output: Writable): Promise<number> {
       const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
@@ -51,21 +59,25 @@ export async function openChunkedSheet<Row>(sheet: ChunkedSheet<Row>): Promise<S
         useStyles: false,
         useSharedStrings: false,
       });
-      const worksheet = workbook.addWorksheet(sheet.sheetName);
-      worksheet.columns = sheet.columns.map((c) => ({ header: c.header, width: c.width }));
-      let written = 0;
-      let chunk = first;
-      while (chunk.length > 0) {
-        for (const row of chunk.slice(0, MAX_SHEET_ROWS - written)) worksheet.addRow(sheet.cellsOf(row)).commit();
-        written += Math.min(chunk.length, MAX_SHEET_ROWS - written);
-        await roomIn(output);
-        if (output.destroyed) return written;
-        if (chunk.length < sheet.chunkSize || written >= MAX_SHEET_ROWS) break;
-        chunk = await sheet.readChunk(sheet.idOf(chunk[chunk.length - 1] as Row), sheet.chunkSize);
+      let total = 0;
+      for (const [index, sheet] of sheets.entries()) {
+        const worksheet = workbook.addWorksheet(sheet.sheetName);
+        worksheet.columns = sheet.columns.map((c) => ({ header: c.header, width: c.width }));
+        let written = 0;
+        let chunk: unknown[] = first[index] ?? [];
+        while (chunk.length > 0) {
+          for (const row of chunk.slice(0, MAX_SHEET_ROWS - written)) worksheet.addRow(sheet.cellsOf(row)).commit();
+          written += Math.min(chunk.length, MAX_SHEET_ROWS - written);
+          await roomIn(output);
+          if (output.destroyed) return total + written;
+          if (chunk.length < sheet.chunkSize || written >= MAX_SHEET_ROWS) break;
+          chunk = await sheet.readChunk(sheet.idOf(chunk[chunk.length - 1]), sheet.chunkSize);
+        }
+        worksheet.commit();
+        total += written;
       }
-      worksheet.commit();
       await workbook.commit();
-      return written;
+      return total;
     },
   };
 }

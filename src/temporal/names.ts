@@ -46,3 +46,5 @@ export const customerTransferWorkflowId = (transferId: string): string => `custo
 /** Sent when WeCom says something about a transfer's customer (transfer_fail, a transfer's deletion): poll now. */
 export const TRANSFER_NEWS_SIGNAL = 'transferNews';
 export const TRANSFER_PROGRESS_QUERY = 'progress';
+/** One workflow per clue import (its record id): a second start joins the running one. */
+export const clueImportWorkflowId = (importId: string): string => `clue-import-${importId}`;

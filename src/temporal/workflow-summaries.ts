@@ -20,6 +20,23 @@ export function syncSummary(corpId: string, kind: WecomSyncKind, startedBy: stri
   return `全量同步 ${SYNC_KIND_NAMES[kind]} ${corpId}（${startedBy === 'nightly-schedule' ? '每晚定时' : startedBy}）`;
 }
 
+export function clueImportSummary(clueImport: { id: string; fileName: string }): string {
+  return `导入线索 #${clueImport.id}（${clueImport.fileName}）`;
+}
+
+/** The import's figures as the Temporal UI shows them under "current details". */
+export function clueImportDetails(p: {
+  phase: string;
+  rowsDone: number;
+  rowsOk: number;
+  rowsFailed: number;
+  rowsDuplicate: number;
+  rowsReleased: number;
+}): string {
+  const phase = { importing: '导入中', releasing: '分配中', done: '已完成', failed: '失败' }[p.phase] ?? p.phase;
+  return `${phase}：已处理 ${p.rowsDone} 行，成功 ${p.rowsOk}，失败 ${p.rowsFailed}，重复 ${p.rowsDuplicate}，已交给分配 ${p.rowsReleased}`;
+}
+
 export function acqLinkPublishSummary(link: { id: string; linkName: string }): string {
   return `发布获客链接 #${link.id}（${link.linkName}）到企业微信`;
 }

@@ -5,3 +5,4 @@ export { refreshMaterialMediaWorkflow } from './refresh-material-media';
 export { processWecomEvent } from './process-wecom-event';
 export { wecomFullSync } from './wecom-full-sync';
 export { transferCustomersWorkflow } from './transfer-customers';
+export { importCluesWorkflow } from './import-clues';

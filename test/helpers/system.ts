@@ -85,11 +85,16 @@ export class TestSystem {
       );
     }
     this.api = this.spawnEntry('src/main/api.ts', 'api');
-    await waitFor('API to listen', async () => {
-      if (this.api?.exitCode !== null) throw new Error(`API exited with ${String(this.api?.exitCode)}`);
-      const response = await fetch(`${this.baseUrl}/health`).catch(() => undefined);
-      return response !== undefined;
-    });
+    // As long as a worker may take (below): on a busy machine loading the API's sources alone can take a minute.
+    await waitFor(
+      'API to listen',
+      async () => {
+        if (this.api?.exitCode !== null) throw new Error(`API exited with ${String(this.api?.exitCode)}`);
+        const response = await fetch(`${this.baseUrl}/health`).catch(() => undefined);
+        return response !== undefined;
+      },
+      { timeoutMs: 90_000 },
+    );
   }
 
   /** Starts a worker; resolves once it polls its task queue. */

@@ -24,7 +24,8 @@ export interface ClueRow {
   se: string | null;
   chat: string | null;
   status: ClueStatus;
-  distribution_state: 'pending' | 'started';
+  /** held: an imported clue its import has not handed to distribution yet (see clue-imports). */
+  distribution_state: 'pending' | 'started' | 'held';
   dispatch_attempts: number;
   last_dispatch_error: string | null;
   distribution_started_at: Date | null;
@@ -84,6 +85,19 @@ const COLUMNS: Array<[keyof ClueFields, string]> = [
 const COLUMN_TYPES: Record<string, string> = { source: 'integer' };
 
 const FIELD_LIST = COLUMNS.map(([, c]) => c).join(', ');
+
+/** The clue's field columns with their recordset types, for statements that read clues from json_to_recordset. */
+export const CLUE_FIELD_COLUMNS: ReadonlyArray<{ column: string; type: string }> = COLUMNS.map(([, c]) => ({
+  column: c,
+  type: COLUMN_TYPES[c] ?? 'text',
+}));
+
+/** A clue's fields keyed by their columns. */
+export function clueFieldRecord(fields: ClueFields): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (const [key, column] of COLUMNS) record[column] = fields[key];
+  return record;
+}
 
 /*
  * A repeat updates its clue in place, or, when `skipHeld` and another transaction holds the row,

@@ -5,6 +5,7 @@ import {
   insertClueEvent,
   insertManualClue,
   requeueDistribution,
+  type ClueFields,
   type ClueRow,
 } from '../../db/queries/clues';
 import { requireEmployees } from '../employee-references';
@@ -17,6 +18,8 @@ import type { AssignThroughWorkflow } from './assign-manually';
  * policy can match manual clues with matchSources [2].
  */
 export const CLUE_SOURCE_MANUAL = 2;
+/** `clue.source` of a clue imported from a spreadsheet (clue.importExcel); policies match it with matchSources [3]. */
+export const CLUE_SOURCE_IMPORT = 3;
 
 export interface ManualClueInput {
   linkManName: string;
@@ -39,6 +42,31 @@ export interface ManualClueInput {
 
 const emptyToNull = (value: string | undefined): string | null =>
   value === undefined || value.trim() === '' ? null : value.trim();
+
+/** The stored fields of a clue an admin entered or imported: trimmed, empty text stored as null. */
+export function manualClueFields(
+  input: Omit<ManualClueInput, 'ownerUserid' | 'ownerName'>,
+  phoneNormalized: string,
+  source: number,
+): ClueFields {
+  return {
+    linkManName: input.linkManName.trim(),
+    linkManTel: input.linkManTel.trim(),
+    phoneNormalized,
+    email: emptyToNull(input.email),
+    address: emptyToNull(input.address),
+    wechat: emptyToNull(input.wechat),
+    remark: emptyToNull(input.remark),
+    source,
+    fromPage: emptyToNull(input.fromPage),
+    landPage: emptyToNull(input.landPage),
+    submitPage: emptyToNull(input.submitPage),
+    device: emptyToNull(input.device),
+    tag: emptyToNull(input.tag),
+    se: emptyToNull(input.se),
+    chat: emptyToNull(input.chat),
+  };
+}
 
 /**
  * Stores a clue an admin entered, validated as partner intake validates it, with a same-phone
@@ -66,23 +94,7 @@ export async function createClueByHand(
   const clue = await deps.db.transaction(async (trx) => {
     const duplicateOf = (await findEarliestClueWithPhone(trx, phone)) ?? null;
     const row = await insertManualClue(trx, {
-      fields: {
-        linkManName: input.linkManName.trim(),
-        linkManTel: input.linkManTel.trim(),
-        phoneNormalized: phone,
-        email: emptyToNull(input.email),
-        address: emptyToNull(input.address),
-        wechat: emptyToNull(input.wechat),
-        remark: emptyToNull(input.remark),
-        source: CLUE_SOURCE_MANUAL,
-        fromPage: emptyToNull(input.fromPage),
-        landPage: emptyToNull(input.landPage),
-        submitPage: emptyToNull(input.submitPage),
-        device: emptyToNull(input.device),
-        tag: emptyToNull(input.tag),
-        se: emptyToNull(input.se),
-        chat: emptyToNull(input.chat),
-      },
+      fields: manualClueFields(input, phone, CLUE_SOURCE_MANUAL),
       duplicateOfClueId: duplicateOf,
       distributionState: owner === undefined ? 'pending' : 'started',
       cuser: operator,
