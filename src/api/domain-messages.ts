@@ -53,6 +53,8 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   // Clues and distribution.
   CLUE_NOT_FOUND: '线索 {id} 不存在',
   CUSTOMER_HAS_NO_CLUE: '企业微信客户 {id} 没有关联的线索',
+  CONTACT_NOT_FOUND: '联系方式 {id} 不存在',
+  CONTACT_EXISTS: '该线索已有相同的联系方式',
   POLICY_NOT_FOUND: '分配策略 {id} 不存在',
   INTAKE_BUSY: '该线索正在分配中，请稍后重试',
   CLUE_CREATED_NOT_ASSIGNED: '线索已保存，但未能直接分配给指定员工，将按分配策略分配（{message}）',

@@ -6,6 +6,7 @@ import { channelRoutes } from './admin/channels/routes';
 import { chatGroupRoutes } from './admin/chat-groups/routes';
 import { clueDetailRoutes } from './admin/clue-details/routes';
 import { clueTagRoutes } from './admin/clue-tags/routes';
+import { clueContactRoutes } from './admin/clues/contact-routes';
 import { clueRoutes } from './admin/clues/routes';
 import { corpTagRoutes } from './admin/corp-tags/routes';
 import { customerTagRoutes } from './admin/customer-tags/routes';
@@ -47,6 +48,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...partnerRoutes(deps),
     ...distributionPolicyRoutes(deps),
     ...clueRoutes(deps),
+    ...clueContactRoutes(deps),
     ...clueTagRoutes(deps),
     ...clueDetailRoutes(deps),
     ...wecomDeptRoutes(deps),

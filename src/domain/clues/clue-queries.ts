@@ -3,6 +3,7 @@ import { listAssignments, type ClueAssignmentRow } from '../../db/queries/clue-a
 import { findClueInScope, type ClueRow } from '../../db/queries/clues';
 import { whereOwnerInScope, type Viewer } from '../../db/queries/data-scope';
 import { NotFoundError } from '../errors';
+import { readClueContacts, type ContactView } from './contacts';
 
 export interface ClueFilter {
   pageNum: number;
@@ -147,18 +148,20 @@ export interface ClueDetail {
     cuser: string | null;
   }>;
   events: Array<{ id: string; kind: string; detail: unknown; ctime: Date; cuser: string | null }>;
+  contacts: ContactView[];
 }
 
 /** A clue outside the viewer's data scope is not found, as one that does not exist. */
 export async function getClueDetail(db: Db, viewer: Viewer, clueId: string): Promise<ClueDetail> {
   const clue = await findClueInScope(db, viewer, clueId);
   if (!clue) throw new NotFoundError('clue', clueId, 'CLUE_NOT_FOUND');
-  const [assignments, followUps, events] = await Promise.all([
+  const [assignments, followUps, events, contacts] = await Promise.all([
     listAssignments(db, clueId),
     db('clue_follow_up').where({ clue_id: clueId }).orderBy('id'),
     db('clue_event').where({ clue_id: clueId }).orderBy('id'),
+    readClueContacts(db, clue),
   ]);
   // Intake writes no event row for a new clue (one row less per clue at peak): the clue is its record.
   const intake = { id: `intake-${clue.id}`, kind: 'intake', detail: null, ctime: clue.ctime, cuser: clue.cuser };
-  return { clue, assignments, followUps, events: [intake, ...events] };
+  return { clue, assignments, followUps, events: [intake, ...events], contacts };
 }

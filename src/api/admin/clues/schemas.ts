@@ -1,7 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { ClueAssignmentRow } from '../../../db/queries/clue-assignments';
+import { CONTACT_TYPES } from '../../../db/queries/clue-contacts';
 import type { ClueRow } from '../../../db/queries/clues';
 import type { ClueDetail } from '../../../domain/clues/clue-queries';
+import { StringEnum } from '../../validation';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const NStr = Nullable(Type.String());
@@ -101,6 +103,16 @@ function presentAssignment(a: ClueAssignmentRow) {
   };
 }
 
+export const ContactView = Type.Object({
+  id: Type.Union([Type.String(), Type.Null()], {
+    description: 'null while the clue’s contacts are still only its phone / wechat / email fields',
+  }),
+  type: StringEnum(CONTACT_TYPES),
+  value: Type.String(),
+  primary: Type.Boolean(),
+  remark: Type.Union([Type.String(), Type.Null()]),
+});
+
 export const ClueDetailView = Type.Object({
   clue: Type.Intersect([ClueView, Type.Object({ chat: NStr })]),
   assignments: Type.Array(AssignmentView),
@@ -116,6 +128,7 @@ export const ClueDetailView = Type.Object({
   ),
   timeline: Type.Array(Type.Object({ kind: Type.String(), detail: Type.Unknown(), ctime: Type.String(), cuser: NStr })),
   workflow: Type.Union([Type.Object({ workflowId: Type.String(), state: Type.Unknown() }), Type.Null()]),
+  contacts: Type.Array(ContactView),
 });
 
 export function presentClueDetail(d: ClueDetail, workflow: { workflowId: string; state: unknown } | null) {
@@ -137,5 +150,6 @@ export function presentClueDetail(d: ClueDetail, workflow: { workflowId: string;
       cuser: e.cuser,
     })),
     workflow,
+    contacts: d.contacts,
   };
 }
