@@ -4,6 +4,7 @@ import type { DistributionDefaults } from '../domain/distribution/assign-clue';
 import type { PageProgress } from '../temporal/names';
 import type { WecomApiFactory } from '../wecom/api';
 import { createAcquisitionActivities } from './acquisition';
+import { createClueMergeActivities } from './clue-merge';
 import { createDistributionActivities } from './distribution';
 import { createMaterialActivities } from './materials';
 import { createWecomEventActivities } from './wecom-events';
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWecomEventActivities(deps),
     ...createAcquisitionActivities(deps),
     ...createMaterialActivities(deps),
+    ...createClueMergeActivities(deps),
   };
 }
 

@@ -125,6 +125,11 @@ const MESSAGES = {
     en: 'removing a primary contact needs another of its type made primary',
     zh: '不能直接删除主联系方式：请先将同类型的其他联系方式设为主联系方式，或在删除时用 newPrimaryId 指定新的主联系方式',
   },
+  'rule.mergeIntoSelf': { en: 'a clue cannot be merged into itself', zh: '不能把线索合并到它自己' },
+  'rule.mergePick': {
+    en: 'must be the survivor or one of the merged clues',
+    zh: '必须是保留的线索或被合并的线索之一',
+  },
   'rule.newPrimaryContact': {
     en: 'must be another contact of the same type on this clue',
     zh: '必须是该线索上另一个同类型的联系方式',

@@ -7,6 +7,7 @@ import { chatGroupRoutes } from './admin/chat-groups/routes';
 import { clueDetailRoutes } from './admin/clue-details/routes';
 import { clueTagRoutes } from './admin/clue-tags/routes';
 import { clueContactRoutes } from './admin/clues/contact-routes';
+import { clueMergeRoutes } from './admin/clues/merge-routes';
 import { clueRoutes } from './admin/clues/routes';
 import { corpTagRoutes } from './admin/corp-tags/routes';
 import { customerTagRoutes } from './admin/customer-tags/routes';
@@ -49,6 +50,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...distributionPolicyRoutes(deps),
     ...clueRoutes(deps),
     ...clueContactRoutes(deps),
+    ...clueMergeRoutes(deps),
     ...clueTagRoutes(deps),
     ...clueDetailRoutes(deps),
     ...wecomDeptRoutes(deps),

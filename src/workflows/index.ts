@@ -4,3 +4,4 @@ export { publishAcqLinkWorkflow } from './publish-acq-link';
 export { refreshMaterialMediaWorkflow } from './refresh-material-media';
 export { processWecomEvent } from './process-wecom-event';
 export { wecomFullSync } from './wecom-full-sync';
+export { mergeCluesWorkflow } from './merge-clues';

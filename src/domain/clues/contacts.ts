@@ -79,7 +79,7 @@ export const presentContactRow = (r: ClueContactRow): ContactView => ({
 /** The clue's contacts for display: its rows, or its columns while it has none. */
 export async function readClueContacts(db: Executor, clue: ClueRow): Promise<ContactView[]> {
   const rows = await listClueContacts(db, clue.id);
-  return rows.length > 0 ? rows.map(presentContactRow) : contactsFromColumns(clue);
+  return rows.length > 0 || clue.merged_into_clue_id ? rows.map(presentContactRow) : contactsFromColumns(clue);
 }
 
 function columnContacts(clue: ClueRow): Array<{ type: ContactType; value: string | null; key: string | null }> {
@@ -142,6 +142,13 @@ export async function syncClueColumns(trx: Executor, clue: ClueRow, actor: strin
       .update({ ...changes, mtime: trx.fn.now(), muser: actor });
 }
 
+/** A change to a clue that a merge moved into another: made on the survivor instead. */
+export const mergedAway = (clue: ClueRow) =>
+  new ConflictError(`clue ${clue.id} was merged into ${clue.merged_into_clue_id}`, 'CLUE_MERGED', {
+    id: String(clue.id),
+    survivorId: String(clue.merged_into_clue_id),
+  });
+
 function required<T>(value: T | undefined, field: string): T {
   if (value === undefined) throw ValidationError.field(field, 'is required', 'field.required');
   return value;
@@ -167,6 +174,7 @@ export async function changeClueContacts(
   return db.transaction(async (trx) => {
     const clue = await findClueInScope(trx, viewer, clueId, { forUpdate: true });
     if (!clue) throw new NotFoundError('clue', clueId, 'CLUE_NOT_FOUND');
+    if (clue.merged_into_clue_id) throw mergedAway(clue);
     const rows = await ensureClueContacts(trx, clue, actor);
     const find = (id: string) => {
       const row = rows.find((r) => String(r.id) === id);

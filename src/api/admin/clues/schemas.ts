@@ -35,6 +35,9 @@ export const ClueView = Type.Object({
   assignedAt: NStr,
   firstFollowUpAt: NStr,
   duplicateOfClueId: NStr,
+  mergedIntoClueId: Type.Union([Type.String(), Type.Null()], {
+    description: 'set once a merge moved this clue into that one (the survivor)',
+  }),
   receiveCount: Type.Integer(),
   ctime: Type.String(),
   cuser: NStr,
@@ -69,6 +72,8 @@ export function presentClue(c: ClueRow) {
     assignedAt: iso(c.assigned_at),
     firstFollowUpAt: iso(c.first_follow_up_at),
     duplicateOfClueId: c.duplicate_of_clue_id,
+    mergedIntoClueId:
+      c.merged_into_clue_id === null || c.merged_into_clue_id === undefined ? null : String(c.merged_into_clue_id),
     receiveCount: c.receive_count,
     ctime: iso(c.ctime) as string,
     cuser: c.cuser,
@@ -78,6 +83,7 @@ export function presentClue(c: ClueRow) {
 }
 
 const AssignmentView = Type.Object({
+  clueId: Type.String({ description: 'the clue it was made on: the survivor, or a clue merged into it' }),
   seq: Type.Integer(),
   employeeUserid: Type.String(),
   employeeName: NStr,
@@ -91,6 +97,7 @@ const AssignmentView = Type.Object({
 
 function presentAssignment(a: ClueAssignmentRow) {
   return {
+    clueId: String(a.clue_id),
     seq: a.seq,
     employeeUserid: a.employee_userid,
     employeeName: a.employee_name,
