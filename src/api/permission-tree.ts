@@ -116,6 +116,7 @@ const BUTTON_NAMES: Record<string, string> = {
   'partner:revokeKey': '吊销密钥',
   'partner:keys': '查询密钥',
   'sync:status': '查询同步进度',
+  'clue:mergeResult': '查询客户合并进度',
   'material:save': '添加或者修改文本、链接素材',
   // The seed's name lists every type and scope: longer than a menu name may be.
   'material:listByType': '按照类型查询所有素材',

@@ -96,7 +96,7 @@ export function clueMergeRoutes(deps: AppDeps): RouteDefinition[] {
         const { merge, alreadyMerged } = await requestMerge(deps.db, viewer, body, ctx.user?.username ?? 'system');
         if (merge.status === 'running') {
           const items = await readMerge(deps.db, viewer, String(merge.id));
-          const hold = deps.config.CLUE_MERGE_TEST_HOLD_STEPS;
+          const hold = deps.config.CLUE_MERGE_TEST_HOLD_STEPS ?? 0;
           try {
             await deps.temporal.connection.withDeadline(Date.now() + 5000, () =>
               deps.temporal.workflow.start<typeof mergeCluesWorkflow>('mergeCluesWorkflow', {
