@@ -1,11 +1,14 @@
 import { randomInt } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
 import type { Db } from '../../src/db/knex';
-import { sharedApiUrl } from '../helpers/env';
+import { PORT_OFFSET, sharedApiUrl, sharedTemporalAddress } from '../helpers/env';
 import { createAdmin, createPartner, testDb, uid } from '../helpers/factories';
 import { call } from '../helpers/http';
 import { mirrorCustomer } from '../helpers/mirror-org';
 import { seedSelfTagGroup } from '../helpers/mirror-tags-groups';
+import { TestSystem } from '../helpers/system';
 import { waitFor } from '../helpers/wait';
+import { mergeProgressQuery, releaseMergeSignal } from '../../src/workflows/merge-clues';
 
 const ZH = { 'accept-language': 'zh-CN' };
 
@@ -245,4 +248,100 @@ describe('customer merge', () => {
     expect(await snapshot([a.id, b.id, c.id, d.id, e.id])).toEqual(before);
     expect(await db('clue_merge').count<{ count: string }[]>('* as count')).toEqual(merges);
   });
+});
+
+/** A worker of its own (own task queue and API), so killing it leaves the shared system alone. */
+describe('a merge survives a worker crash', () => {
+  let temporal: Client;
+  let system: TestSystem;
+  beforeAll(async () => {
+    temporal = new Client({ connection: await Connection.connect({ address: sharedTemporalAddress }) });
+    system = new TestSystem({
+      name: 'merge-crash',
+      temporalAddress: sharedTemporalAddress,
+      apiPort: 18476 + PORT_OFFSET,
+      taskQueue: 'test-merge-crash',
+      // Holds the merge after its first clue, so the kill lands between two steps every time.
+      env: { CLUE_MERGE_TEST_HOLD_STEPS: '1' },
+    });
+    await system.start();
+  }, 180_000);
+  afterAll(async () => {
+    await system.stop();
+    await temporal.connection.close();
+  });
+
+  it('resumes after SIGKILL mid-merge and moves every item exactly once', async () => {
+    const admin = await createAdmin(db, system.baseUrl, { corpId: uid('corp-') });
+    const g = await seedSelfTagGroup(db, uid('corp-'), { tags: [{ name: 'k1' }, { name: 'k2' }] });
+    const [t1, t2] = g.tagIds as [string, string];
+    const survivor = await insertClue();
+    const first = await insertClue({ wechat: 'wx_one' });
+    const second = await insertClue({ wechat: 'wx_one', email: 'two@example.com' });
+    await db('clue_self_tag').insert([
+      { clue_id: first.id, tag_id: t1, cuser: 'test' },
+      { clue_id: second.id, tag_id: t1, cuser: 'test' },
+      { clue_id: second.id, tag_id: t2, cuser: 'test' },
+    ]);
+    await db('clue_follow_up').insert([
+      { clue_id: first.id, content: '一', cuser: 'test' },
+      { clue_id: second.id, content: '二', cuser: 'test' },
+    ]);
+    const started = await call<MergeReport>(system.baseUrl, 'POST', '/admin/clue/merge', {
+      token: admin.token,
+      body: { survivorId: survivor.id, mergedIds: [first.id, second.id] },
+    });
+    expect(started.status).toBe(200);
+    const handle = temporal.workflow.getHandle(started.body.data.workflowId);
+    await waitFor('the merge to hold after its first clue', async () => {
+      const p = await handle.query(mergeProgressQuery);
+      return p.status === 'held' ? p : undefined;
+    });
+    const held = await get<MergeReport>(`/admin/clue/mergeResult?mergeId=${started.body.data.mergeId}`);
+    expect(held.body.data.items.map((i) => i.done)).toEqual([true, false]);
+    await system.stopWorker('SIGKILL');
+    await system.startWorker();
+    await handle.signal(releaseMergeSignal);
+    const result = await handle.result();
+    expect(result.status).toBe('done');
+
+    expect(
+      (await db('clue_merge_item').where({ merge_id: started.body.data.mergeId }).orderBy('position')).map(
+        (i: { moved: unknown; done_at: Date | null }) => [i.moved, i.done_at !== null],
+      ),
+    ).toEqual([
+      [{ contacts: 2, tags: 1, followUps: 1, customers: 0, assignments: 0, fields: [] }, true],
+      [{ contacts: 2, tags: 1, followUps: 1, customers: 0, assignments: 0, fields: [] }, true],
+    ]);
+    const contacts = (await db('clue_contact').where({ clue_id: survivor.id })) as Array<{
+      type: string;
+      value_key: string;
+    }>;
+    expect(contacts.map((c) => `${c.type}:${c.value_key}`).sort()).toEqual(
+      [
+        `phone:${survivor.phone}`,
+        `phone:${first.phone}`,
+        `phone:${second.phone}`,
+        'wechat:wx_one',
+        'email:two@example.com',
+      ].sort(),
+    );
+    expect(await db('clue_self_tag').where({ clue_id: survivor.id }).count<{ count: string }[]>('* as count')).toEqual([
+      { count: '2' },
+    ]);
+    expect(await db('clue_follow_up').where({ clue_id: survivor.id }).count<{ count: string }[]>('* as count')).toEqual(
+      [{ count: '2' }],
+    );
+    const events = (await db('clue_event')
+      .where({ clue_id: survivor.id, kind: 'merged_from' })
+      .orderBy('id')) as Array<{
+      detail: { mergedClueId: string };
+    }>;
+    expect(events.map((e) => e.detail.mergedClueId)).toEqual([first.id, second.id]);
+    expect(
+      (await db('clue').whereIn('id', [first.id, second.id]).orderBy('id')).map((c: { merged_into_clue_id: string }) =>
+        String(c.merged_into_clue_id),
+      ),
+    ).toEqual([survivor.id, survivor.id]);
+  }, 180_000);
 });
