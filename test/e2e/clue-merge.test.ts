@@ -5,7 +5,7 @@ import { PORT_OFFSET, sharedApiUrl, sharedTemporalAddress } from '../helpers/env
 import { createAdmin, createPartner, testDb, uid } from '../helpers/factories';
 import { call } from '../helpers/http';
 import { mirrorCustomer } from '../helpers/mirror-org';
-import { seedSelfTagGroup } from '../helpers/mirror-tags-groups';
+import { seedEmployee, seedSelfTagGroup } from '../helpers/mirror-tags-groups';
 import { TestSystem } from '../helpers/system';
 import { waitFor } from '../helpers/wait';
 import { mergeProgressQuery, releaseMergeSignal } from '../../src/workflows/merge-clues';
@@ -26,10 +26,12 @@ let db: Db;
 let partnerId: string;
 let token: string;
 let username: string;
+let adminCorp: string;
 beforeAll(async () => {
   db = testDb();
   partnerId = String((await createPartner(db)).partnerId);
-  const admin = await createAdmin(db, sharedApiUrl, { corpId: uid('corp-') });
+  adminCorp = uid('corp-');
+  const admin = await createAdmin(db, sharedApiUrl, { corpId: adminCorp });
   token = admin.token;
   username = admin.username;
 });
@@ -220,6 +222,41 @@ describe('customer merge', () => {
     expect(again.status).toBe(200);
     expect(again.body.data).toMatchObject({ mergeId: result.mergeId, status: 'done', alreadyMerged: true });
     expect(await snapshot([survivor.id, merged.id])).toEqual(before);
+  });
+
+  it('ends the merged clue’s distribution workflow and leaves the survivor’s owner as it was', async () => {
+    const employee = await seedEmployee(db, adminCorp);
+    const survivor = await insertClue({ owner_userid: 'emp_survivor', status: 'assigned', assignment_seq: 1 });
+    const created = await post<{ id: string; status: string; ownerUserid: string }>('/admin/clue/create', {
+      linkManName: '周八',
+      linkManTel: mobile(),
+      ownerUserid: employee,
+    });
+    expect(created.status).toBe(200);
+    expect(created.body.data).toMatchObject({ status: 'assigned', ownerUserid: employee });
+    const mergedId = created.body.data.id;
+    const temporal = new Client({ connection: await Connection.connect({ address: sharedTemporalAddress }) });
+    try {
+      const distribution = temporal.workflow.getHandle(`clue-distribution-${mergedId}`);
+      expect((await distribution.describe()).status.name).toBe('RUNNING');
+      await mergeAndWait({ survivorId: survivor.id, mergedIds: [mergedId] });
+      const outcome = (await distribution.result()) as { outcome: string };
+      expect(outcome.outcome).toBe('closed');
+    } finally {
+      await temporal.connection.close();
+    }
+    expect(await db('clue').where({ id: survivor.id }).first()).toMatchObject({
+      owner_userid: 'emp_survivor',
+      status: 'assigned',
+      assignment_seq: 1,
+    });
+    expect(await db('clue_assignment').where({ clue_id: survivor.id })).toEqual([]);
+    const rows = (await db('clue_assignment').where({ clue_id: mergedId }).orderBy('seq')) as Array<{
+      employee_userid: string;
+      end_reason: string | null;
+    }>;
+    expect(rows.map((r) => [r.employee_userid, r.end_reason])).toEqual([[employee, 'merged']]);
+    expect(await db('clue').where({ id: mergedId }).first()).toMatchObject({ status: 'closed', assignment_seq: 1 });
   });
 
   it('refuses a clue into itself, a clue merged elsewhere, a survivor merged away and clues of two corps, changing nothing', async () => {
