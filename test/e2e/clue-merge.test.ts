@@ -216,6 +216,16 @@ describe('customer merge', () => {
     expect(dup.status).toBe(200);
     expect(dup.body.data.duplicateOfClueId).toBeNull();
 
+    // A merged clue is changed on its survivor only.
+    const reassign = await post<unknown>('/admin/clue/batchAssign', {
+      clueIds: [merged.id],
+      employeeUserid: await seedEmployee(db, adminCorp),
+    });
+    expect(reassign.status).toBe(409);
+    expect(reassign.body.msg).toContain(`已合并到线索 ${survivor.id}`);
+    const edit = await post<unknown>('/admin/clue/update', { id: merged.id, remark: '改' });
+    expect(edit.status).toBe(409);
+
     // Merging again changes nothing and answers the first merge.
     const before = await snapshot([survivor.id, merged.id]);
     const again = await post<MergeReport>('/admin/clue/merge', { survivorId: survivor.id, mergedIds: [merged.id] });
