@@ -110,6 +110,8 @@ const ConfigSchema = Type.Object({
   NEXUS_SSO_VERIFY_URL: Type.Optional(Type.String({ format: 'uri' })),
   /** How long SSO waits for that endpoint before answering 503. */
   NEXUS_SSO_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
+  /** Tests only: a customer merge waits for its releaseMerge signal after this many clues (0: never). */
+  CLUE_MERGE_TEST_HOLD_STEPS: Type.Optional(Type.Integer({ minimum: 0 })),
 
   /**
    * The first super admin, created at API boot while the installation has no user at all (set

@@ -10,7 +10,7 @@ import {
 import { DomainError } from '../domain/errors';
 
 /** Domain errors that retrying cannot fix become non-retryable failures; everything else (database down...) retries. */
-async function domainCall<T>(fn: () => Promise<T>): Promise<T> {
+export async function domainCall<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {

@@ -6,6 +6,7 @@ import type { WecomApiFactory } from '../wecom/api';
 import { validateImportRow } from '../api/admin/clue-imports/row-schema';
 import { createAcquisitionActivities } from './acquisition';
 import { createClueImportActivities } from './clue-imports';
+import { createClueMergeActivities } from './clue-merge';
 import { createDistributionActivities } from './distribution';
 import { createMaterialActivities } from './materials';
 import { createTransferActivities } from './transfers';
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMaterialActivities(deps),
     ...createTransferActivities(deps),
     ...createClueImportActivities({ db: deps.db, files: deps.files, validateRow: validateImportRow }),
+    ...createClueMergeActivities(deps),
   };
 }
 

@@ -132,6 +132,25 @@ const MESSAGES = {
   'rule.toBeforeFrom': { en: 'must not be before from', zh: '不能早于 from' },
   'rule.rangeTooLong': { en: 'the range may cover at most {days} days', zh: '时间范围最多 {days} 天' },
   'rule.cnPhone': { en: 'must be a phone number used in China', zh: '必须是中国大陆的电话号码' },
+  'rule.qqNumber': { en: 'must be a QQ number (5 to 12 digits)', zh: '必须是 QQ 号（5 到 12 位数字）' },
+  'rule.contactType': {
+    en: 'a contact keeps its type; remove it and add another',
+    zh: '联系方式的类型不能修改，请删除后重新添加',
+  },
+  'rule.lastPhone': { en: 'a clue keeps at least one phone', zh: '线索至少要保留一个电话，不能删除最后一个电话' },
+  'rule.primaryContactRemoval': {
+    en: 'removing a primary contact needs another of its type made primary',
+    zh: '不能直接删除主联系方式：请先将同类型的其他联系方式设为主联系方式，或在删除时用 newPrimaryId 指定新的主联系方式',
+  },
+  'rule.mergeIntoSelf': { en: 'a clue cannot be merged into itself', zh: '不能把线索合并到它自己' },
+  'rule.mergePick': {
+    en: 'must be the survivor or one of the merged clues',
+    zh: '必须是保留的线索或被合并的线索之一',
+  },
+  'rule.newPrimaryContact': {
+    en: 'must be another contact of the same type on this clue',
+    zh: '必须是该线索上另一个同类型的联系方式',
+  },
   'rule.cnMobile': {
     en: 'must be a phone number used in China, e.g. 13812345678',
     zh: '必须是中国大陆的电话号码，如 13812345678',

@@ -7,6 +7,8 @@ import { chatGroupRoutes } from './admin/chat-groups/routes';
 import { clueDetailRoutes } from './admin/clue-details/routes';
 import { clueImportRoutes } from './admin/clue-imports/routes';
 import { clueTagRoutes } from './admin/clue-tags/routes';
+import { clueContactRoutes } from './admin/clues/contact-routes';
+import { clueMergeRoutes } from './admin/clues/merge-routes';
 import { clueRoutes } from './admin/clues/routes';
 import { corpTagRoutes } from './admin/corp-tags/routes';
 import { customerTagRoutes } from './admin/customer-tags/routes';
@@ -51,6 +53,8 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...clueRoutes(deps),
     ...customerTransferRoutes(deps),
     ...clueImportRoutes(deps),
+    ...clueContactRoutes(deps),
+    ...clueMergeRoutes(deps),
     ...clueTagRoutes(deps),
     ...clueDetailRoutes(deps),
     ...wecomDeptRoutes(deps),

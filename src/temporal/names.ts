@@ -2,6 +2,8 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 export const clueDistributionWorkflowId = (clueId: string): string => `clue-distribution-${clueId}`;
+/** One workflow per merge row: asking for the same merge again finds the same workflow. */
+export const clueMergeWorkflowId = (mergeId: string): string => `clue-merge-${mergeId}`;
 
 /** Custom search attributes: an operator finds a clue's workflow in the Temporal UI by these. */
 export const SEARCH_ATTRIBUTES = {

@@ -6,3 +6,4 @@ export { processWecomEvent } from './process-wecom-event';
 export { wecomFullSync } from './wecom-full-sync';
 export { transferCustomersWorkflow } from './transfer-customers';
 export { importCluesWorkflow } from './import-clues';
+export { mergeCluesWorkflow } from './merge-clues';

@@ -4,7 +4,7 @@ import { bumpGrantVersion } from '../../src/db/queries/access';
 import { createLogger } from '../../src/logger';
 import { customerTransferWorkflowId } from '../../src/temporal/names';
 import { createWecomApiFactory } from '../../src/wecom/client-factory';
-import { PORT_OFFSET, sharedTemporalAddress } from '../helpers/env';
+import { CUSTOMER_TRANSFER_API_PORT, sharedTemporalAddress } from '../helpers/env';
 import { createAdmin, testDb, uid } from '../helpers/factories';
 import { call } from '../helpers/http';
 import { TestSystem } from '../helpers/system';
@@ -46,7 +46,7 @@ beforeAll(async () => {
   system = new TestSystem({
     name: 'customer-transfer',
     temporalAddress: sharedTemporalAddress,
-    apiPort: 18486 + PORT_OFFSET,
+    apiPort: CUSTOMER_TRANSFER_API_PORT,
     taskQueue: TASK_QUEUE,
     env: { TRANSFER_POLL_SECONDS: '2' },
   });

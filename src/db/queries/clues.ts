@@ -37,6 +37,9 @@ export interface ClueRow {
   first_follow_up_at: Date | null;
   waiting_reason: string | null;
   duplicate_of_clue_id: string | null;
+  /** Set once a merge moved this clue into another (the survivor); the row stays readable. */
+  merged_into_clue_id: string | null;
+  merged_at: Date | null;
   receive_count: number;
   is_del: number;
   ctime: Date;
@@ -386,6 +389,7 @@ export async function insertManualClue(db: Executor, clue: ManualClueInsert): Pr
 export async function findEarliestClueWithPhone(db: Executor, phoneNormalized: string): Promise<string | undefined> {
   const row = await db('clue')
     .where({ phone_normalized: phoneNormalized, is_del: 0 })
+    .whereNull('merged_into_clue_id')
     .orderBy('id')
     .first<{ id: string } | undefined>('id');
   return row?.id;

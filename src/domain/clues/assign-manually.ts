@@ -4,6 +4,7 @@ import type { Viewer } from '../../db/queries/data-scope';
 import type { ManualAssignRequest, ManualAssignResult } from '../../workflows/distribute-clue';
 import { requireEmployees } from '../employee-references';
 import { NotFoundError, UnavailableError } from '../errors';
+import { mergedAway } from './contacts';
 
 /** Hands one clue to the assignment of its distribution workflow. */
 export type AssignThroughWorkflow = (
@@ -47,6 +48,12 @@ export async function assignCluesManually(
     if (!clue) {
       if (single) throw new NotFoundError('clue', clueId, 'CLUE_NOT_FOUND');
       results.push({ clueId, ok: false, error: 'clue not found' });
+      continue;
+    }
+    // A merged clue lives on in its survivor: assigning it would reopen a closed distribution.
+    if (clue.merged_into_clue_id) {
+      if (single) throw mergedAway(clue);
+      results.push({ clueId, ok: false, error: `clue was merged into ${clue.merged_into_clue_id}` });
       continue;
     }
     try {

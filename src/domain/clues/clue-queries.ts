@@ -1,8 +1,9 @@
 import type { Db } from '../../db/knex';
-import { listAssignments, type ClueAssignmentRow } from '../../db/queries/clue-assignments';
+import type { ClueAssignmentRow } from '../../db/queries/clue-assignments';
 import { findClueInScope, type ClueRow } from '../../db/queries/clues';
 import { whereOwnerInScope, type Viewer } from '../../db/queries/data-scope';
 import { NotFoundError } from '../errors';
+import { readClueContacts, type ContactView } from './contacts';
 
 export interface ClueFilter {
   pageNum: number;
@@ -51,6 +52,7 @@ const LIST_COLUMNS = [
   'first_follow_up_at',
   'waiting_reason',
   'duplicate_of_clue_id',
+  'merged_into_clue_id',
   'receive_count',
   'ctime',
   'cuser',
@@ -62,7 +64,8 @@ export type ClueConditions = Omit<ClueFilter, 'pageNum' | 'pageSize' | 'sortFiel
 
 /** The live clues in the viewer's data scope that match the conditions (what page and listStats share). */
 function matchingClues(db: Db, viewer: Viewer, f: ClueConditions) {
-  const q = whereOwnerInScope(db('clue').where({ is_del: 0 }), viewer, 'owner_userid');
+  // A merged clue lives on in its survivor: lists and stats count the survivor only.
+  const q = whereOwnerInScope(db('clue').where({ is_del: 0 }).whereNull('merged_into_clue_id'), viewer, 'owner_userid');
   if (f.status?.length) q.whereIn('status', f.status);
   if (f.ownerUserid) q.andWhere({ owner_userid: f.ownerUserid });
   if (f.businessId) q.andWhere({ business_id: f.businessId });
@@ -147,18 +150,33 @@ export interface ClueDetail {
     cuser: string | null;
   }>;
   events: Array<{ id: string; kind: string; detail: unknown; ctime: Date; cuser: string | null }>;
+  contacts: ContactView[];
+}
+
+/** The clue's assignments and those of the clues merged into it (at any depth), oldest first. */
+async function listAssignmentsWithMerged(db: Db, clueId: string): Promise<ClueAssignmentRow[]> {
+  const result = await db.raw<{ rows: ClueAssignmentRow[] }>(
+    `WITH RECURSIVE tree AS (
+       SELECT ?::bigint AS id
+       UNION SELECT c.id FROM clue c JOIN tree t ON c.merged_into_clue_id = t.id
+     )
+     SELECT a.* FROM clue_assignment a JOIN tree t ON a.clue_id = t.id ORDER BY a.assigned_at, a.id`,
+    [clueId],
+  );
+  return result.rows;
 }
 
 /** A clue outside the viewer's data scope is not found, as one that does not exist. */
 export async function getClueDetail(db: Db, viewer: Viewer, clueId: string): Promise<ClueDetail> {
   const clue = await findClueInScope(db, viewer, clueId);
   if (!clue) throw new NotFoundError('clue', clueId, 'CLUE_NOT_FOUND');
-  const [assignments, followUps, events] = await Promise.all([
-    listAssignments(db, clueId),
+  const [assignments, followUps, events, contacts] = await Promise.all([
+    listAssignmentsWithMerged(db, clueId),
     db('clue_follow_up').where({ clue_id: clueId }).orderBy('id'),
     db('clue_event').where({ clue_id: clueId }).orderBy('id'),
+    readClueContacts(db, clue),
   ]);
   // Intake writes no event row for a new clue (one row less per clue at peak): the clue is its record.
   const intake = { id: `intake-${clue.id}`, kind: 'intake', detail: null, ctime: clue.ctime, cuser: clue.cuser };
-  return { clue, assignments, followUps, events: [intake, ...events] };
+  return { clue, assignments, followUps, events: [intake, ...events], contacts };
 }

@@ -3,6 +3,7 @@ import { findClueInScope, insertClueEvent, type ClueRow } from '../../db/queries
 import type { Viewer } from '../../db/queries/data-scope';
 import { NotFoundError, ValidationError } from '../errors';
 import { normalizeChinaPhone } from '../phone';
+import { mergedAway } from './contacts';
 
 export interface ClueEdit {
   linkManName?: string;
@@ -33,6 +34,7 @@ export async function updateClueAndFollowUp(
   return db.transaction(async (trx) => {
     const clue = await findClueInScope(trx, viewer, input.clueId, { forUpdate: true });
     if (!clue) throw new NotFoundError('clue', input.clueId, 'CLUE_NOT_FOUND');
+    if (clue.merged_into_clue_id) throw mergedAway(clue);
     const changes: Record<string, unknown> = {};
     const e = input.edit;
     if (e.linkManName !== undefined) changes['link_man_name'] = e.linkManName.trim();

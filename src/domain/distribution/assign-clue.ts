@@ -159,6 +159,7 @@ export async function autoAssignClue(
 async function linkEarlierClueWithSamePhone(trx: Executor, clue: ClueRow): Promise<void> {
   const earlier = await trx('clue')
     .where({ phone_normalized: clue.phone_normalized, is_del: 0 })
+    .whereNull('merged_into_clue_id')
     .andWhere('id', '<', clue.id)
     .orderBy('id')
     .first<{ id: string } | undefined>('id');

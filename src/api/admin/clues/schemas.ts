@@ -1,7 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { ClueAssignmentRow } from '../../../db/queries/clue-assignments';
+import { CONTACT_TYPES } from '../../../db/queries/clue-contacts';
 import type { ClueRow } from '../../../db/queries/clues';
 import type { ClueDetail } from '../../../domain/clues/clue-queries';
+import { StringEnum } from '../../validation';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const NStr = Nullable(Type.String());
@@ -33,6 +35,9 @@ export const ClueView = Type.Object({
   assignedAt: NStr,
   firstFollowUpAt: NStr,
   duplicateOfClueId: NStr,
+  mergedIntoClueId: Type.Union([Type.String(), Type.Null()], {
+    description: 'set once a merge moved this clue into that one (the survivor)',
+  }),
   receiveCount: Type.Integer(),
   ctime: Type.String(),
   cuser: NStr,
@@ -67,6 +72,8 @@ export function presentClue(c: ClueRow) {
     assignedAt: iso(c.assigned_at),
     firstFollowUpAt: iso(c.first_follow_up_at),
     duplicateOfClueId: c.duplicate_of_clue_id,
+    mergedIntoClueId:
+      c.merged_into_clue_id === null || c.merged_into_clue_id === undefined ? null : String(c.merged_into_clue_id),
     receiveCount: c.receive_count,
     ctime: iso(c.ctime) as string,
     cuser: c.cuser,
@@ -76,6 +83,7 @@ export function presentClue(c: ClueRow) {
 }
 
 const AssignmentView = Type.Object({
+  clueId: Type.String({ description: 'the clue it was made on: the survivor, or a clue merged into it' }),
   seq: Type.Integer(),
   employeeUserid: Type.String(),
   employeeName: NStr,
@@ -89,6 +97,7 @@ const AssignmentView = Type.Object({
 
 function presentAssignment(a: ClueAssignmentRow) {
   return {
+    clueId: String(a.clue_id),
     seq: a.seq,
     employeeUserid: a.employee_userid,
     employeeName: a.employee_name,
@@ -100,6 +109,16 @@ function presentAssignment(a: ClueAssignmentRow) {
     endReason: a.end_reason,
   };
 }
+
+export const ContactView = Type.Object({
+  id: Type.Union([Type.String(), Type.Null()], {
+    description: 'null while the clue’s contacts are still only its phone / wechat / email fields',
+  }),
+  type: StringEnum(CONTACT_TYPES),
+  value: Type.String(),
+  primary: Type.Boolean(),
+  remark: Type.Union([Type.String(), Type.Null()]),
+});
 
 export const ClueDetailView = Type.Object({
   clue: Type.Intersect([ClueView, Type.Object({ chat: NStr })]),
@@ -116,6 +135,7 @@ export const ClueDetailView = Type.Object({
   ),
   timeline: Type.Array(Type.Object({ kind: Type.String(), detail: Type.Unknown(), ctime: Type.String(), cuser: NStr })),
   workflow: Type.Union([Type.Object({ workflowId: Type.String(), state: Type.Unknown() }), Type.Null()]),
+  contacts: Type.Array(ContactView),
 });
 
 export function presentClueDetail(d: ClueDetail, workflow: { workflowId: string; state: unknown } | null) {
@@ -137,5 +157,6 @@ export function presentClueDetail(d: ClueDetail, workflow: { workflowId: string;
       cuser: e.cuser,
     })),
     workflow,
+    contacts: d.contacts,
   };
 }
