@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { Db } from '../../src/db/knex';
-import { PORT_OFFSET, sharedApiUrl, sharedTemporalAddress } from '../helpers/env';
+import { CLUE_MERGE_API_PORT, sharedApiUrl, sharedTemporalAddress } from '../helpers/env';
 import { createAdmin, createPartner, testDb, uid } from '../helpers/factories';
 import { call } from '../helpers/http';
 import { mirrorCustomer } from '../helpers/mirror-org';
@@ -306,7 +306,7 @@ describe('a merge survives a worker crash', () => {
     system = new TestSystem({
       name: 'merge-crash',
       temporalAddress: sharedTemporalAddress,
-      apiPort: 18476 + PORT_OFFSET,
+      apiPort: CLUE_MERGE_API_PORT,
       taskQueue: 'test-merge-crash',
       // Holds the merge after its first clue, so the kill lands between two steps every time.
       env: { CLUE_MERGE_TEST_HOLD_STEPS: '1' },

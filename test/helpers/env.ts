@@ -37,6 +37,8 @@ export const PEER_API_PORT = 18484 + PORT_OFFSET;
 export const CLUE_IMPORT_API_PORT = 18486 + PORT_OFFSET;
 /** The API of the in-service transfer suite (its own worker and task queue, short polls). */
 export const CUSTOMER_TRANSFER_API_PORT = 18487 + PORT_OFFSET;
+/** The API of the merge crash drill (its own worker). */
+export const CLUE_MERGE_API_PORT = 18488 + PORT_OFFSET;
 export const SHARED_TASK_QUEUE = 'test-main';
 /** The browser origin the shared API lets through CORS (its CORS_ORIGINS). */
 export const ADMIN_UI_ORIGIN = 'http://admin-ui.example.test:5173';

@@ -131,3 +131,9 @@ export async function pageTimelineRows(
   }
   return { rows: rows.map(({ total: _total, ...row }) => row), total: rows[0]?.total ?? 0 };
 }
+
+/** The clues merged into `clueId` (kept, closed, pointing at it). */
+export async function clueIdsMergedInto(db: Executor, clueId: string): Promise<string[]> {
+  const rows = (await db('clue').where({ merged_into_clue_id: clueId }).select('id')) as Array<{ id: string }>;
+  return rows.map((r) => String(r.id));
+}

@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/knex';
 import type { CorpViewer } from '../../db/queries/data-scope';
-import { pageTimelineRows, type TimelineRow } from '../../db/queries/timeline';
+import { clueIdsMergedInto, pageTimelineRows, type TimelineRow } from '../../db/queries/timeline';
 import { userDisplayNames } from '../../db/queries/users';
 import { employeeNames } from '../../db/queries/wecom-employees';
 import { resolveRecord, type RecordTarget } from '../clues/record-target';
@@ -32,7 +32,8 @@ export async function readTimeline(
     db,
     {
       corpId: viewer.corpId,
-      clueIds: clue ? [String(clue.id)] : [],
+      // A survivor's history includes that of the clues merged into it.
+      clueIds: clue ? [String(clue.id), ...(await clueIdsMergedInto(db, String(clue.id)))] : [],
       externalUserids: customers.map((c) => c.external_userid),
     },
     { order: request.order, limit: request.pageSize, offset: (request.pageNum - 1) * request.pageSize },
