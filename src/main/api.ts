@@ -23,6 +23,7 @@ import { createAcqLinkPublisher } from '../temporal/acq-link-publisher';
 import { createTransferStarter } from '../temporal/transfer-starter';
 import { registerConfiguredCorp } from '../domain/wecom-corps';
 import { createWecomApiFactory } from '../wecom/client-factory';
+import { sharedWecomLimiter } from '../wecom/rate-limit';
 
 export interface RunningApi {
   server: Server;
@@ -35,6 +36,9 @@ export interface RunningApi {
 export async function startApi(config: Config): Promise<RunningApi> {
   const logger = createLogger('api', config.LOG_LEVEL);
   const db = createDb(config.DATABASE_URL, config.PG_POOL_MAX);
+  // WeCom's quota is per corp, so every process counts calls in one place. On a pool of its own: a
+  // call made inside a transaction must never wait for a connection of the pool that transaction holds.
+  const budgetDb = createDb(config.DATABASE_URL, 2);
   const temporal = createTemporalClient(config);
   ensureSearchAttributes(temporal.connection as Connection, config.TEMPORAL_NAMESPACE).catch((err: unknown) =>
     logger.warn({ err }, 'could not check search attributes (Temporal down?); the worker registers them too'),
@@ -52,7 +56,11 @@ export async function startApi(config: Config): Promise<RunningApi> {
     failures: throttles.partnerKeys,
     budget: throttles.partnerRequests,
   });
-  const wecom = createWecomApiFactory(db, { baseUrl: config.WECOM_API_BASE_URL, logger });
+  const wecom = createWecomApiFactory(db, {
+    baseUrl: config.WECOM_API_BASE_URL,
+    logger,
+    limiter: sharedWecomLimiter(budgetDb),
+  });
   const wecomSync = new WecomSyncClient(temporal, config.TEMPORAL_TASK_QUEUE);
   const wecomEvents = createWecomEventDispatcher(db, temporal, config.TEMPORAL_TASK_QUEUE, logger, {
     sweepIntervalMs: config.DISPATCH_SWEEP_MS,
@@ -126,6 +134,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
       await temporal.connection.close();
       await intake.close();
       await db.destroy();
+      await budgetDb.destroy();
     },
   };
 }

@@ -13,6 +13,7 @@ import { ensureNightlySyncSchedules } from '../temporal/wecom-schedules';
 import { registerConfiguredCorp } from '../domain/wecom-corps';
 import { listWecomCorpIds } from '../db/queries/wecom-corps';
 import { createWecomApiFactory } from '../wecom/client-factory';
+import { sharedWecomLimiter } from '../wecom/rate-limit';
 import { Client } from '@temporalio/client';
 import type { Db } from '../db/knex';
 
@@ -80,6 +81,9 @@ export async function runWorker(config: Config): Promise<void> {
   installTemporalRuntime(config, logger);
   const metrics = new WorkerMetrics();
   const db = createDb(config.DATABASE_URL, config.PG_POOL_MAX);
+  // WeCom's quota is per corp, so every process counts calls in one place. On a pool of its own: a
+  // call made inside a transaction must never wait for a connection of the pool that transaction holds.
+  const budgetDb = createDb(config.DATABASE_URL, 2);
   const connection = await connectWithRetry(config.TEMPORAL_ADDRESS, logger);
   await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE).catch((err: unknown) =>
     logger.warn({ err }, 'could not register search attributes'),
@@ -93,7 +97,11 @@ export async function runWorker(config: Config): Promise<void> {
     activities: createActivities({
       db,
       distributionDefaults: { defaultFollowUpSlaSeconds: 86400, defaultTimeZone: 'Asia/Shanghai' },
-      wecom: createWecomApiFactory(db, { baseUrl: config.WECOM_API_BASE_URL, logger }),
+      wecom: createWecomApiFactory(db, {
+        baseUrl: config.WECOM_API_BASE_URL,
+        logger,
+        limiter: sharedWecomLimiter(budgetDb),
+      }),
       files: new LocalFileStore(config.FILES_DIR),
       maxRetryDelayMs: config.WECOM_MAX_RETRY_DELAY_SECONDS * 1000,
       observeSyncPage: (kind) => metrics.syncPages.inc({ kind }),
@@ -131,6 +139,7 @@ export async function runWorker(config: Config): Promise<void> {
     http?.close();
     await connection.close();
     await db.destroy();
+    await budgetDb.destroy();
   }
 }
 

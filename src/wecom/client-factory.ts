@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
 import { findWecomCorp, type WecomCorpRow } from '../db/queries/wecom-corps';
 import { NotFoundError } from '../domain/errors';
-import { SharedBudget } from '../domain/throttle/request-budget';
 import { WecomClient, type FetchLike } from './client';
 import { WecomRateLimiter } from './rate-limit';
 import { TokenCache } from './token-cache';
@@ -16,7 +15,7 @@ export interface WecomApiFactoryOptions {
   timeoutMs?: number;
   /** Shared by every client of the process unless given. */
   tokenCache?: TokenCache;
-  /** Defaults to budgets in PostgreSQL, shared by every process: WeCom counts a corp's calls, not a process's. */
+  /** Defaults to budgets of this process alone; the API and worker pass one shared through PostgreSQL. */
   limiter?: WecomRateLimiter;
   /** Reads the corp's row; defaults to the wecom_corp table. */
   findCorp?: (corpId: string) => Promise<WecomCorpRow | undefined>;
@@ -33,7 +32,7 @@ const DEFAULT_CLIENT_TTL_MS = 30_000;
  */
 export function createWecomApiFactory(db: Db, options: WecomApiFactoryOptions): WecomClientFactory {
   const tokenCache = options.tokenCache ?? new TokenCache();
-  const limiter = options.limiter ?? new WecomRateLimiter({ budget: new SharedBudget(db, 'wecom_calls') });
+  const limiter = options.limiter ?? new WecomRateLimiter();
   const ttlMs = options.clientTtlMs ?? DEFAULT_CLIENT_TTL_MS;
   const logger = options.logger.child({ component: 'wecom' });
   const findCorp = options.findCorp ?? ((corpId: string) => findWecomCorp(db, corpId));

@@ -1,4 +1,11 @@
-import { checkedBudget, MemoryBudget, type Budget, type RequestBudget } from '../domain/throttle/request-budget';
+import type { Db } from '../db/knex';
+import {
+  checkedBudget,
+  MemoryBudget,
+  SharedBudget,
+  type Budget,
+  type RequestBudget,
+} from '../domain/throttle/request-budget';
 import { WecomApiError } from './errors';
 
 export type RateLimit = Budget;
@@ -62,4 +69,9 @@ export class WecomRateLimiter {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** WeCom's default budgets counted in PostgreSQL, shared by every process that passes this `db`. */
+export function sharedWecomLimiter(db: Db): WecomRateLimiter {
+  return new WecomRateLimiter({ budget: new SharedBudget(db, 'wecom_calls') });
 }
