@@ -209,3 +209,13 @@ export function validate<S extends TSchema>(
   if (textProblems.length > 0) throw new ValidationError(textProblems);
   return value as Static<S>;
 }
+
+/** A WeCom member's userid as WeCom allows it (letters, digits, _ . @ -), with a message that says so. */
+export const WecomUserid = (description: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength: 64,
+    pattern: '^[A-Za-z0-9_.@-]+$',
+    'x-message': 'field.wecomUserid',
+    description,
+  });

@@ -11,7 +11,7 @@ import { clueDistributionWorkflowId } from '../../../temporal/names';
 import type { AppDeps } from '../../app';
 import { PageOf, PageRequest } from '../../paging';
 import { defineRoute, type RequestContext, type RouteDefinition } from '../../route';
-import { IdString, StringEnum } from '../../validation';
+import { IdString, StringEnum, WecomUserid as wecomUserid } from '../../validation';
 import { CollectClueBody } from '../../open/clues/collect-schema';
 import { corpOf } from '../corp';
 import { oneRecordOf } from '../one-record';
@@ -33,14 +33,6 @@ const CLUE_CONDITIONS = {
   ctimeTo: Type.Optional(Type.String({ format: 'date-time' })),
 };
 const collect = CollectClueBody.properties;
-const wecomUserid = (description: string) =>
-  Type.String({
-    minLength: 1,
-    maxLength: 64,
-    pattern: '^[A-Za-z0-9_.@-]+$',
-    'x-message': 'field.wecomUserid',
-    description,
-  });
 
 /** clue.create: the partner collect fields an admin can enter, validated as collect validates them. */
 const CreateClueBody = Type.Object(

@@ -13,15 +13,8 @@ import { PageOf, PagingFields } from '../../paging';
 import { defineRoute, type RouteDefinition } from '../../route';
 import { IdString } from '../../validation';
 import { corpViewerOf } from '../viewer';
+import { WecomUserid as wecomUserid } from '../../validation';
 
-const wecomUserid = (description: string) =>
-  Type.String({
-    minLength: 1,
-    maxLength: 64,
-    pattern: '^[A-Za-z0-9_.@-]+$',
-    'x-message': 'field.wecomUserid',
-    description,
-  });
 const externalUserid = Type.String({
   minLength: 1,
   maxLength: 64,
