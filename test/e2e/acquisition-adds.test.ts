@@ -5,7 +5,12 @@ import { randomPng } from '../helpers/images';
 import { seedCorpTagGroup } from '../helpers/mirror-tags-groups';
 import { sleep, waitFor } from '../helpers/wait';
 import { control, postSignedCallback, sentPlaintext } from '../helpers/wecom';
-import { sharedApiUrl } from '../helpers/env';
+import { sharedApiUrl, TEST_FILES_DIR } from '../helpers/env';
+import pino from 'pino';
+import { WelcomeFastPath } from '../../src/domain/acquisition/welcome-fast-path';
+import { LocalFileStore } from '../../src/domain/files/local-file-store';
+import { createWecomApiFactory } from '../../src/wecom/client-factory';
+import { simulatorUrl } from '../helpers/wecom';
 import { storeCallbackEvent } from '../../src/domain/wecom-events/event-store';
 import { parseCallbackEvent } from '../../src/wecom/callback-xml';
 
@@ -293,5 +298,26 @@ describe('a customer added through an acquisition link', () => {
       { status: 'sent', sender: 'worker', errcode: null },
     ]);
     expect(await welcomeCalls(corpId)).toBe(1);
+  });
+
+  it('is welcomed on receipt even when its workflow has already started', async () => {
+    const ctx = await acquisitionCorp(db);
+    const { rule } = await publishedLink(ctx);
+    const corpId = ctx.corp.corpId;
+    const held = await scan(corpId, { configId: rule.configLinkId, silent: true });
+    const eventId = await storedBehindTheApi(corpId, addEventXml(corpId, held.done, Math.floor(Date.now() / 1000)));
+    // What the outbox does the moment it starts the workflow: the API's send must not skip the event for it.
+    await db('wecom_callback_event').where({ id: eventId }).update({ status: 'started' });
+    const wecom = createWecomApiFactory(db, { baseUrl: `${simulatorUrl}/cgi-bin/`, logger: pino({ level: 'silent' }) });
+    const fastPath = new WelcomeFastPath(
+      { db, wecom, files: new LocalFileStore(TEST_FILES_DIR) },
+      pino({ level: 'silent' }),
+    );
+    fastPath.offer({ corpId, eventId, changeType: 'add_external_contact' });
+    await fastPath.drained();
+    expect(await welcomeSendOf(corpId, held.done.externalUserid)).toEqual([
+      { status: 'sent', sender: 'api', errcode: null },
+    ]);
+    expect((await welcomesOf(corpId)).map((w) => w.welcomeCode)).toEqual([held.done.welcomeCode]);
   });
 });

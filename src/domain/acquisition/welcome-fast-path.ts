@@ -60,7 +60,8 @@ export class WelcomeFastPath {
   private async send({ corpId, eventId }: { corpId: string; eventId: string }): Promise<void> {
     try {
       const event = await findCallbackEvent(this.deps.db, eventId);
-      if (!event || event.status !== 'pending') return;
+      // Its workflow may already be started ('started'); only a finished event has nothing left to send.
+      if (!event || event.status === 'done' || event.status === 'failed') return;
       const add = await findAcqAdd(this.deps.db, corpId, event.payload);
       if (!add) return;
       const outcome = await sendWelcomeOnce(this.deps, await this.deps.wecom(corpId), eventId, add, 'api');
