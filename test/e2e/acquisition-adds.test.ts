@@ -206,6 +206,23 @@ describe('a customer added through an acquisition link', () => {
     expect(await attributionsOf(corpId, customer)).toHaveLength(1);
     expect((await ctx.api.get<LinkView>(`/admin/cust/get/link/${link.id}`)).body.data.addFriendCount).toBe(1);
     expect((await welcomesOf(corpId)).filter((w) => w.externalUserid === customer)).toHaveLength(1);
+    // The link's tag is on the customer's timeline once, put there by the system in the link's name.
+    const tagged = (await db('customer_event')
+      .where({ corp_id: corpId, external_userid: customer, kind: 'corp_tags_changed' })
+      .select('cuser', 'detail')) as Array<{ cuser: string | null; detail: Record<string, unknown> }>;
+    expect(tagged).toEqual([
+      {
+        cuser: null,
+        detail: expect.objectContaining({
+          via: 'acquisition',
+          linkId: link.id,
+          linkName: '抖音投放',
+          userid: rule.userId,
+          added: [expect.objectContaining({ id: tagId })],
+          removed: [],
+        }),
+      },
+    ]);
 
     const detail = await ctx.api.get<{ acquisitions: Array<Record<string, unknown>> }>(
       `/admin/customer/byExternalUserid?externalUserid=${customer}`,

@@ -8,6 +8,7 @@ import {
 import { findAcqSource, findAcqState, type AcqLinkRow } from '../../db/queries/acq-links';
 import { QR_KIND } from '../../db/queries/acq-qrs';
 import { addCustomerTags } from '../../db/queries/customer-tags';
+import { recordCustomerTagChange } from '../tags/tag-change-events';
 import { recomputeQrMembers } from './publish-acq-qr';
 import type { WecomApi } from '../../wecom/api';
 import { WecomApiError, WecomNetworkError } from '../../wecom/errors';
@@ -170,13 +171,17 @@ export async function afterAcqAttribution(db: Db, api: WecomApi, add: AcqAdd): P
   const tags = add.link.cst_tags;
   if (tags.length > 0 && add.changeType === 'add_external_contact') {
     await api.call('markTag', { body: { userid: add.userid, external_userid: add.externalUserid, add_tag: tags } });
-    await addCustomerTags(
-      db,
-      add.corpId,
-      { externalUserid: add.externalUserid, userid: add.userid, source: 'corp' },
-      tags,
-      'acquisition',
-    );
+    const key = { externalUserid: add.externalUserid, userid: add.userid, source: 'corp' } as const;
+    // Only what this copy of the event newly tagged is recorded, so a redelivery adds no entry.
+    await db.transaction(async (trx) => {
+      const added = await addCustomerTags(trx, add.corpId, key, tags, 'acquisition');
+      await recordCustomerTagChange(trx, add.corpId, key, { added, removed: [] }, null, {
+        via: 'acquisition',
+        linkId: String(add.link.id),
+        linkName: add.link.link_name,
+        linkKind: add.link.kind,
+      });
+    });
   }
   if (add.link.kind === QR_KIND && add.changeType === 'add_external_contact') {
     await recomputeQrMembers(db, api, add.link.id);
