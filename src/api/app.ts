@@ -16,6 +16,7 @@ import type { WecomEventDispatcher } from '../temporal/wecom-event-dispatcher';
 import type { AcqLinkPublisher } from '../temporal/acq-link-publisher';
 import type { TransferStarter } from '../temporal/transfer-starter';
 import type { WecomApiFactory } from '../wecom/api';
+import type { MiniProgramClientFactory } from '../wecom/wechat/mini-program-client';
 import { AccessCache } from '../domain/access/user-access';
 import type { FileStore } from '../domain/files/file-store';
 import { requireAdmin } from './auth/middleware';
@@ -49,6 +50,8 @@ export interface AppDeps {
   allocation: AllocationQueue;
   /** Typed WeCom client of a corp, for operations that push to WeCom or read it live. */
   wecom: WecomApiFactory;
+  /** WeChat client of a mini-program (URL schemes of mini links). */
+  miniPrograms: MiniProgramClientFactory;
   wecomSync: WecomSyncStarter;
   /** Outbox that starts the processing workflow of each stored WeCom callback. */
   wecomEvents: WecomEventDispatcher;

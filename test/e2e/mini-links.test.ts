@@ -67,7 +67,6 @@ describe('mini-program promotion links', () => {
       pagePath: 'pages/promo/index',
       query: 'activity=1111&from=moments',
       title: '双十一福利',
-      coverMaterialId: '42',
       channelId: ad,
     });
     expect(created.status).toBe(200);
@@ -78,7 +77,7 @@ describe('mini-program promotion links', () => {
       pagePath: 'pages/promo/index',
       query: 'activity=1111&from=moments',
       title: '双十一福利',
-      coverMaterialId: '42',
+      coverMaterialId: null,
       channelId: ad,
       channelName: '朋友圈广告',
       channelType: 'ad',

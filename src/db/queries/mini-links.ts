@@ -64,6 +64,12 @@ export async function findMiniLink(db: Executor, corpId: string, id: string): Pr
   return (await withChannelName(miniLinkQuery(db, corpId).andWhere('l.id', id)).first()) as MiniLinkRow | undefined;
 }
 
+/** A live link by id alone, whatever its corp: what a landing page names (ids are unique across corps). */
+export async function findLiveMiniLinkById(db: Executor, id: string): Promise<MiniLinkRow | undefined> {
+  return (await withChannelName(db('mini_link as l').where({ 'l.id': id, 'l.is_del': 0 })).first()) as
+    MiniLinkRow | undefined;
+}
+
 export async function pageMiniLinks(
   db: Executor,
   corpId: string,
