@@ -12,15 +12,16 @@ import { requireCoverImage } from '../materials/materials';
 import { requireChannel } from './channels';
 
 /**
- * Mini-program promotion links live only here: a link names a page of a mini-program and carries
- * the link's state as a channel parameter (`launchPath`), so the mini-program can tell which link
- * (and channel) brought a visitor. Nothing is pushed to WeCom.
+ * Mini-program promotion links: a link names a page of a mini-program and carries the link's
+ * state as a channel parameter (`launchPath`), so the mini-program can tell which link (and
+ * channel) brought a visitor. Nothing is pushed to WeCom.
  *
- * Not done yet: a WeChat URL scheme is bound to the first user who opens it, so one has to be
- * generated per visit (WeChat's mini-program API, not WeCom's). Neither WECOM-API.md nor the
- * endpoint table / simulator describe that call, so no scheme is generated here.
+ * A WeChat URL scheme is bound to the first user who opens it, so none is stored here: the landing
+ * page asks for a fresh one on every visit (mini-schemes.ts, WeChat's wxa/generatescheme with the
+ * corp's AppSecret of the app), valid for half an hour. The cover is a live image material of the
+ * corp, checked and held while the link is saved; material.delete refuses a material a live link
+ * shows (409), as it does for materials of published acquisition links.
  */
-
 /** Query parameter the link's state travels in, appended to the link's own query. */
 export const MINI_LINK_STATE_PARAM = 'scrm_state';
 
