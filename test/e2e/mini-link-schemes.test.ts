@@ -100,12 +100,17 @@ describe('mini-program credentials', () => {
     const app = await simulatedApp();
     const corp = uid('corp-');
     const api = await adminOf(corp);
+    const linkId = await saveLink(api, app.appId);
+    const configured = async () =>
+      (await api.get<{ appConfigured: boolean }>(`/admin/miniLink/${linkId}`)).body.data.appConfigured;
+    expect(await configured()).toBe(false);
 
     const wrong = await api.post<ErrorData>('/admin/miniLink/app/save', { appId: app.appId, appSecret: 'not-it' });
     expect(wrong.status).toBe(400);
     expect(wrong.body.data.errors?.map((e) => e.field)).toEqual(['appSecret']);
     expect(wrong.body.msg).toMatch(/微信不认可/);
     expect(await db('mini_program_app').where({ corp_id: corp })).toEqual([]);
+    expect(await configured()).toBe(false);
 
     const saved = await api.post<Record<string, unknown>>('/admin/miniLink/app/save', {
       appId: app.appId,
@@ -117,6 +122,7 @@ describe('mini-program credentials', () => {
     expect(await db('mini_program_app').where({ corp_id: corp }).select('app_id', 'app_secret')).toEqual([
       { app_id: app.appId, app_secret: app.secret },
     ]);
+    expect(await configured()).toBe(true);
     const listed = await api.get<Array<{ appId: string }>>('/admin/miniLink/app/list');
     expect(listed.body.data.map((a) => a.appId)).toEqual([app.appId]);
     expect((await (await adminOf(uid('corp-'))).get<unknown[]>('/admin/miniLink/app/list')).body.data).toEqual([]);

@@ -15,6 +15,7 @@ interface MiniLinkView {
   channelName: string | null;
   channelType: string | null;
   state: string;
+  appConfigured: boolean;
   launchPath: string;
   remark: string | null;
   cuser: string | null;
@@ -82,6 +83,7 @@ describe('mini-program promotion links', () => {
       channelName: '朋友圈广告',
       channelType: 'ad',
       state: `qm${link.id}`,
+      appConfigured: false,
       cuser: api.username,
     });
     expect(link.launchPath).toBe(`pages/promo/index?activity=1111&from=moments&scrm_state=qm${link.id}`);

@@ -50,6 +50,9 @@ export const MiniLinkView = Type.Object({
   channelName: NStr,
   channelType: Type.Union([Type.String({ description: "the channel's type when the link was saved" }), Type.Null()]),
   state: Type.String({ description: 'the channel parameter of this link' }),
+  appConfigured: Type.Boolean({
+    description: 'whether the corp stored the app’s AppSecret (miniLink/app/save): without it no scheme is generated',
+  }),
   launchPath: Type.String({
     description: `page path with the query and ${MINI_LINK_STATE_PARAM}=<state>, as the mini-program is opened`,
   }),
@@ -73,6 +76,7 @@ export function presentMiniLink(r: MiniLinkRow) {
     channelName: r.channel_name,
     channelType: r.channel_type,
     state: r.state,
+    appConfigured: r.configured_app_id !== null,
     launchPath: launchPath(r),
     remark: r.remark,
     ctime: iso(r.ctime),
