@@ -42,6 +42,8 @@ export function openMiniLinkRoutes(deps: AppDeps): RouteDefinition[] {
       }),
       handle: async ({ body }, ctx) => {
         await deps.partnerAuth.authenticate(body.secretKey, ctx.ip);
+        // A scheme opens for its first user only: no proxy or browser may hand it to a second visitor.
+        ctx.koa.set('Cache-Control', 'no-store');
         const scheme = await generateMiniLinkScheme(
           { db: deps.db, miniPrograms: deps.miniPrograms },
           idText(body.linkId),
