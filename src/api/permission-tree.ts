@@ -123,10 +123,10 @@ const BUTTON_NAMES: Record<string, string> = {
   'clue:importErrors': '下载线索导入错误报告',
   'clue:mergeResult': '查询客户合并进度',
   'material:save': '添加或者修改文本、链接素材',
-  'miniLink:saveApp': '配置小程序AppSecret',
-  'miniLink:listApps': '查询已配置的小程序',
   // The seed's name lists every type and scope: longer than a menu name may be.
   'material:listByType': '按照类型查询所有素材',
+  'miniLink:saveApp': '配置小程序AppSecret',
+  'miniLink:listApps': '查询已配置的小程序',
 };
 
 const seedNames = new Map(seedOperations.map((op) => [op.key, op.name]));
