@@ -203,6 +203,21 @@ describe('a URL scheme per landing-page visit', () => {
     expect(await simSchemes(app.appId)).toHaveLength(1);
   });
 
+  it('answers WeChat being busy or out of quota with 429 and Retry-After, and records nothing', async () => {
+    const { app, linkId } = await configuredLink();
+    await control('POST', `/mini-programs/${app.appId}/faults`, { errcode: -1 });
+    const busy = await askScheme(linkId);
+    expectRefusal(busy, 429, /微信暂时无法访问或繁忙/);
+    expect(busy.headers.get('retry-after')).toBe('1');
+
+    await control('PATCH', `/mini-programs/${app.appId}`, { dailySchemeLimit: 0 });
+    const quota = await askScheme(linkId);
+    expectRefusal(quota, 429, /45009/);
+    expect(Number(quota.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(quota.headers.get('retry-after'))).toBeLessThanOrEqual(86_400);
+    expect(await simSchemes(app.appId)).toEqual([]);
+  });
+
   it('refuses unknown and deleted links, apps without a secret, pages WeChat refuses and bad keys — never a 5xx', async () => {
     const { app, api, linkId } = await configuredLink();
     expectRefusal(await askScheme('987654321012'), 404, /987654321012/);

@@ -14,6 +14,7 @@ const Settings = {
 const CreateBody = Type.Object({ appId: Opt(Type.String({ pattern: '^wx[0-9a-f]{16}$' })), ...Settings });
 const InvalidateBody = Type.Object({ mode: Opt(Type.Union([Type.Literal('revoke'), Type.Literal('expire')])) });
 const ClockBody = Type.Object({ advanceSeconds: Type.Number({ minimum: 0 }) });
+const FaultBody = Type.Object({ errcode: Type.Integer(), count: Opt(Type.Integer({ minimum: 1 })) });
 
 function describe(app: SimMiniProgram) {
   return {
@@ -69,6 +70,14 @@ export function createMiniProgramControlRouter(registry: MiniProgramRegistry): R
     const app = requireApp(ctx.params['appId']);
     const body = await readBody(ctx, InvalidateBody);
     ctx.body = { invalidated: app.invalidateTokens(body.mode ?? 'expire') };
+  });
+  /** The next `count` (1) generatescheme calls answer `errcode`. */
+  router.post('/:appId/faults', async (ctx) => {
+    const app = requireApp(ctx.params['appId']);
+    const body = await readBody(ctx, FaultBody);
+    app.fault = { errcode: body.errcode, count: body.count ?? 1 };
+    ctx.status = 201;
+    ctx.body = app.fault;
   });
   router.post('/:appId/clock', async (ctx) => {
     const app = requireApp(ctx.params['appId']);

@@ -61,6 +61,8 @@ export class SimMiniProgram {
   readonly schemes: SimScheme[] = [];
   readonly tokens = new Map<string, IssuedMiniToken>();
   tokensIssued = 0;
+  /** Scripted failures: the next `count` scheme calls answer `errcode` (e.g. -1, WeChat busy). */
+  fault: { errcode: number; count: number } | undefined;
   private readonly limiter = new RateLimiter();
 
   constructor(
@@ -107,6 +109,10 @@ export class SimMiniProgram {
 
   /** wxa/generatescheme with WeChat's checks, in WeChat's order of complaint. */
   generateScheme(body: WechatBody<'generateScheme'>, openlinks: Set<string>): SimScheme {
+    if (this.fault && this.fault.count > 0) {
+      this.fault.count--;
+      throw new WechatSimError(this.fault.errcode, 'scripted failure');
+    }
     if (!this.settings.released) throw new WechatSimError(85079, 'miniprogram has no online release');
     const path = body.jump_wxa.path ?? '';
     const page = path.replace(/^\//, '');
