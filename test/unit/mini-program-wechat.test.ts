@@ -7,6 +7,7 @@ import {
 } from '../../src/domain/acquisition/mini-schemes';
 import { ConflictError, RateLimitedError } from '../../src/domain/errors';
 import { createSimulator, type Simulator } from '../../src/wecom/simulator/server';
+import { MINI_TOKEN_OVERLAP_SECONDS, WechatSimError } from '../../src/wecom/simulator/mini-programs/state';
 import { TokenCache } from '../../src/wecom/token-cache';
 import type { WechatBody } from '../../src/wecom/wechat/endpoints';
 import { WechatApiError, WechatCredentialsError, WechatNetworkError } from '../../src/wecom/wechat/errors';
@@ -61,6 +62,30 @@ async function schemeErrcode(app: ReturnType<typeof newApp>, body: WechatBody<'g
 }
 
 describe('the simulated WeChat', () => {
+  it('answers cgi-bin/stable_token with the same token until it is gone or a refresh is forced', async () => {
+    const app = newApp();
+    const ask = (extra: Record<string, unknown> = {}) =>
+      raw('cgi-bin/stable_token', {
+        method: 'POST',
+        body: JSON.stringify({ grant_type: 'client_credential', appid: app.appId, secret: APP.secret, ...extra }),
+      });
+    const first = await ask();
+    expect(first).toEqual({ access_token: expect.any(String), expires_in: 7200 });
+    app.clock.advance(100);
+    expect(await ask()).toEqual({ access_token: first['access_token'], expires_in: 7100 });
+    // A plain cgi-bin/token does not replace the stable one.
+    await raw(`cgi-bin/token?grant_type=client_credential&appid=${app.appId}&secret=${APP.secret}`);
+    expect((await ask())['access_token']).toBe(first['access_token']);
+    const forced = await ask({ force_refresh: true });
+    expect(forced['access_token']).not.toBe(first['access_token']);
+    expect(() => app.checkToken(first['access_token'] as string)).not.toThrow();
+    app.clock.advance(MINI_TOKEN_OVERLAP_SECONDS);
+    expect(() => app.checkToken(first['access_token'] as string)).toThrow(WechatSimError);
+    expect((await ask())['access_token']).toBe(forced['access_token']);
+    expect((await ask({ secret: 'wrong' }))['errcode']).toBe(40001);
+    expect((await ask({ grant_type: 'x' }))['errcode']).toBe(40002);
+  });
+
   it('answers cgi-bin/token as WeChat does: no errcode on success, its codes for bad parameters', async () => {
     const app = newApp();
     const q = (params: Record<string, string>) => raw(`cgi-bin/token?${new URLSearchParams(params).toString()}`);
@@ -156,14 +181,47 @@ describe('MiniProgramClient', () => {
     const fetchStub = (url: string) => {
       const path = new URL(url).pathname;
       calls.push(path);
-      const body = path.endsWith('/token')
+      const body = path.endsWith('/stable_token')
         ? { access_token: `t${calls.length}`, expires_in: 7200 }
         : { errcode: 42001, errmsg: 'expired' };
       return Promise.resolve(new Response(JSON.stringify(body)));
     };
     const client = new MiniProgramClient(APP, { baseUrl, tokenCache: new TokenCache(), logger, fetch: fetchStub });
     await expect(client.generateScheme({ jump_wxa: {} })).rejects.toMatchObject({ errcode: 42001 });
-    expect(calls).toEqual(['/cgi-bin/token', '/wxa/generatescheme', '/cgi-bin/token', '/wxa/generatescheme']);
+    expect(calls).toEqual([
+      '/cgi-bin/stable_token',
+      '/wxa/generatescheme',
+      '/cgi-bin/stable_token',
+      '/wxa/generatescheme',
+    ]);
+  });
+
+  it('shares one stable token between processes, so neither pushes the other out', async () => {
+    const app = newApp();
+    // Two processes: two token caches.
+    const first = clientOf(app.appId, APP.secret, new TokenCache());
+    const second = clientOf(app.appId, APP.secret, new TokenCache());
+    expect(await first.accessToken()).toBe(await second.accessToken());
+    app.clock.advance(MINI_TOKEN_OVERLAP_SECONDS + 1);
+    await first.generateScheme(inAnHour(app));
+    await second.generateScheme(inAnHour(app));
+    expect([app.tokensIssued, app.schemes.length]).toEqual([1, 2]);
+  });
+
+  it('forces a new stable token when WeChat rejects the one it keeps handing out', async () => {
+    const app = newApp();
+    const client = clientOf(app.appId, APP.secret, new TokenCache());
+    const token = await client.accessToken();
+    // Something else made WeChat stop accepting it while stable_token still answers it.
+    const rejections = { remaining: 1 };
+    const original = app.checkToken.bind(app);
+    app.checkToken = (t: string) => {
+      if (t === token && rejections.remaining-- > 0) throw new WechatSimError(40001, 'invalid credential');
+      original(t);
+    };
+    await client.generateScheme(inAnHour(app));
+    expect(app.tokensIssued).toBe(2);
+    expect(await client.accessToken()).not.toBe(token);
   });
 
   it('treats an HTTP 5xx or a body without JSON as a network error', async () => {

@@ -31,6 +31,18 @@ export const wechatEndpoints = {
     body: Type.Null(),
     response: Type.Object({ access_token: Str(), expires_in: Int() }),
   }),
+  /**
+   * The app's stable access_token: every caller gets the same token until it expires (unless one
+   * forces a refresh), so several processes sharing an app never push each other's token out, as
+   * each cgi-bin/token call does. A success carries no errcode either.
+   */
+  getStableToken: endpoint({
+    method: 'POST',
+    path: 'cgi-bin/stable_token',
+    query: Type.Object({}),
+    body: Type.Object({ grant_type: Str(), appid: Str(), secret: Str(), force_refresh: Opt(Type.Boolean()) }),
+    response: Type.Object({ access_token: Str(), expires_in: Int() }),
+  }),
   /** An encrypted URL scheme (weixin://dl/business/?t=…) that opens a page of the app. */
   generateScheme: endpoint({
     method: 'POST',

@@ -36,8 +36,9 @@ export interface MiniProgramClientOptions {
 type Json = Record<string, unknown>;
 
 /**
- * One mini-program's WeChat client: the app's access_token from the shared token cache, refreshed
- * once when WeChat rejects it (40001/40014/42001); every other errcode is thrown as WechatApiError.
+ * One mini-program's WeChat client: the app's stable access_token from the shared token cache,
+ * refreshed once when WeChat rejects it (40001/40014/42001); every other errcode is thrown as
+ * WechatApiError.
  */
 export class MiniProgramClient {
   private readonly baseUrl: string;
@@ -58,19 +59,28 @@ export class MiniProgramClient {
     return this.app.appId;
   }
 
-  /** Fetches (or reuses) the app's access_token: a wrong AppID or AppSecret throws WechatCredentialsError. */
-  accessToken(): Promise<string> {
+  /**
+   * The app's stable access_token (cgi-bin/stable_token), cached: every process of ours gets the
+   * same token, so none pushes another's out. After WeChat rejected `rejected`, a token equal to it
+   * is refreshed by force. A wrong AppID or AppSecret throws WechatCredentialsError.
+   */
+  accessToken(rejected?: string): Promise<string> {
     return this.options.tokenCache.getMiniProgramToken(this.app.appId, this.app.secret, async () => {
-      const answer = await this.send(
-        'getToken',
-        { query: { grant_type: 'client_credential', appid: this.app.appId, secret: this.app.secret } },
-        undefined,
-      );
+      let answer = await this.fetchStableToken(false);
+      if (rejected !== undefined && answer.access_token === rejected) answer = await this.fetchStableToken(true);
       if (answer.access_token === '' || !(answer.expires_in > 0)) {
-        throw new WechatNetworkError('WeChat cgi-bin/token answered without a usable token', 'cgi-bin/token');
+        throw new WechatNetworkError(
+          'WeChat cgi-bin/stable_token answered without a usable token',
+          'cgi-bin/stable_token',
+        );
       }
       return { value: answer.access_token, expiresInSeconds: answer.expires_in };
     });
+  }
+
+  private fetchStableToken(forceRefresh: boolean): Promise<WechatResponse<'getStableToken'>> {
+    const body = { grant_type: 'client_credential', appid: this.app.appId, secret: this.app.secret };
+    return this.send('getStableToken', { body: forceRefresh ? { ...body, force_refresh: true } : body }, undefined);
   }
 
   /** wxa/generatescheme: the scheme's openlink. */
@@ -82,15 +92,17 @@ export class MiniProgramClient {
     name: N,
     input: { query?: WechatQuery<N>; body?: WechatBody<N> },
   ): Promise<WechatResponse<N>> {
-    let refreshed = false;
+    let rejected: string | undefined;
     for (;;) {
-      const token = await this.accessToken();
+      const token = await this.accessToken(rejected);
       try {
         return await this.send(name, input, token);
       } catch (error) {
-        if (refreshed || !(error instanceof WechatApiError) || !isWechatTokenRejected(error.errcode)) throw error;
+        if (rejected !== undefined || !(error instanceof WechatApiError) || !isWechatTokenRejected(error.errcode)) {
+          throw error;
+        }
         this.options.tokenCache.invalidateMiniProgramToken(this.app.appId, this.app.secret, token);
-        refreshed = true;
+        rejected = token;
       }
     }
   }

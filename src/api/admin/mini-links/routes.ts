@@ -95,7 +95,7 @@ export function miniLinkRoutes(deps: AppDeps): RouteDefinition[] {
       errors: [409, 429],
       summary: "Store a mini-program's AppSecret for the corp (needed to generate URL schemes)",
       description:
-        'The AppID and AppSecret are first tried on WeChat (cgi-bin/token): a pair WeChat refuses is a 400 on ' +
+        'The AppID and AppSecret are first tried on WeChat (cgi-bin/stable_token): a pair WeChat refuses is a 400 on ' +
         'appSecret and nothing is stored. Saving again replaces the secret (after a reset in the WeChat console). ' +
         'The secret is never answered again, only its last four characters.',
       tag: TAG,

@@ -19,13 +19,20 @@ type Handlers = { [N in WechatEndpointName]: (registry: MiniProgramRegistry, inp
 
 const MAX_JSON_BYTES = 64 * 1024;
 
-/** The token path names its app by appid and answers a success without errcode, as WeChat does. */
+/** The token paths name their app by appid and answer a success without errcode, as WeChat does. */
 const handlers: Handlers = {
   getToken: (registry, { raw }) => {
     if (raw['grant_type'] !== 'client_credential') throw new WechatSimError(40002, 'invalid grant_type');
     if (!raw['appid']) throw new WechatSimError(41002, 'appid missing');
     if (!raw['secret']) throw new WechatSimError(41004, 'appsecret missing');
     const issued = registry.issueToken(raw['appid'], raw['secret']);
+    return { access_token: issued.token, expires_in: issued.expiresIn };
+  },
+  getStableToken: (registry, { body }) => {
+    if (body.grant_type !== 'client_credential') throw new WechatSimError(40002, 'invalid grant_type');
+    if (!body.appid) throw new WechatSimError(41002, 'appid missing');
+    if (!body.secret) throw new WechatSimError(41004, 'appsecret missing');
+    const issued = registry.issueStableToken(body.appid, body.secret, body.force_refresh === true);
     return { access_token: issued.token, expires_in: issued.expiresIn };
   },
   generateScheme: (registry, { raw, body }) => {
@@ -76,7 +83,7 @@ export function createWechatApiRouter(registry: MiniProgramRegistry, logger: Log
         }
         const handler = handlers[name] as (r: MiniProgramRegistry, input: Input<typeof name>) => object;
         const result = handler(registry, { query: raw as never, body: body as never, raw });
-        answer = name === 'getToken' ? result : { errcode: 0, errmsg: 'ok', ...result };
+        answer = name === 'getToken' || name === 'getStableToken' ? result : { errcode: 0, errmsg: 'ok', ...result };
       } catch (error) {
         if (!(error instanceof WechatSimError))
           logger.error({ err: error, path: endpoint.path }, 'wechat handler failed');

@@ -40,6 +40,8 @@ export interface SimScheme {
 }
 
 interface IssuedMiniToken {
+  /** From cgi-bin/stable_token: the two kinds live side by side, neither replaces the other. */
+  stable: boolean;
   /** Unix seconds after which WeChat answers 42001. */
   expiresAt: number;
   /** Set once a newer token was fetched: after this WeChat answers 40001 ("not latest"). */
@@ -76,15 +78,42 @@ export class SimMiniProgram {
 
   /** cgi-bin/token: every call makes a new token; the previous one keeps working for five minutes. */
   issueToken(secret: string): { token: string; expiresIn: number } {
+    this.checkSecret(secret);
+    return this.newToken(false);
+  }
+
+  /**
+   * cgi-bin/stable_token: the current stable token while it lives (with the seconds it has left),
+   * a new one when it is gone or `forceRefresh` asks (the previous then works five more minutes).
+   */
+  issueStableToken(secret: string, forceRefresh: boolean): { token: string; expiresIn: number } {
+    this.checkSecret(secret);
+    const now = this.now();
+    if (!forceRefresh) {
+      for (const [token, issued] of this.tokens) {
+        if (issued.stable && issued.supersededUntil === undefined && now < issued.expiresAt) {
+          return { token, expiresIn: issued.expiresAt - now };
+        }
+      }
+    }
+    return this.newToken(true);
+  }
+
+  private checkSecret(secret: string): void {
     if (secret !== this.settings.secret) {
       throw new WechatSimError(40001, 'invalid credential, access_token is invalid or not latest');
     }
+  }
+
+  private newToken(stable: boolean): { token: string; expiresIn: number } {
     const now = this.now();
     for (const issued of this.tokens.values()) {
-      if (issued.supersededUntil === undefined) issued.supersededUntil = now + MINI_TOKEN_OVERLAP_SECONDS;
+      if (issued.stable === stable && issued.supersededUntil === undefined) {
+        issued.supersededUntil = now + MINI_TOKEN_OVERLAP_SECONDS;
+      }
     }
     const token = randomBytes(96).toString('base64url');
-    this.tokens.set(token, { expiresAt: now + MINI_TOKEN_TTL_SECONDS });
+    this.tokens.set(token, { stable, expiresAt: now + MINI_TOKEN_TTL_SECONDS });
     this.tokensIssued++;
     return { token, expiresIn: MINI_TOKEN_TTL_SECONDS };
   }
@@ -208,6 +237,15 @@ export class MiniProgramRegistry {
     const app = this.apps.get(appId);
     if (!app) throw new WechatSimError(40013, 'invalid appid');
     const issued = app.issueToken(secret);
+    this.tokenOwners.set(issued.token, app);
+    return issued;
+  }
+
+  /** cgi-bin/stable_token for `appId`: 40013 for an app WeChat does not know. */
+  issueStableToken(appId: string, secret: string, forceRefresh: boolean): { token: string; expiresIn: number } {
+    const app = this.apps.get(appId);
+    if (!app) throw new WechatSimError(40013, 'invalid appid');
+    const issued = app.issueStableToken(secret, forceRefresh);
     this.tokenOwners.set(issued.token, app);
     return issued;
   }
