@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { acqLinkRoutes } from './admin/acq-links/routes';
+import { acqQuotaRoutes } from './admin/acq-links/quota-routes';
 import { acqQrRoutes } from './admin/acq-qrs/routes';
 import { authRoutes } from './admin/auth/routes';
 import { channelRoutes } from './admin/channels/routes';
@@ -77,6 +78,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...deptRoutes(deps),
     ...channelRoutes(deps),
     ...acqLinkRoutes(deps),
+    ...acqQuotaRoutes(deps),
     ...acqQrRoutes(deps),
     ...materialRoutes(deps),
     ...groupJoinQrRoutes(deps),

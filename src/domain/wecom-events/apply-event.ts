@@ -19,6 +19,8 @@ import {
   upsertEmployees,
 } from '../wecom-mirror/org';
 import { attributeAcqAdd, findAcqAdd, type WelcomeOutcome } from '../acquisition/acq-adds';
+import { applyAcquisitionCallback } from '../acquisition/acq-callbacks';
+import { linkAcquiredCustomerToClue } from '../customers/acquired-clue';
 import type { EventFields } from './event-store';
 import { openTransfersOfCustomer } from '../../db/queries/customer-transfers';
 
@@ -72,6 +74,8 @@ export async function applyCallbackEvent(
         return await applyTagChange(db, api, change, fields);
       case 'change_contact':
         return await applyContactChange(db, api, change, fields);
+      case 'customer_acquisition':
+        return await applyAcquisitionCallback(db, api.corpId, fields, context.eventId ?? null);
       default:
         return { applied: false, note: `event ${event || text(fields, 'MsgType')} is recorded but not mirrored` };
     }
@@ -202,7 +206,16 @@ async function withAcquisition(
     eventId: context.eventId ?? null,
     welcome: context.welcome ?? null,
   });
-  const note = [outcome.note, `acquisition link ${add.link.id}${counted ? '' : ' (add already counted)'}`]
+  // After the mirror refresh: the relation's remark mobiles and the customer's unionid are read.
+  const clue =
+    add.changeType === 'add_external_contact'
+      ? await linkAcquiredCustomerToClue(db, api.corpId, { externalUserid: add.externalUserid, userid: add.userid })
+      : null;
+  const note = [
+    outcome.note,
+    `acquisition link ${add.link.id}${counted ? '' : ' (add already counted)'}`,
+    clue ? `linked to clue ${clue.clueId} by ${clue.matchedBy}` : '',
+  ]
     .filter(Boolean)
     .join('; ');
   return { ...outcome, note } as ApplyOutcome;
