@@ -39,6 +39,8 @@ const AddCustomerBody = Type.Object({
   welcomeCode: Opt(Type.Boolean()),
   /** add_half_external_contact: the member has not accepted yet (APIs answer 84061 until a full add). */
   half: Opt(Type.Boolean()),
+  /** The remark mobiles the relation starts with (the phone the customer was found by, say). */
+  remarkMobiles: Opt(Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { maxItems: 5 })),
 });
 
 const PairBody = Type.Object({
@@ -130,6 +132,7 @@ const ScanBody = Type.Object({
   externalUserid: Opt(Type.String({ minLength: 1 })),
   customer: AddCustomerBody.properties.customer,
   half: Opt(Type.Boolean()),
+  remarkMobiles: AddCustomerBody.properties.remarkMobiles,
 });
 
 /** How far each multi-person code or link got through its members, per corp (WeCom's own rotation). */
@@ -209,7 +212,7 @@ function addCustomer(corp: SimCorp, body: AddBody, pick: (pool: SimEmployee[]) =
       addWay,
       state,
       operUserid: customer.externalUserid,
-      remarkMobiles: [],
+      remarkMobiles: [...(body.remarkMobiles ?? [])],
       tagIds: [],
     });
   }
