@@ -1,7 +1,8 @@
 import type Router from '@koa/router';
 import { Type } from '@sinclair/typebox';
+import type { EventFields } from '../callbacks';
 import type { CorpRegistry } from '../runtime';
-import type { SimAcquisitionLink, SimCorp } from '../state';
+import { ACQUISITION_QUOTA_LOW, type SimAcquisitionLink, type SimCorp } from '../state';
 import { ActionOptions, defineAction } from './emit';
 import { ControlError, notFound } from './http';
 
@@ -26,9 +27,11 @@ const QuotaBody = Type.Object({
     Type.Literal('quota_expire_soon'),
     Type.Literal('balance_increased'),
   ]),
-  /** quota_expire_soon: unix seconds when the quota expires, and how much of it. */
+  /** quota_expire_soon: unix seconds when the quota expires, and how much of it (kept in the quota list). */
   expireTime: Opt(Type.Integer({ minimum: 0 })),
   expireQuotaNum: Opt(Type.Integer({ minimum: 0 })),
+  /** The balance from now on (what customer_acquisition_quota answers). */
+  balance: Opt(Type.Integer({ minimum: 0 })),
 });
 
 const ChatBody = Type.Object({
@@ -36,6 +39,23 @@ const ChatBody = Type.Object({
   userid: Type.String({ minLength: 1 }),
   externalUserid: Type.String({ minLength: 1 }),
 });
+
+/**
+ * A customer added through an acquisition link uses one of the corp's quota; crossing below the
+ * low mark or reaching zero sends the notice WeCom sends then. Returns those notices.
+ */
+export function useAcquisitionQuota(corp: SimCorp): EventFields[] {
+  const quota = corp.acquisitionQuota;
+  if (quota.balance <= 0) return [];
+  const before = quota.balance;
+  quota.balance -= 1;
+  quota.total += 1;
+  if (quota.balance === 0) return [{ Event: 'customer_acquisition', ChangeType: 'balance_exhausted' }];
+  if (before >= ACQUISITION_QUOTA_LOW && quota.balance < ACQUISITION_QUOTA_LOW) {
+    return [{ Event: 'customer_acquisition', ChangeType: 'balance_low' }];
+  }
+  return [];
+}
 
 function requireLink(corp: SimCorp, linkId: string): SimAcquisitionLink {
   const link = corp.links.get(linkId);
@@ -73,13 +93,18 @@ export function registerAcquisitionActions(router: Router, registry: CorpRegistr
     };
   });
 
-  defineAction(router, registry, 'acquisition-quota', QuotaBody, (_runtime, body) => {
+  defineAction(router, registry, 'acquisition-quota', QuotaBody, ({ corp }, body) => {
     const expiring = body.changeType === 'quota_expire_soon';
     if (!expiring && (body.expireTime !== undefined || body.expireQuotaNum !== undefined)) {
       throw new ControlError(400, 'BAD_QUOTA', 'expireTime and expireQuotaNum belong to quota_expire_soon only');
     }
+    const quota = corp.acquisitionQuota;
+    if (body.balance !== undefined) quota.balance = body.balance;
+    if (expiring && body.expireTime !== undefined && body.expireQuotaNum !== undefined) {
+      quota.quotaList.push({ expireDate: body.expireTime, balance: body.expireQuotaNum });
+    }
     return {
-      done: { changeType: body.changeType },
+      done: { changeType: body.changeType, balance: quota.balance },
       events: [
         {
           Event: 'customer_acquisition',

@@ -8,6 +8,7 @@ import type { CorpRegistry } from '../runtime';
 import type { SimCorp, SimCustomer, SimEmployee, SimRelation } from '../state';
 import { subtree } from '../handlers/org';
 import { ControlError, notFound } from './http';
+import { useAcquisitionQuota } from './actions-acquisition';
 import { ActionOptions, defineAction, type ActionResult } from './emit';
 
 const Opt = Type.Optional;
@@ -216,6 +217,7 @@ function addCustomer(corp: SimCorp, body: AddBody, pick: (pool: SimEmployee[]) =
       tagIds: [],
     });
   }
+  const quotaNotices = body.linkId !== undefined && body.half !== true ? useAcquisitionQuota(corp) : [];
   return {
     done: {
       userid: employee.userid,
@@ -225,7 +227,7 @@ function addCustomer(corp: SimCorp, body: AddBody, pick: (pool: SimEmployee[]) =
       state: state ?? null,
       welcomeCode: welcomeCode ?? null,
     },
-    events: [event],
+    events: [event, ...quotaNotices],
   };
 }
 
