@@ -215,13 +215,23 @@ describe('customer_acquisition callbacks', () => {
     const other = await acquisitionCorp(db);
     const corpId = ctx.corp.corpId;
     const notices = async (c: AcquisitionCorp) => {
-      const answer = await c.api.get<{ warning: Notice | null; list: Notice[] }>('/admin/cust/get/link/quota/notices');
+      const answer = await c.api.get<{
+        warning: Notice | null;
+        list: Notice[];
+        quota: { total: number; balance: number; expiring: Array<{ expireDate: string; balance: number }> } | null;
+        quotaError: string | null;
+      }>('/admin/cust/get/link/quota/notices');
       expect(answer.status).toBe(200);
       return answer.body.data;
     };
-    expect(await notices(ctx)).toEqual({ warning: null, list: [] });
+    expect(await notices(ctx)).toEqual({
+      warning: null,
+      list: [],
+      quota: { total: 0, balance: 10_000, expiring: [] },
+      quotaError: null,
+    });
 
-    await act(corpId, 'acquisition-quota', { changeType: 'balance_low' });
+    await act(corpId, 'acquisition-quota', { changeType: 'balance_low', balance: 19 });
     await waitProcessed(corpId, 'balance_low');
     // The simulated clock moves on, so the next notice is the later one.
     await control('POST', `/corps/${corpId}/clock`, { advanceSeconds: 60, silent: true });
@@ -245,7 +255,12 @@ describe('customer_acquisition callbacks', () => {
     });
     expect(seen.list[1]).toMatchObject({ text: '获客助手额度即将用完，请及时购买', expireTime: null });
     expect(await db('acq_event').where({ corp_id: corpId })).toHaveLength(2);
-    expect(await notices(other)).toEqual({ warning: null, list: [] });
+    expect(seen.quota).toEqual({
+      total: 0,
+      balance: 19,
+      expiring: [{ expireDate: new Date(expireTime * 1000).toISOString(), balance: 300 }],
+    });
+    expect(await notices(other)).toMatchObject({ warning: null, list: [] });
 
     await control('POST', `/corps/${corpId}/clock`, { advanceSeconds: 60, silent: true });
     await act(corpId, 'acquisition-quota', { changeType: 'balance_exhausted' });
@@ -255,11 +270,21 @@ describe('customer_acquisition callbacks', () => {
       text: '获客助手额度已用完，获客链接暂时无法再添加客户',
     });
     await control('POST', `/corps/${corpId}/clock`, { advanceSeconds: 60, silent: true });
-    await act(corpId, 'acquisition-quota', { changeType: 'balance_increased' });
+    await act(corpId, 'acquisition-quota', { changeType: 'balance_increased', balance: 20 });
     await waitProcessed(corpId, 'balance_increased');
     const cleared = await notices(ctx);
     expect(cleared.warning).toBeNull();
     expect(cleared.list).toHaveLength(4);
+
+    // Each customer a link brings uses one; going below 20 WeCom says so by itself.
+    await control('POST', `/corps/${corpId}/clock`, { advanceSeconds: 60, silent: true });
+    const { rule } = await publishedLink(ctx);
+    const scanned = await act(corpId, 'customer-scans', { linkId: rule.configLinkId, customerChannel: rule.state });
+    expect(scanned.callbacks.map((c) => c.outcome)).toEqual(['delivered', 'delivered']);
+    await waitProcessed(corpId, 'balance_low', 2);
+    const low = await notices(ctx);
+    expect(low.warning).toMatchObject({ changeType: 'balance_low' });
+    expect(low.quota).toMatchObject({ total: 1, balance: 19 });
   });
 
   it('puts a customer’s first chat after an add through a link on their timeline, once', async () => {

@@ -8,6 +8,8 @@ import {
   type AcqEventInsert,
 } from '../../db/queries/acq-events';
 import { insertCustomerEvents } from '../../db/queries/customer-events';
+import type { WecomApi } from '../../wecom/api';
+import { WecomApiError, WecomNetworkError } from '../../wecom/errors';
 import { CHINA_TIME_ZONE } from '../china-time';
 
 type Fields = Record<string, unknown>;
@@ -159,4 +161,37 @@ export async function readQuotaNotices(
   });
   const latest = list[0];
   return { warning: latest && latest.changeType !== 'balance_increased' ? latest : null, list };
+}
+
+export interface AcqQuota {
+  /** Quota used so far, all time. */
+  total: number;
+  balance: number;
+  /** Parts of the balance that expire, by day (00:00 China time of that day). */
+  expiring: Array<{ expireDate: Date; balance: number }>;
+}
+
+/**
+ * The corp's quota as WeCom states it now, or why it could not be read: the notices are the
+ * corp's own records and stay readable while WeCom is not.
+ */
+export async function readLiveQuota(api: WecomApi): Promise<{ quota: AcqQuota | null; error: string | null }> {
+  try {
+    const answer = await api.call('getAcquisitionQuota', {});
+    return {
+      quota: {
+        total: answer.total,
+        balance: answer.balance,
+        expiring: (answer.quota_list ?? []).map((q) => ({
+          expireDate: new Date(q.expire_date * 1000),
+          balance: q.balance,
+        })),
+      },
+      error: null,
+    };
+  } catch (error) {
+    if (error instanceof WecomApiError) return { quota: null, error: `企业微信返回错误 ${error.errcode}` };
+    if (error instanceof WecomNetworkError) return { quota: null, error: '暂时无法连接企业微信' };
+    throw error;
+  }
 }
