@@ -416,6 +416,54 @@ describe('a customer added through a link is linked to the clue it already is', 
     expect(String(await clueOfCustomer(corpId, customer))).toBe(adminsClue);
   });
 
+  it('when the employee writes the phone into the remark after the add', async () => {
+    const ctx = await acquisitionCorp(db);
+    const corpId = ctx.corp.corpId;
+    const { link, rule } = await publishedLink(ctx);
+    const phone = freshPhone();
+    const clueId = await insertClue({ phone, owner: ctx.users[0], ctime: minutesAgo(2) });
+    const scanned = await act<{ userid: string; externalUserid: string }>(corpId, 'customer-scans', {
+      linkId: rule.configLinkId,
+      customerChannel: rule.state,
+    });
+    await waitFor('the add counted', async () =>
+      (await getLink(ctx, link.id)).addFriendCount === 1 ? true : undefined,
+    );
+    expect(await clueOfCustomer(corpId, scanned.done.externalUserid)).toBeNull();
+
+    await act(corpId, 'employee-edits-contact', { ...scanned.done, remarkMobiles: [phone], deliveries: 2 });
+    const linked = await waitFor(
+      'the customer linked after the edit',
+      async () => (await clueOfCustomer(corpId, scanned.done.externalUserid)) ?? undefined,
+    );
+    expect(String(linked)).toBe(clueId);
+    expect(await db('clue_event').where({ clue_id: clueId, kind: 'wecom_customer_linked' })).toHaveLength(1);
+
+    // A customer who came some other way is not linked by the system.
+    const direct = await act<{ userid: string; externalUserid: string }>(corpId, 'customer-adds-employee', {
+      userid: ctx.users[0],
+    });
+    await waitFor(
+      'the direct add mirrored',
+      async () =>
+        (await db('wecom_customer').where({ corp_id: corpId, external_userid: direct.done.externalUserid }).first()) ??
+        undefined,
+    );
+    const otherClue = await insertClue({ phone: freshPhone(), owner: ctx.users[0], ctime: minutesAgo(1) });
+    const otherPhone = (
+      (await db('clue').where({ id: otherClue }).first('phone_normalized')) as { phone_normalized: string }
+    ).phone_normalized;
+    await act(corpId, 'employee-edits-contact', { ...direct.done, remarkMobiles: [otherPhone] });
+    await waitFor('the edit applied', async () => {
+      const row = (await db('wecom_relation')
+        .where({ corp_id: corpId, external_userid: direct.done.externalUserid })
+        .first('remark_mobiles')) as { remark_mobiles: string[] } | undefined;
+      return row?.remark_mobiles.includes(otherPhone) ? true : undefined;
+    });
+    await sleep(300);
+    expect(await clueOfCustomer(corpId, direct.done.externalUserid)).toBeNull();
+  });
+
   it('by the unionid a landing page named with its clue in allocationHit', async () => {
     const ctx = await acquisitionCorp(db);
     const corpId = ctx.corp.corpId;

@@ -28,7 +28,9 @@ const ABNORMAL_REASONS: Record<string, string> = {
 /**
  * A visit that counts in openProfileCount. WeCom's sources disagree on the name: doc 97299 lists
  * friend_request (the customer asked to add the member from the link's page), lower-trust copies
- * open_profile; no source shows both sent for one visit, so either counts once per event.
+ * open_profile; no source shows both sent for one visit, so either counts once per event. The
+ * event names no customer: two visits of one link within the same second are byte-identical and
+ * stored as one (event-store.ts), so the count may fall short, never over.
  */
 const PROFILE_CHANGES = new Set(['open_profile', 'friend_request']);
 

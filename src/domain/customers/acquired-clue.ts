@@ -8,7 +8,8 @@ import { setCustomerClue, type ClueLinkCause } from './clue-link';
 const ACTOR = 'wecom-callback';
 
 /**
- * Links a customer just added through an acquisition link or code to the clue it already is: the
+ * Links a customer added through an acquisition link or code (at the add, or when the relation's
+ * remark mobiles are edited afterwards) to the clue it already is: the
  * clue a landing page named for the customer's unionid first (the partner said so), else the clue
  * of a phone in the added relation's remark mobiles. Never across corps (see clue-matches.ts), and
  * never over a link the customer already has (an admin's choice stays). Returns the clue linked.

@@ -23,6 +23,7 @@ import { applyAcquisitionCallback } from '../acquisition/acq-callbacks';
 import { linkAcquiredCustomerToClue } from '../customers/acquired-clue';
 import type { EventFields } from './event-store';
 import { openTransfersOfCustomer } from '../../db/queries/customer-transfers';
+import { hasAcqAttribution } from '../../db/queries/acq-attributions';
 
 /** What the event workflow learned before applying: the stored event's id and its welcome's outcome. */
 export interface ApplyContext {
@@ -146,8 +147,16 @@ async function applyExternalContactChange(
       const outcome = await applyEditOrHalfAdd(db, api, pair, at);
       return withAcquisition(db, api, fields, context, outcome);
     }
-    case 'edit_external_contact':
-      return applyEditOrHalfAdd(db, api, pair, at);
+    case 'edit_external_contact': {
+      const outcome = await applyEditOrHalfAdd(db, api, pair, at);
+      // The phone of a customer a link brought is often written into the remark after the add.
+      const clue = (await hasAcqAttribution(db, api.corpId, pair))
+        ? await linkAcquiredCustomerToClue(db, api.corpId, pair)
+        : null;
+      if (!clue) return outcome;
+      const note = [outcome.note, `linked to clue ${clue.clueId} by ${clue.matchedBy}`].filter(Boolean).join('; ');
+      return { ...outcome, note } as ApplyOutcome;
+    }
     case 'del_external_contact': {
       const transferred = text(fields, 'Source') === 'DELETE_BY_TRANSFER';
       const status = transferred ? RelationStatus.transferred : RelationStatus.deletedByEmployee;
