@@ -174,11 +174,23 @@ async function main(): Promise<void> {
       API_HOST: '127.0.0.1',
     };
     const spawnTs = (name: string, file: string, extra: NodeJS.ProcessEnv) =>
-      spawnChild(name, process.execPath, ['--import', 'tsx', file], {
-        cwd: ROOT,
-        env: { ...env, ...extra },
-        logFile: path.join(logDir, `${name}.log`),
-      });
+      spawnChild(
+        name,
+        process.execPath,
+        [
+          ...(process.env['BENCH_PROFILE_DIR']
+            ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}`]
+            : []),
+          '--import',
+          'tsx',
+          file,
+        ],
+        {
+          cwd: ROOT,
+          env: { ...env, ...extra },
+          logFile: path.join(logDir, `${name}.log`),
+        },
+      );
     const api = spawnTs('api', 'src/main/api.ts', { API_PORT: String(apiPort) });
     const baseline = spawnTs('baseline', 'bench/baseline-select-server.ts', { PORT: String(baselinePort) });
     children.push(api, baseline);

@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex';
-import { findAcqAdd, sendAcqWelcome, type WelcomeOutcome } from '../domain/acquisition/acq-adds';
+import { findAcqAdd, type WelcomeOutcome } from '../domain/acquisition/acq-adds';
+import { sendWelcomeOnce } from '../domain/acquisition/welcome-once';
 import type { FileStore } from '../domain/files/file-store';
 import { applyCallbackEvent } from '../domain/wecom-events/apply-event';
 import { findCallbackEvent, finishEvent, markEventApplying } from '../domain/wecom-events/event-store';
@@ -33,14 +34,21 @@ export function createWecomEventActivities(deps: {
 
     /**
      * Sends the welcome of an add that came through an acquisition link, first of all the add's
-     * WeCom calls. Null when there is none to send; throws only what may succeed on a retry.
+     * WeCom calls, unless the API already did when the callback came in. Null when there is none
+     * to send; throws only what may succeed on a retry.
      */
     async sendAcquisitionWelcome(input: { eventId: string }): Promise<WelcomeOutcome | null> {
       const event = await findCallbackEvent(db, input.eventId);
       if (!event || event.status === 'done' || event.status === 'failed') return null;
       const add = await findAcqAdd(db, event.corp_id, event.payload);
       if (!add) return null;
-      return sendAcqWelcome({ db, wecom, files: deps.files }, await wecom(event.corp_id), add);
+      return sendWelcomeOnce(
+        { db, wecom, files: deps.files },
+        await wecom(event.corp_id),
+        input.eventId,
+        add,
+        'worker',
+      );
     },
 
     /** Records why an event could not be applied, after its retries ran out or on a permanent WeCom error. */

@@ -13,6 +13,7 @@ import type { DistributionDispatcher } from '../temporal/distribution-dispatcher
 import type { Client } from '@temporalio/client';
 import type { WecomSyncStarter } from '../temporal/wecom-sync-client';
 import type { WecomEventDispatcher } from '../temporal/wecom-event-dispatcher';
+import type { WelcomeFastPath } from '../domain/acquisition/welcome-fast-path';
 import type { AcqLinkPublisher } from '../temporal/acq-link-publisher';
 import type { TransferStarter } from '../temporal/transfer-starter';
 import type { WecomApiFactory } from '../wecom/api';
@@ -52,6 +53,8 @@ export interface AppDeps {
   wecomSync: WecomSyncStarter;
   /** Outbox that starts the processing workflow of each stored WeCom callback. */
   wecomEvents: WecomEventDispatcher;
+  /** Sends an acquisition add's welcome on receipt, ahead of its workflow; absent: the workflow alone does. */
+  welcomes?: WelcomeFastPath;
   /** Outbox that starts (or signals) the WeCom publishing workflow of each saved acquisition link. */
   acqLinks: AcqLinkPublisher;
   /** Outbox that starts the workflow of each requested in-service customer transfer. */

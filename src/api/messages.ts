@@ -130,6 +130,7 @@ const MESSAGES = {
   'rule.date': { en: 'must be a date YYYY-MM-DD', zh: '必须是 YYYY-MM-DD 格式的日期' },
   'rule.ianaZone': { en: 'must be an IANA time zone', zh: '必须是 IANA 时区' },
   'rule.toBeforeFrom': { en: 'must not be before from', zh: '不能早于 from' },
+  'rule.linkOrChannel': { en: 'give linkId or channelId, not both', zh: 'linkId 和 channelId 只能填一个' },
   'rule.rangeTooLong': { en: 'the range may cover at most {days} days', zh: '时间范围最多 {days} 天' },
   'rule.cnPhone': { en: 'must be a phone number used in China', zh: '必须是中国大陆的电话号码' },
   'rule.qqNumber': { en: 'must be a QQ number (5 to 12 digits)', zh: '必须是 QQ 号（5 到 12 位数字）' },

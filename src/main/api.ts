@@ -10,6 +10,7 @@ import { createDb, type Db } from '../db/knex';
 import { createAllocationQueue } from '../domain/acquisition/allocation-hit';
 import { createClueIntakeQueue } from '../domain/clues/collect-clue';
 import { LocalFileStore } from '../domain/files/local-file-store';
+import { WelcomeFastPath } from '../domain/acquisition/welcome-fast-path';
 import { PartnerAuthenticator } from '../domain/partners/partner-auth';
 import { createThrottles } from '../domain/throttle/throttles';
 import { createLogger } from '../logger';
@@ -83,6 +84,8 @@ export async function startApi(config: Config): Promise<RunningApi> {
     if (admin) logger.info({ username: admin.username }, 'created the initial super admin (INITIAL_ADMIN_USERNAME)');
   }
   const metrics = new ApiMetrics(db);
+  const files = new LocalFileStore(config.FILES_DIR);
+  const welcomes = new WelcomeFastPath({ db, wecom, files }, logger);
   const intake = createClueIntakeQueue(config.DATABASE_URL, {
     batchSize: (clues) => metrics.intakeBatchSize.observe(clues),
   });
@@ -99,10 +102,11 @@ export async function startApi(config: Config): Promise<RunningApi> {
     wecom,
     wecomSync,
     wecomEvents,
+    welcomes,
     acqLinks,
     transfers,
     metrics,
-    files: new LocalFileStore(config.FILES_DIR),
+    files,
     throttles,
   });
 
@@ -129,6 +133,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
       server.closeAllConnections();
       await dispatcher.stop();
       await wecomEvents.stop();
+      await welcomes.drained();
       await acqLinks.stop();
       await transfers.stop();
       await temporal.connection.close();

@@ -5,7 +5,14 @@ import { randomPng } from '../helpers/images';
 import { seedCorpTagGroup } from '../helpers/mirror-tags-groups';
 import { sleep, waitFor } from '../helpers/wait';
 import { control, postSignedCallback, sentPlaintext } from '../helpers/wecom';
-import { sharedApiUrl } from '../helpers/env';
+import { sharedApiUrl, TEST_FILES_DIR } from '../helpers/env';
+import pino from 'pino';
+import { WelcomeFastPath } from '../../src/domain/acquisition/welcome-fast-path';
+import { LocalFileStore } from '../../src/domain/files/local-file-store';
+import { createWecomApiFactory } from '../../src/wecom/client-factory';
+import { simulatorUrl } from '../helpers/wecom';
+import { storeCallbackEvent } from '../../src/domain/wecom-events/event-store';
+import { parseCallbackEvent } from '../../src/wecom/callback-xml';
 
 interface Scan {
   action: string;
@@ -50,6 +57,22 @@ const welcomeCalls = async (corpId: string) =>
   ] ?? 0;
 const attributionsOf = (corpId: string, externalUserid: string) =>
   db('acq_attribution').where({ corp_id: corpId, external_userid: externalUserid });
+const welcomeSendOf = async (corpId: string, externalUserid: string) =>
+  (await db('acq_welcome_send as w')
+    .join('wecom_callback_event as e', 'e.id', 'w.event_id')
+    .where('e.corp_id', corpId)
+    .andWhereRaw("e.payload->>'ExternalUserID' = ?", [externalUserid])
+    .select('w.status', 'w.sender', 'w.errcode')) as Array<{ status: string; sender: string; errcode: number | null }>;
+
+/**
+ * Stores an add the way the receiver does, but without the receiver's send on receipt — as if the
+ * API died right after committing it: the outbox sweep starts its workflow, which must send.
+ */
+async function storedBehindTheApi(corpId: string, plaintext: string): Promise<string> {
+  const stored = await storeCallbackEvent(db, corpId, plaintext, parseCallbackEvent(plaintext).fields);
+  expect(stored.duplicate).toBe(false);
+  return stored.id;
+}
 
 /** A WeCom tag that exists in the simulator and in our mirror. */
 async function sharedTag(ctx: AcquisitionCorp): Promise<string> {
@@ -172,6 +195,9 @@ describe('a customer added through an acquisition link', () => {
 
     const counted = await ctx.api.get<LinkView>(`/admin/cust/get/link/${link.id}`);
     expect(counted.body.data.addFriendCount).toBe(1);
+    // Sent by the API on receipt; the workflow found it sent and called WeCom no second time.
+    expect(await welcomeSendOf(corpId, customer)).toEqual([{ status: 'sent', sender: 'api', errcode: null }]);
+    expect(await welcomeCalls(corpId)).toBe(1);
 
     // WeCom's redeliveries: the identical plaintext twice more.
     const plaintext = await sentPlaintext(corpId, scanned.callbacks[0]!.id);
@@ -180,6 +206,23 @@ describe('a customer added through an acquisition link', () => {
     expect(await attributionsOf(corpId, customer)).toHaveLength(1);
     expect((await ctx.api.get<LinkView>(`/admin/cust/get/link/${link.id}`)).body.data.addFriendCount).toBe(1);
     expect((await welcomesOf(corpId)).filter((w) => w.externalUserid === customer)).toHaveLength(1);
+    // The link's tag is on the customer's timeline once, put there by the system in the link's name.
+    const tagged = (await db('customer_event')
+      .where({ corp_id: corpId, external_userid: customer, kind: 'corp_tags_changed' })
+      .select('cuser', 'detail')) as Array<{ cuser: string | null; detail: Record<string, unknown> }>;
+    expect(tagged).toEqual([
+      {
+        cuser: null,
+        detail: expect.objectContaining({
+          via: 'acquisition',
+          linkId: link.id,
+          linkName: '抖音投放',
+          userid: rule.userId,
+          added: [expect.objectContaining({ id: tagId })],
+          removed: [],
+        }),
+      },
+    ]);
 
     const detail = await ctx.api.get<{ acquisitions: Array<Record<string, unknown>> }>(
       `/admin/customer/byExternalUserid?externalUserid=${customer}`,
@@ -231,5 +274,67 @@ describe('a customer added through an acquisition link', () => {
     expect(await welcomeCalls(corpId)).toBe(before);
     expect((await welcomesOf(corpId)).filter((w) => w.externalUserid !== held.done.externalUserid)).toEqual([]);
     expect((await ctx.api.get<LinkView>(`/admin/cust/get/link/${link.id}`)).body.data.addFriendCount).toBe(2);
+  });
+
+  it("is welcomed by the event's workflow when the API stored the add but did not send", async () => {
+    const ctx = await acquisitionCorp(db);
+    const { rule } = await publishedLink(ctx);
+    const corpId = ctx.corp.corpId;
+    const held = await scan(corpId, { configId: rule.configLinkId, silent: true });
+    await storedBehindTheApi(corpId, addEventXml(corpId, held.done, Math.floor(Date.now() / 1000)));
+    const [attribution] = await waitFor('the add to be attributed', async () => {
+      const rows = await attributionsOf(corpId, held.done.externalUserid);
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(attribution).toMatchObject({ welcome_status: 'sent' });
+    expect(await welcomeSendOf(corpId, held.done.externalUserid)).toEqual([
+      { status: 'sent', sender: 'worker', errcode: null },
+    ]);
+    expect((await welcomesOf(corpId)).map((w) => w.welcomeCode)).toEqual([held.done.welcomeCode]);
+  });
+
+  it('takes over the welcome from an API that claimed it and died, before the code expires', async () => {
+    const ctx = await acquisitionCorp(db);
+    const { rule } = await publishedLink(ctx);
+    const corpId = ctx.corp.corpId;
+    const held = await scan(corpId, { configId: rule.configLinkId, silent: true });
+    const eventId = await storedBehindTheApi(corpId, addEventXml(corpId, held.done, Math.floor(Date.now() / 1000)));
+    // The dead API's claim, taken just now: the workflow waits for its lease to pass, then sends.
+    await db('acq_welcome_send').insert({
+      event_id: eventId,
+      status: 'sending',
+      sender: 'api',
+      claimed_at: new Date(),
+    });
+    const [attribution] = await waitFor('the add to be attributed', async () => {
+      const rows = await attributionsOf(corpId, held.done.externalUserid);
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(attribution).toMatchObject({ welcome_status: 'sent' });
+    expect(await welcomeSendOf(corpId, held.done.externalUserid)).toEqual([
+      { status: 'sent', sender: 'worker', errcode: null },
+    ]);
+    expect(await welcomeCalls(corpId)).toBe(1);
+  });
+
+  it('is welcomed on receipt even when its workflow has already started', async () => {
+    const ctx = await acquisitionCorp(db);
+    const { rule } = await publishedLink(ctx);
+    const corpId = ctx.corp.corpId;
+    const held = await scan(corpId, { configId: rule.configLinkId, silent: true });
+    const eventId = await storedBehindTheApi(corpId, addEventXml(corpId, held.done, Math.floor(Date.now() / 1000)));
+    // What the outbox does the moment it starts the workflow: the API's send must not skip the event for it.
+    await db('wecom_callback_event').where({ id: eventId }).update({ status: 'started' });
+    const wecom = createWecomApiFactory(db, { baseUrl: `${simulatorUrl}/cgi-bin/`, logger: pino({ level: 'silent' }) });
+    const fastPath = new WelcomeFastPath(
+      { db, wecom, files: new LocalFileStore(TEST_FILES_DIR) },
+      pino({ level: 'silent' }),
+    );
+    fastPath.offer({ corpId, eventId, changeType: 'add_external_contact' });
+    await fastPath.drained();
+    expect(await welcomeSendOf(corpId, held.done.externalUserid)).toEqual([
+      { status: 'sent', sender: 'api', errcode: null },
+    ]);
+    expect((await welcomesOf(corpId)).map((w) => w.welcomeCode)).toEqual([held.done.welcomeCode]);
   });
 });

@@ -317,6 +317,54 @@ describe('channel QR codes', () => {
     await waitFor('the code to leave WeCom', async () => (await ways(ctx.corp.corpId)).length === 0);
   });
 
+  it('takes a member who had their round out of the code, and puts everyone back when the round is over', async () => {
+    const ctx = await acquisitionCorp(db);
+    const [a, b] = ctx.users as [string, string];
+    const code = (
+      await save(ctx, {
+        name: '轮次活码',
+        type: 'multi',
+        members: [
+          { userId: a, roundLimit: 1 },
+          { userId: b, roundLimit: 2 },
+        ],
+        status: 1,
+      })
+    ).body.data;
+    expect(code.activeMembers).toEqual([a, b]);
+    const api = await wecom(ctx.corp.corpId);
+    // Adds a second in the past by default: a round that starts at the next recompute must not count them.
+    const added = async (userid: string, when = new Date(Date.now() - 1000)) => {
+      const externalUserid = uid('wm');
+      await seedRelation(db, ctx.corp.corpId, { externalUserid, userid });
+      await db('wecom_relation')
+        .where({ corp_id: ctx.corp.corpId, external_userid: externalUserid })
+        .update({ state: code.state, add_time: when });
+    };
+    const roundStart = async () =>
+      ((await db('acq_link').where({ id: code.id }).first()) as { round_started_at: Date | null }).round_started_at;
+
+    await added(a);
+    expect(await recomputeQrMembers(db, api, code.id)).toEqual({ changed: true, users: [b] });
+    await added(b);
+    expect(await recomputeQrMembers(db, api, code.id)).toEqual({ changed: false, users: [b] });
+    expect(await roundStart()).toBeNull();
+    await added(b);
+    // Both had their round: the next one starts with both of them, in WeCom too.
+    expect(await recomputeQrMembers(db, api, code.id)).toEqual({ changed: true, users: [a, b] });
+    expect((await ways(ctx.corp.corpId))[0]!.user).toEqual([a, b]);
+    const started = (await roundStart())!;
+    expect(started).toBeInstanceOf(Date);
+    // The new round counts only the adds after its start.
+    await added(b, new Date(started.getTime() + 1));
+    expect(await recomputeQrMembers(db, api, code.id)).toEqual({ changed: false, users: [a, b] });
+    await added(a, new Date(started.getTime() + 2));
+    expect(await recomputeQrMembers(db, api, code.id)).toEqual({ changed: true, users: [b] });
+    expect(await callsTo(ctx.corp.corpId, 'update_contact_way')).toBe(3);
+    await ctx.api.post('/admin/cust/get/qr/delete', { ids: [code.id] });
+    await waitFor('the code to leave WeCom', async () => (await ways(ctx.corp.corpId)).length === 0);
+  });
+
   it('attributes a scan of a multi-person code, and a member at the daily limit leaves the code at once', async () => {
     const ctx = await acquisitionCorp(db);
     const [a, b] = ctx.users as [string, string];

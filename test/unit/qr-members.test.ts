@@ -7,6 +7,7 @@ const member = (userId: string, over: Partial<QrMember> = {}): QrMember => ({
   userId,
   weight: 1,
   dailyLimit: null,
+  roundLimit: null,
   workingHours: null,
   ...over,
 });
@@ -25,7 +26,54 @@ describe('eligibleMembers', () => {
       ['c', 2],
       ['d', 2],
     ]);
-    expect(eligibleMembers(members, adds, NOW, ZONE)).toEqual(['a', 'D', 'f']);
+    expect(eligibleMembers(members, { today: adds, thisRound: adds }, NOW, ZONE)).toEqual({
+      users: ['a', 'D', 'f'],
+      startsNewRound: false,
+    });
+  });
+
+  it('drops members who had their round, and starts the next round when nobody is left in it', () => {
+    const members = [member('a', { roundLimit: 1 }), member('b', { roundLimit: 2 }), member('c', { dailyLimit: 1 })];
+    const today = new Map([
+      ['a', 3],
+      ['b', 3],
+      ['c', 1],
+    ]);
+    const round = (a: number, b: number) =>
+      eligibleMembers(
+        members,
+        {
+          today,
+          thisRound: new Map([
+            ['a', a],
+            ['b', b],
+          ]),
+        },
+        NOW,
+        ZONE,
+      );
+    expect(round(0, 1)).toEqual({ users: ['a', 'b'], startsNewRound: false });
+    expect(round(1, 1)).toEqual({ users: ['b'], startsNewRound: false });
+    // c is out for the day, so a and b alone make the round; both had it: the next one begins.
+    expect(round(1, 2)).toEqual({ users: ['a', 'b'], startsNewRound: true });
+  });
+
+  it('lets a member without a round limit keep the round open, and starts none when nobody is left today', () => {
+    const members = [member('a', { roundLimit: 1 }), member('b')];
+    const thisRound = new Map([
+      ['a', 1],
+      ['b', 5],
+    ]);
+    expect(eligibleMembers(members, { today: thisRound, thisRound }, NOW, ZONE)).toEqual({
+      users: ['b'],
+      startsNewRound: false,
+    });
+    const closed = [member('a', { roundLimit: 1, dailyLimit: 1 })];
+    const done = new Map([['a', 1]]);
+    expect(eligibleMembers(closed, { today: done, thisRound: done }, NOW, ZONE)).toEqual({
+      users: [],
+      startsNewRound: false,
+    });
   });
 });
 

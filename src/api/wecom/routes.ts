@@ -33,6 +33,7 @@ export function wecomRoutes(deps: AppDeps): RouteDefinition[] {
   /** The processing workflow starts now; the outbox sweep starts it later if Temporal is down. */
   const dispatch = (received: ReceivedEvent) => {
     if (!received.duplicate) {
+      deps.welcomes?.offer(received);
       deps.wecomEvents.enqueue({
         id: received.eventId,
         corpId: received.corpId,

@@ -12,6 +12,8 @@ export interface AcqQrRow extends AcqLinkRow {
   pushed_users: string[] | null;
   pushed_parties: string[] | null;
   members_note: string | null;
+  /** When the multi-person code's current round of adds began (null: at local midnight). */
+  round_started_at: Date | null;
 }
 
 export type AcqQrFields = Pick<
@@ -114,6 +116,10 @@ export async function updateAcqQr(
 
 export async function setQrContactWay(db: Executor, id: string, way: QrContactWay): Promise<void> {
   await db('acq_link').where({ id, kind: QR_KIND }).update(way);
+}
+
+export async function startQrRound(db: Executor, id: string, at: Date): Promise<void> {
+  await db('acq_link').where({ id, kind: QR_KIND }).update({ round_started_at: at });
 }
 
 /** Adds through `state` since `since` per employee, from the relation mirror (userid lower-cased). */

@@ -89,3 +89,12 @@ export async function findPartnerById(db: Executor, id: string): Promise<Partner
 export async function listPartnerKeys(db: Executor, partnerId: string): Promise<PartnerKeyRow[]> {
   return db<PartnerKeyRow>('partner_key').where({ partner_id: partnerId }).orderBy('id');
 }
+
+/** Partner names by id, for texts that name who sent something. */
+export async function partnerNames(db: Executor, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = (await db('partner')
+    .whereIn('id', [...new Set(ids)])
+    .select('id', 'name')) as Array<{ id: string; name: string }>;
+  return new Map(rows.map((r) => [String(r.id), r.name]));
+}

@@ -15,7 +15,10 @@ export interface TimelineRow {
 
 export interface TimelineSubjects {
   corpId: string;
-  clueIds: string[];
+  /** The clue whose timeline it is (asked about, or linked to the customer asked about). */
+  clueId: string | null;
+  /** Clues merged into it, directly or through one another: their history is its history. */
+  mergedClueIds: string[];
   externalUserids: string[];
 }
 
@@ -30,7 +33,9 @@ export interface TimelinePage {
  * recycles, edits, tags, links, repeats, transfers and merges of the clue), follow-ups,
  * customer_event, the mirror's relations (adds and their end), WeCom's edit callbacks,
  * acquisition attributions (channel and welcome) and group stays. `rank` orders entries of one
- * instant (an add before the welcome it triggered, an end after).
+ * instant (an add before the welcome it triggered, an end after; a clue's owner moves after the
+ * transfer that moved it). A merged clue's own "merged into" is left out: the survivor's "merged
+ * from" tells the same merge.
  */
 const ENTRIES = `
   SELECT 'clue' AS src, c.id, 'intake' AS kind, c.ctime AS at, c.cuser AS actor,
@@ -40,9 +45,15 @@ const ENTRIES = `
     FROM clue c LEFT JOIN partner p ON p.id = c.partner_id
    WHERE c.id = ANY (:clueIds::bigint[])
   UNION ALL
-  SELECT 'ce', e.id, e.kind, e.ctime, e.cuser, e.detail, e.clue_id::text, NULL, 1
+  SELECT 'ce', e.id, e.kind, e.ctime, e.cuser,
+         CASE WHEN e.kind = 'intake_update'
+              THEN coalesce(e.detail, '{}'::jsonb) || jsonb_build_object('businessId', c.business_id)
+              ELSE e.detail END,
+         e.clue_id::text, NULL, CASE WHEN e.kind = 'owner_transferred' THEN 2 ELSE 1 END
     FROM clue_event e
+    JOIN clue c ON c.id = e.clue_id
    WHERE e.clue_id = ANY (:clueIds::bigint[]) AND e.kind <> 'follow_up'
+     AND NOT (e.kind = 'merged_into' AND e.clue_id = ANY (:mergedClueIds::bigint[]))
   UNION ALL
   SELECT 'fu', f.id, 'follow_up', f.ctime, f.cuser,
          jsonb_build_object('content', f.content, 'method', f.method, 'userid', f.employee_userid),
@@ -106,34 +117,43 @@ export async function pageTimelineRows(
   page: TimelinePage,
 ): Promise<{ rows: TimelineRow[]; total: number }> {
   const dir = page.order === 'asc' ? 'ASC' : 'DESC';
+  const bindings = {
+    corpId: subjects.corpId,
+    clueIds: subjects.clueId === null ? [] : [subjects.clueId, ...subjects.mergedClueIds],
+    mergedClueIds: subjects.mergedClueIds,
+    users: subjects.externalUserids,
+  };
   const { rows } = (await db.raw(
     `SELECT src || ':' || id AS key, kind, at, actor, detail, clue_id, external_userid,
             count(*) OVER ()::int AS total
        FROM (${ENTRIES}) entries
       ORDER BY at ${dir}, rank ${dir}, src ${dir}, id ${dir}
       LIMIT :limit OFFSET :offset`,
-    {
-      corpId: subjects.corpId,
-      clueIds: subjects.clueIds,
-      users: subjects.externalUserids,
-      limit: page.limit,
-      offset: page.offset,
-    },
+    { ...bindings, limit: page.limit, offset: page.offset },
   )) as { rows: Array<TimelineRow & { total: number }> };
   if (rows.length === 0 && page.offset > 0) {
     // Past the end: the window count is absent, so count on its own.
-    const counted = (await db.raw(`SELECT count(*)::int AS total FROM (${ENTRIES}) entries`, {
-      corpId: subjects.corpId,
-      clueIds: subjects.clueIds,
-      users: subjects.externalUserids,
-    })) as { rows: Array<{ total: number }> };
+    const counted = (await db.raw(`SELECT count(*)::int AS total FROM (${ENTRIES}) entries`, bindings)) as {
+      rows: Array<{ total: number }>;
+    };
     return { rows: [], total: counted.rows[0]?.total ?? 0 };
   }
   return { rows: rows.map(({ total: _total, ...row }) => row), total: rows[0]?.total ?? 0 };
 }
 
-/** The clues merged into `clueId` (kept, closed, pointing at it). */
+/**
+ * The clues merged into `clueId` (kept, closed, pointing at it), and those merged into them
+ * before they were merged in turn.
+ */
 export async function clueIdsMergedInto(db: Executor, clueId: string): Promise<string[]> {
-  const rows = (await db('clue').where({ merged_into_clue_id: clueId }).select('id')) as Array<{ id: string }>;
-  return rows.map((r) => String(r.id));
+  const { rows } = (await db.raw(
+    `WITH RECURSIVE merged AS (
+       SELECT id FROM clue WHERE merged_into_clue_id = :clueId
+       UNION
+       SELECT c.id FROM clue c JOIN merged m ON c.merged_into_clue_id = m.id
+     )
+     SELECT id::text AS id FROM merged ORDER BY id`,
+    { clueId },
+  )) as { rows: Array<{ id: string }> };
+  return rows.map((r) => r.id);
 }

@@ -8,6 +8,7 @@ import {
 import { findAcqSource, findAcqState, type AcqLinkRow } from '../../db/queries/acq-links';
 import { QR_KIND } from '../../db/queries/acq-qrs';
 import { addCustomerTags } from '../../db/queries/customer-tags';
+import { recordCustomerTagChange } from '../tags/tag-change-events';
 import { recomputeQrMembers } from './publish-acq-qr';
 import type { WecomApi } from '../../wecom/api';
 import { WecomApiError, WecomNetworkError } from '../../wecom/errors';
@@ -23,7 +24,8 @@ const BAD_WELCOME_CODE_ERRCODE = 41049;
 /** Another app is sending this customer's welcome, or WeCom is busy: worth another try before the deadline. */
 const WELCOME_RETRY_ERRCODES: ReadonlySet<number> = new Set([41096, -1]);
 
-const ADD_CHANGES = new Set(['add_external_contact', 'add_half_external_contact']);
+/** The change types of an add: a half add (skip-verify, not accepted yet) comes before the full one. */
+export const ADD_CHANGES: ReadonlySet<string> = new Set(['add_external_contact', 'add_half_external_contact']);
 
 type Fields = Record<string, unknown>;
 
@@ -81,6 +83,14 @@ export async function findAcqAdd(db: Executor, corpId: string, fields: Fields): 
   };
 }
 
+/** The add's link sends a welcome, it has something to say, and the event carried the code to send it with. */
+export function wantsWelcome(add: AcqAdd): boolean {
+  const { link } = add;
+  return (
+    link.is_send_welcome === 1 && add.welcomeCode !== null && (!!link.welcome_content || link.media_ids.length > 0)
+  );
+}
+
 /**
  * Sends the link's welcome for this add, before anything else of the add calls WeCom. Returns the
  * outcome to record, null when the link sends none or the event carried no code; throws
@@ -93,8 +103,7 @@ export async function sendAcqWelcome(
   now: () => Date = () => new Date(),
 ): Promise<WelcomeOutcome | null> {
   const { link } = add;
-  if (link.is_send_welcome !== 1 || !add.welcomeCode) return null;
-  if (!link.welcome_content && link.media_ids.length === 0) return null;
+  if (!wantsWelcome(add) || !add.welcomeCode) return null;
   if (now().getTime() >= add.addedAt.getTime() + WELCOME_CODE_TTL_MS) return { status: 'expired', errcode: null };
   const welcomeCode = add.welcomeCode;
   try {
@@ -162,13 +171,17 @@ export async function afterAcqAttribution(db: Db, api: WecomApi, add: AcqAdd): P
   const tags = add.link.cst_tags;
   if (tags.length > 0 && add.changeType === 'add_external_contact') {
     await api.call('markTag', { body: { userid: add.userid, external_userid: add.externalUserid, add_tag: tags } });
-    await addCustomerTags(
-      db,
-      add.corpId,
-      { externalUserid: add.externalUserid, userid: add.userid, source: 'corp' },
-      tags,
-      'acquisition',
-    );
+    const key = { externalUserid: add.externalUserid, userid: add.userid, source: 'corp' } as const;
+    // Only what this copy of the event newly tagged is recorded, so a redelivery adds no entry.
+    await db.transaction(async (trx) => {
+      const added = await addCustomerTags(trx, add.corpId, key, tags, 'acquisition');
+      await recordCustomerTagChange(trx, add.corpId, key, { added, removed: [] }, null, {
+        via: 'acquisition',
+        linkId: String(add.link.id),
+        linkName: add.link.link_name,
+        linkKind: add.link.kind,
+      });
+    });
   }
   if (add.link.kind === QR_KIND && add.changeType === 'add_external_contact') {
     await recomputeQrMembers(db, api, add.link.id);

@@ -7,7 +7,13 @@ import {
   listAcqRules,
   type AcqRuleRow,
 } from '../../db/queries/acq-links';
-import { countAddsByMemberSince, QR_KIND, setQrContactWay, type AcqQrRow } from '../../db/queries/acq-qrs';
+import {
+  countAddsByMemberSince,
+  QR_KIND,
+  setQrContactWay,
+  startQrRound,
+  type AcqQrRow,
+} from '../../db/queries/acq-qrs';
 import type { WecomApi } from '../../wecom/api';
 import { isTokenRejectedErrcode, WecomApiError } from '../../wecom/errors';
 import { withKeyLocks } from '../refuse-duplicates';
@@ -37,6 +43,7 @@ const asMember = (r: AcqRuleRow): QrMember => ({
   userId: r.user_id,
   weight: r.weight,
   dailyLimit: r.daily_limit,
+  roundLimit: r.round_limit,
   workingHours: r.working_hours,
 });
 
@@ -113,14 +120,22 @@ async function wantedUsers(
   code: AcqQrRow,
   members: AcqRuleRow[],
   now: Date,
-): Promise<{ users: string[]; note: string | null }> {
-  if (code.qr_type === 'single') return { users: members.slice(0, 1).map((m) => m.user_id), note: null };
-  const since = DateTime.fromJSDate(now, { zone: ACQ_TIME_ZONE }).startOf('day').toJSDate();
-  const adds = await countAddsByMemberSince(db, code.corp_id, code.state, since);
-  const eligible = eligibleMembers(members.map(asMember), adds, now, ACQ_TIME_ZONE);
-  if (eligible.length > 0 || code.department_list.length > 0) return { users: eligible, note: null };
+): Promise<{ users: string[]; note: string | null; startsNewRound: boolean }> {
+  if (code.qr_type === 'single') {
+    return { users: members.slice(0, 1).map((m) => m.user_id), note: null, startsNewRound: false };
+  }
+  const midnight = DateTime.fromJSDate(now, { zone: ACQ_TIME_ZONE }).startOf('day').toJSDate();
+  const today = await countAddsByMemberSince(db, code.corp_id, code.state, midnight);
+  // Rounds restart every day: a round begun before midnight counts from midnight.
+  const roundSince = code.round_started_at && code.round_started_at > midnight ? code.round_started_at : midnight;
+  const thisRound =
+    roundSince === midnight || !members.some((m) => m.round_limit !== null)
+      ? today
+      : await countAddsByMemberSince(db, code.corp_id, code.state, roundSince);
+  const { users, startsNewRound } = eligibleMembers(members.map(asMember), { today, thisRound }, now, ACQ_TIME_ZONE);
+  if (users.length > 0 || code.department_list.length > 0) return { users, note: null, startsNewRound };
   const last = code.pushed_users && code.pushed_users.length > 0 ? code.pushed_users : members.map((m) => m.user_id);
-  return { users: last, note: NOBODY_ELIGIBLE_NOTE };
+  return { users: last, note: NOBODY_ELIGIBLE_NOTE, startsNewRound: false };
 }
 
 /** Creates or updates the contact way; answers whether WeCom was called. */
@@ -132,7 +147,9 @@ async function pushContactWay(
   force: boolean,
   now: Date,
 ): Promise<boolean> {
-  const { users, note } = await wantedUsers(db, code, members, now);
+  const { users, note, startsNewRound } = await wantedUsers(db, code, members, now);
+  // Recorded whether or not the list changes (one member alone starts round after round).
+  if (startsNewRound) await startQrRound(db, code.id, now);
   const parties = code.qr_type === 'multi' ? code.department_list : [];
   const fields = {
     user: users,

@@ -6,28 +6,39 @@ export interface QrMember {
   userId: string;
   weight: number;
   dailyLimit: number | null;
+  roundLimit: number | null;
   workingHours: string | null;
+}
+
+/** Adds per employee (keyed by lower-cased userid): today's, and the current round's. */
+export interface QrMemberAdds {
+  today: Map<string, number>;
+  thisRound: Map<string, number>;
+}
+
+export interface QrEligibility {
+  users: string[];
+  /** Every member who can still take customers today had their round: a new round starts now. */
+  startsNewRound: boolean;
 }
 
 /**
  * The members WeCom may hand customers to at `now`: weight above 0, inside their working hours
- * (wall-clock in `timeZone`), and under their daily limit by `addsToday` (keyed by lower-cased
- * userid). Order is the members' order.
+ * (wall-clock in `timeZone`), under their daily limit and under their round limit. When the round
+ * limits leave nobody, but someone is still under the daily limit, the round is over and all of
+ * those start the next one (the same rule as clue distribution). Order is the members' order.
  */
-export function eligibleMembers(
-  members: QrMember[],
-  addsToday: Map<string, number>,
-  now: Date,
-  timeZone: string,
-): string[] {
-  return members
-    .filter(
-      (m) =>
-        m.weight > 0 &&
-        isWithinWorkingHours(parseWorkingHours(m.workingHours), now, timeZone) &&
-        (m.dailyLimit === null || (addsToday.get(m.userId.toLowerCase()) ?? 0) < m.dailyLimit),
-    )
-    .map((m) => m.userId);
+export function eligibleMembers(members: QrMember[], adds: QrMemberAdds, now: Date, timeZone: string): QrEligibility {
+  const count = (counts: Map<string, number>, m: QrMember) => counts.get(m.userId.toLowerCase()) ?? 0;
+  const withCapacity = members.filter(
+    (m) =>
+      m.weight > 0 &&
+      isWithinWorkingHours(parseWorkingHours(m.workingHours), now, timeZone) &&
+      (m.dailyLimit === null || count(adds.today, m) < m.dailyLimit),
+  );
+  const inRound = withCapacity.filter((m) => m.roundLimit === null || count(adds.thisRound, m) < m.roundLimit);
+  const startsNewRound = inRound.length === 0 && withCapacity.length > 0;
+  return { users: (startsNewRound ? withCapacity : inRound).map((m) => m.userId), startsNewRound };
 }
 
 /**

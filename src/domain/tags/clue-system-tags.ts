@@ -104,7 +104,7 @@ async function recordChange(
   const c = where.customer;
   if (c.clue_id === null) {
     // No clue to carry it: the customer's own timeline does.
-    const detail = { place: 'customer', tags: named };
+    const detail = { place: 'customer', name: c.name, tags: named };
     await insertCustomerEvents(trx, [
       { corpId: c.corp_id, externalUserid: c.external_userid, kind, detail, cuser: actor },
     ]);

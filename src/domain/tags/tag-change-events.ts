@@ -19,13 +19,15 @@ async function namedTags(db: Executor, corpId: string, key: CustomerTagKey, ids:
 /**
  * Records what a tagging actually changed on a customer (nothing when nothing changed), with the
  * tags' names as they were then: corp tags as one entry per relation, system tags as added/removed.
+ * `actor` is the admin's username, null when the product tagged by itself (`context` then says why).
  */
 export async function recordCustomerTagChange(
   db: Executor,
   corpId: string,
   key: CustomerTagKey,
   change: { added: string[]; removed: string[] },
-  actor: string,
+  actor: string | null,
+  context: Record<string, unknown> = {},
 ): Promise<void> {
   if (change.added.length === 0 && change.removed.length === 0) return;
   const [added, removed] = await Promise.all([
@@ -35,14 +37,16 @@ export async function recordCustomerTagChange(
   const base = { corpId, externalUserid: key.externalUserid, cuser: actor };
   if (key.source === 'corp') {
     await insertCustomerEvents(db, [
-      { ...base, kind: 'corp_tags_changed', detail: { userid: key.userid, added, removed } },
+      { ...base, kind: 'corp_tags_changed', detail: { ...context, userid: key.userid, added, removed } },
     ]);
     return;
   }
   await insertCustomerEvents(db, [
     ...(removed.length > 0
-      ? [{ ...base, kind: 'system_tags_removed', detail: { place: 'customer', tags: removed } }]
+      ? [{ ...base, kind: 'system_tags_removed', detail: { ...context, place: 'customer', tags: removed } }]
       : []),
-    ...(added.length > 0 ? [{ ...base, kind: 'system_tags_added', detail: { place: 'customer', tags: added } }] : []),
+    ...(added.length > 0
+      ? [{ ...base, kind: 'system_tags_added', detail: { ...context, place: 'customer', tags: added } }]
+      : []),
   ]);
 }

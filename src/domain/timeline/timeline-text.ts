@@ -1,9 +1,11 @@
 import type { TimelineRow } from '../../db/queries/timeline';
+import { ASSIGNED_ADD_WAYS } from './timeline-actor';
 
-/** Names the text uses: WeCom employees by userid and admins by username (falls back to the id). */
+/** Names the text uses: WeCom employees by userid, admins by username, partners by their `partner:<id>` signature. */
 export interface TimelineNames {
   employee(userid: unknown): string;
   admin(username: string | null): string;
+  partner(actor: string | null): string;
 }
 
 type Detail = Record<string, unknown>;
@@ -80,9 +82,12 @@ function tagList(v: unknown): string {
     .join('、');
 }
 
-function onCustomer(d: Detail): string {
-  return d.place === 'customer' ? `企微客户${quoted(d.name)}` : '';
+/** What system tags were put on or taken off: the clue itself, or one of its WeCom customers. */
+function tagPlace(d: Detail): string {
+  return d.place === 'customer' ? `企微客户${quoted(d.name)}` : '线索';
 }
+
+const businessIdOf = (d: Detail): string => (d.businessId ? `（业务编号 ${str(d.businessId)}）` : '');
 
 function contact(d: Detail): string {
   return `${CONTACT_TYPES[str(d.type)] ?? '联系方式'} ${str(d.value)}`.trim();
@@ -93,9 +98,9 @@ const RENDERERS: Record<string, Render> = {
     const how = CLUE_SOURCES[str(d.source)];
     if (how) return `${n.admin(row.actor)} ${how}了线索`.trim();
     const partner = str(d.partnerName);
-    return `${partner ? `合作方${quoted(partner)}` : '合作方'}推送了线索${d.businessId ? `（业务编号 ${str(d.businessId)}）` : ''}`;
+    return `${partner ? `合作方${quoted(partner)}` : '合作方'}推送了线索${businessIdOf(d)}`;
   },
-  intake_update: () => '合作方再次推送了这条线索，资料已更新',
+  intake_update: (d, n, row) => `合作方${quoted(n.partner(row.actor))}再次推送了线索${businessIdOf(d)}，资料已更新`,
   imported: (d) => `来自 Excel 导入（导入批次 #${str(d.importId)}，第 ${str(d.row)} 行）`,
   duplicate_detected: (d) => `与线索 #${str(d.duplicateOfClueId)} 手机号相同，标记为疑似重复`,
   waiting: (d) => `暂未分配：${WAITING_REASONS[str(d.reason)] ?? '等待重新检查'}`,
@@ -118,11 +123,11 @@ const RENDERERS: Record<string, Render> = {
       ? `客户通过获客链接添加 ${n.employee(d.userid)} 后，按${LINK_CAUSES[str(d.matchedBy)]}自动将线索关联到企微客户${quoted(d.name)}`
       : `${n.admin(row.actor)} 将线索关联到企微客户${quoted(d.name)}`,
   wecom_customer_unlinked: (d, n, row) => `${n.admin(row.actor)} 解除了线索与企微客户${quoted(d.name)}的关联`,
-  system_tags_added: (d, n, row) => `${n.admin(row.actor)} 为${onCustomer(d)}添加系统标签：${tagList(d.tags)}`,
+  system_tags_added: (d, n, row) => `${n.admin(row.actor)} 为${tagPlace(d)}添加系统标签：${tagList(d.tags)}`,
   system_tags_removed: (d, n, row) =>
     d.reason === 'tag_deleted'
-      ? `系统标签已被删除，${onCustomer(d)}不再带有：${tagList(d.tags)}`
-      : `${n.admin(row.actor)} 移除了${onCustomer(d)}的系统标签：${tagList(d.tags)}`,
+      ? `系统标签已被删除，${tagPlace(d)}不再带有：${tagList(d.tags)}`
+      : `${n.admin(row.actor)} 移除了${tagPlace(d)}的系统标签：${tagList(d.tags)}`,
   contact_added: (d, n, row) => `${n.admin(row.actor)} 添加联系方式：${contact(d)}`,
   contact_updated: (d, n, row) => `${n.admin(row.actor)} 修改联系方式：${contact(d)}`,
   contact_removed: (d, n, row) => `${n.admin(row.actor)} 删除联系方式：${contact(d)}`,
@@ -131,6 +136,10 @@ const RENDERERS: Record<string, Render> = {
   merged_from: (d, n, row) => `${n.admin(row.actor)} 将线索 #${str(d.mergedClueId)} 合并到本线索`,
   merged_into: (d, n, row) => `${n.admin(row.actor)} 将本线索合并到线索 #${str(d.survivorId)}`,
   corp_tags_changed: (d, n, row) => {
+    if (d.via === 'acquisition') {
+      const source = `${d.linkKind === 'qr' ? '渠道活码' : '获客链接'}${quoted(d.linkName)}`;
+      return `${source}为客户在 ${n.employee(d.userid)} 名下打上企业标签：${tagList(d.added)}`;
+    }
     const parts = [
       tagList(d.added) ? `添加 ${tagList(d.added)}` : '',
       tagList(d.removed) ? `移除 ${tagList(d.removed)}` : '',
@@ -144,6 +153,8 @@ const RENDERERS: Record<string, Render> = {
     `在职转接未完成（${n.employee(d.handover)} → ${n.employee(d.takeover)}）：${str(d.reason) || '企业微信拒绝'}`,
   wecom_added: (d, n) => {
     const way = ADD_WAYS[str(d.addWay)];
+    // Shared or assigned (a transfer's takeover): WeCom made the relation, the customer added nobody.
+    if (ASSIGNED_ADD_WAYS.has(str(d.addWay))) return `${n.employee(d.userid)} 成为客户的跟进人（${way}）`;
     return `客户添加了 ${n.employee(d.userid)} 为好友${way ? `（${way}）` : ''}`;
   },
   wecom_ended: (d, n) =>

@@ -17,7 +17,9 @@ export const QrMemberBody = Type.Object(
     userId: WecomId,
     weight: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: '0 pauses the member' })),
     dailyLimit: Limit('customers per day for this member; 0 or null: no limit'),
-    roundLimit: Limit('customers per round (kept for the admin UI; WeCom rotates a code by its own rule)'),
+    roundLimit: Limit(
+      'customers per round: a member who had this many adds in the round leaves a multi-person code until every member still open today had theirs',
+    ),
     workingHours: Type.Optional(
       Type.Union([Type.String({ format: 'hh-mm-range' }), Type.Literal(''), Type.Null()], {
         description: 'e.g. 09:00-18:00 in Asia/Shanghai; empty: always',

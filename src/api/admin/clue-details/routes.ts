@@ -31,8 +31,9 @@ export function clueDetailRoutes(deps: AppDeps): RouteDefinition[] {
         `${ONE_RECORD} Entries: intake and each repeat, import, duplicates, waiting, assignments and recycles, ` +
         'follow-ups, edits, contact changes, links to customers, system and corp tag changes (who, which), WeCom ' +
         'adds, ends and remark edits, acquisition channel and welcome message, group joins and leaves, transfers ' +
-        '(each outcome) and merges. Each has its time, actor and a Chinese text. order: desc (newest first, the ' +
-        'default) or asc.',
+        '(each outcome) and merges. Each has its time, its actor (actorType admin, partner, employee, customer or ' +
+        'system, and the name to show) and a Chinese text. A survivor’s timeline includes the clues merged into it, ' +
+        'their entries marked 原线索 #id. order: desc (newest first, the default) or asc.',
       tag: TAG,
       auth: 'admin',
       permission: 'clueDetail:timeline',
