@@ -38,6 +38,7 @@ interface Notice {
 interface TimelineEntry {
   kind: string;
   text: string;
+  actorType: string;
   detail: Record<string, unknown> | null;
 }
 
@@ -313,7 +314,9 @@ describe('customer_acquisition callbacks', () => {
         name: string;
       }
     ).name;
-    expect(chats).toEqual([expect.objectContaining({ text: `客户通过获客链接添加后，首次向 ${name} 发送了消息` })]);
+    expect(chats).toEqual([
+      expect.objectContaining({ text: `客户通过获客链接添加后，首次向 ${name} 发送了消息`, actorType: 'customer' }),
+    ]);
     expect(await db('customer_event').where({ corp_id: corpId, external_userid: customer })).toHaveLength(1);
   });
 });
@@ -357,17 +360,18 @@ describe('a customer added through a link is linked to the clue it already is', 
     const events = await db('clue_event').where({ clue_id: chosen, kind: 'wecom_customer_linked' });
     expect(events).toEqual([
       expect.objectContaining({
-        cuser: 'wecom-callback',
+        cuser: null,
         detail: expect.objectContaining({ externalUserid: customer, matchedBy: 'phone', userid: scanned.done.userid }),
       }),
     ]);
     expect(await db('clue_event').where({ clue_id: older, kind: 'wecom_customer_linked' })).toEqual([]);
-    const texts = (await timelineOf(ctx, `clueId=${chosen}`)).map((e) => e.text);
-    expect(texts).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/^客户通过获客链接添加 .+ 后，按备注手机号自动将线索关联到企微客户「.+」$/),
-      ]),
-    );
+    const linkedEntries = (await timelineOf(ctx, `clueId=${chosen}`)).filter((e) => e.kind === 'wecom_customer_linked');
+    expect(linkedEntries).toEqual([
+      expect.objectContaining({
+        actorType: 'system',
+        text: expect.stringMatching(/^客户通过获客链接添加 .+ 后，按备注手机号自动将线索关联到企微客户「.+」$/),
+      }),
+    ]);
   });
 
   it('leaves a customer unlinked when only another corp’s clue or a closed one has the phone, and keeps an admin’s link', async () => {

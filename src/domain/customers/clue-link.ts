@@ -32,7 +32,9 @@ export async function setCustomerClue(
   if (previous === clueId) return customer;
   const detail = { customerId: customer.id, externalUserid: customer.external_userid, name: customer.name };
   if (previous !== null) await insertClueEvent(trx, previous, 'wecom_customer_unlinked', detail, actor);
-  if (clueId !== null) await insertClueEvent(trx, clueId, 'wecom_customer_linked', { ...detail, ...cause }, actor);
+  // A link the system made on WeCom's word is unsigned, as the timeline tells system entries.
+  const linkedBy = cause ? null : actor;
+  if (clueId !== null) await insertClueEvent(trx, clueId, 'wecom_customer_linked', { ...detail, ...cause }, linkedBy);
   return (await updateCustomerLocal(trx, viewer.corpId, customer.id, { clue_id: clueId }, actor)) as WecomCustomerRow;
 }
 
