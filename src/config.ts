@@ -83,6 +83,8 @@ const ConfigSchema = Type.Object({
 
   /** WeCom server API root: the real one, or the local simulator's. */
   WECOM_API_BASE_URL: Type.String({ format: 'uri', default: 'https://qyapi.weixin.qq.com/cgi-bin/' }),
+  /** WeChat server API root (mini-program tokens and URL schemes): the real one, or the local simulator's. */
+  WECHAT_API_BASE_URL: Type.String({ format: 'uri', default: 'https://api.weixin.qq.com/' }),
   /** The corp this installation serves by default; all five are set together or not at all. */
   WECOM_CORP_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   WECOM_SECRET: Type.Optional(Type.String({ minLength: 1 })),

@@ -17,6 +17,7 @@ import type { WelcomeFastPath } from '../domain/acquisition/welcome-fast-path';
 import type { AcqLinkPublisher } from '../temporal/acq-link-publisher';
 import type { TransferStarter } from '../temporal/transfer-starter';
 import type { WecomApiFactory } from '../wecom/api';
+import type { MiniProgramClientFactory } from '../wecom/wechat/mini-program-client';
 import { AccessCache } from '../domain/access/user-access';
 import type { FileStore } from '../domain/files/file-store';
 import { requireAdmin } from './auth/middleware';
@@ -50,6 +51,8 @@ export interface AppDeps {
   allocation: AllocationQueue;
   /** Typed WeCom client of a corp, for operations that push to WeCom or read it live. */
   wecom: WecomApiFactory;
+  /** WeChat client of a mini-program (URL schemes of mini links). */
+  miniPrograms: MiniProgramClientFactory;
   wecomSync: WecomSyncStarter;
   /** Outbox that starts the processing workflow of each stored WeCom callback. */
   wecomEvents: WecomEventDispatcher;

@@ -108,10 +108,20 @@ export const DOMAIN_MESSAGES_ZH: Record<string, string> = {
   JOIN_QR_NOT_FOUND: '加群二维码 {id} 不存在',
   JOIN_QR_GONE_IN_WECOM: '企业微信中已不存在加群二维码 {id} 对应的「加入群聊」配置，请删除后重新创建',
   MINI_LINK_NOT_FOUND: '小程序推广链接 {id} 不存在',
+  MINI_PROGRAM_NOT_CONFIGURED: '小程序 {appId} 尚未配置 AppSecret，请先在小程序推广链接中配置',
+  MINI_PROGRAM_CREDENTIALS_INVALID:
+    '微信拒绝了小程序 {appId} 已保存的 AppSecret（错误码 {errcode}），AppSecret 可能已重置，请重新配置',
+  MINI_PROGRAM_NOT_RELEASED: '小程序 {appId} 还没有发布的线上版本，无法生成跳转链接',
+  MINI_SCHEME_PAGE_INVALID: '微信不认可该链接的小程序页面或参数（错误码 {errcode}），请确认页面已在线上版本中发布',
+  MINI_SCHEME_NOT_PERMITTED: '小程序 {appId} 没有生成 URL Scheme 的权限或权限已被封禁（错误码 {errcode}）',
+  MINI_SCHEME_QUOTA: '小程序 {appId} 生成 URL Scheme 的次数已达微信上限（错误码 {errcode}），请稍后再试',
+  WECHAT_UNAVAILABLE: '微信暂时无法访问或繁忙，请稍后再试',
+  WECHAT_REJECTED: '微信拒绝了此操作（错误码 {errcode}）：{message}',
 
   // Materials.
   MATERIAL_NOT_FOUND: '素材 {id} 不存在',
   MATERIAL_IN_USE: '该素材正被已发布的获客链接使用：{links}；请先下线链接或从链接中移除该素材',
+  MATERIAL_USED_AS_COVER: '该素材正被小程序推广链接用作封面：{links}；请先更换或清除这些链接的封面',
   MATERIAL_FILE_MISSING: '素材 {id} 的原文件已丢失，请重新上传',
 
   // Tags.

@@ -327,6 +327,14 @@ const MESSAGES = {
     en: 'no material {id} in WeCom corp {corpId}',
     zh: '企业微信企业 {corpId} 中没有素材 {id}',
   },
+  'rule.coverNotImage': {
+    en: 'must be an image material, not {type}',
+    zh: '封面必须是图片素材，素材 {id} 是{type}素材',
+  },
+  'rule.wechatRejectedSecret': {
+    en: 'WeChat rejected this AppID and AppSecret (errcode {errcode})',
+    zh: '微信不认可该 AppID 与 AppSecret（错误码 {errcode}），请核对小程序后台「开发管理 → 开发设置」中的 AppSecret',
+  },
   'field.avatarName': {
     en: 'must be the file name of an uploaded avatar',
     zh: '必须是已上传头像的文件名',

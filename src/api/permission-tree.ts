@@ -127,6 +127,8 @@ const BUTTON_NAMES: Record<string, string> = {
   'acqLink:stats': '获客统计（按天、按员工）',
   // The seed's name lists every type and scope: longer than a menu name may be.
   'material:listByType': '按照类型查询所有素材',
+  'miniLink:saveApp': '配置小程序AppSecret',
+  'miniLink:listApps': '查询已配置的小程序',
 };
 
 const seedNames = new Map(seedOperations.map((op) => [op.key, op.name]));

@@ -37,6 +37,7 @@ import { fileRoutes } from './files/routes';
 import { nexusRoutes } from './nexus/routes';
 import { openAcqLinkRoutes } from './open/acq-links/routes';
 import { openClueRoutes } from './open/clues/routes';
+import { openMiniLinkRoutes } from './open/mini-links/routes';
 import { inputSchema } from './input-schema';
 import { routePermission } from './permission-tree';
 import type { RouteDefinition } from './route';
@@ -49,6 +50,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...systemRoutes(deps),
     ...openClueRoutes(deps),
     ...openAcqLinkRoutes(deps),
+    ...openMiniLinkRoutes(deps),
     ...authRoutes(deps),
     ...partnerRoutes(deps),
     ...distributionPolicyRoutes(deps),

@@ -24,6 +24,8 @@ import { createAcqLinkPublisher } from '../temporal/acq-link-publisher';
 import { createTransferStarter } from '../temporal/transfer-starter';
 import { registerConfiguredCorp } from '../domain/wecom-corps';
 import { createWecomApiFactory } from '../wecom/client-factory';
+import { TokenCache } from '../wecom/token-cache';
+import { createMiniProgramClientFactory } from '../wecom/wechat/mini-program-client';
 import { sharedWecomLimiter } from '../wecom/rate-limit';
 
 export interface RunningApi {
@@ -57,10 +59,17 @@ export async function startApi(config: Config): Promise<RunningApi> {
     failures: throttles.partnerKeys,
     budget: throttles.partnerRequests,
   });
+  const tokenCache = new TokenCache();
   const wecom = createWecomApiFactory(db, {
     baseUrl: config.WECOM_API_BASE_URL,
     logger,
+    tokenCache,
     limiter: sharedWecomLimiter(budgetDb),
+  });
+  const miniPrograms = createMiniProgramClientFactory({
+    baseUrl: config.WECHAT_API_BASE_URL,
+    tokenCache,
+    logger: logger.child({ component: 'wechat' }),
   });
   const wecomSync = new WecomSyncClient(temporal, config.TEMPORAL_TASK_QUEUE);
   const wecomEvents = createWecomEventDispatcher(db, temporal, config.TEMPORAL_TASK_QUEUE, logger, {
@@ -100,6 +109,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     clueIntake: intake.queue,
     allocation: createAllocationQueue(db),
     wecom,
+    miniPrograms,
     wecomSync,
     wecomEvents,
     welcomes,

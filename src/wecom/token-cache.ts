@@ -27,8 +27,9 @@ function fingerprint(secret: string): string {
 }
 
 /**
- * Process-wide cache of WeCom access tokens (per corp and secret) and JS-SDK tickets (per corp and
- * per app). Concurrent callers of the same key share one fetch; a failed fetch is not cached.
+ * Process-wide cache of WeCom access tokens (per corp and secret), JS-SDK tickets (per corp and
+ * per app) and WeChat mini-program access tokens (per app and secret). Concurrent callers of the
+ * same key share one fetch; a failed fetch is not cached.
  */
 export class TokenCache {
   private readonly values = new Map<string, Cached>();
@@ -66,6 +67,15 @@ export class TokenCache {
 
   invalidateAgentTicket(corpId: string, secret: string, ticket: string): boolean {
     return this.drop(`agent\n${corpId}\n${fingerprint(secret)}`, ticket);
+  }
+
+  /** A WeChat mini-program's access_token (cgi-bin/token), per app and secret: another host, another credential. */
+  getMiniProgramToken(appId: string, secret: string, fetch: CredentialFetcher): Promise<string> {
+    return this.get(`wxa\n${appId}\n${fingerprint(secret)}`, fetch);
+  }
+
+  invalidateMiniProgramToken(appId: string, secret: string, token: string): boolean {
+    return this.drop(`wxa\n${appId}\n${fingerprint(secret)}`, token);
   }
 
   clear(): void {

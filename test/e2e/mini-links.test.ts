@@ -15,6 +15,7 @@ interface MiniLinkView {
   channelName: string | null;
   channelType: string | null;
   state: string;
+  appConfigured: boolean;
   launchPath: string;
   remark: string | null;
   cuser: string | null;
@@ -67,7 +68,6 @@ describe('mini-program promotion links', () => {
       pagePath: 'pages/promo/index',
       query: 'activity=1111&from=moments',
       title: '双十一福利',
-      coverMaterialId: '42',
       channelId: ad,
     });
     expect(created.status).toBe(200);
@@ -78,11 +78,12 @@ describe('mini-program promotion links', () => {
       pagePath: 'pages/promo/index',
       query: 'activity=1111&from=moments',
       title: '双十一福利',
-      coverMaterialId: '42',
+      coverMaterialId: null,
       channelId: ad,
       channelName: '朋友圈广告',
       channelType: 'ad',
       state: `qm${link.id}`,
+      appConfigured: false,
       cuser: api.username,
     });
     expect(link.launchPath).toBe(`pages/promo/index?activity=1111&from=moments&scrm_state=qm${link.id}`);

@@ -18,7 +18,7 @@ export interface SimulatedCorp {
 
 /** Calls the simulator's control API; throws on a non-2xx answer so a broken scenario fails loudly. */
 export async function control<T = unknown>(
-  method: 'GET' | 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<T> {

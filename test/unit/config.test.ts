@@ -55,6 +55,7 @@ describe('loadConfig', () => {
       FILES_DIR: '.data/files',
       AVATAR_MAX_BYTES: 2 * 1024 * 1024,
       WECOM_API_BASE_URL: 'https://qyapi.weixin.qq.com/cgi-bin/',
+      WECHAT_API_BASE_URL: 'https://api.weixin.qq.com/',
       WECOM_CALLBACK_MAX_AGE_SECONDS: 300,
       WECOM_SYNC_CRON: '30 2 * * *',
       WECOM_SYNC_TIME_ZONE: 'Asia/Shanghai',

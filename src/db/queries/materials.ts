@@ -78,6 +78,16 @@ export async function shareLockMaterials(trx: Executor, corpId: string, ids: rea
   return rows.map((r) => r.id);
 }
 
+/** The corp's live material `id` with its type, locked FOR SHARE until `trx` ends (see shareLockMaterials). */
+export async function shareLockMaterial(
+  trx: Executor,
+  corpId: string,
+  id: string,
+): Promise<{ id: string; type: string } | undefined> {
+  return (await liveMaterials(trx, corpId).andWhere({ id }).forShare().first('id', 'type')) as
+    { id: string; type: string } | undefined;
+}
+
 /** Every live material of a type and optionally a scope, newest first. */
 export async function listMaterialsByType(
   db: Executor,
@@ -160,6 +170,18 @@ export async function publishedLinksUsingMaterial(
     .whereRaw('? = ANY(media_ids)', [materialId])
     .orderBy('id')
     .select('id', 'link_name')) as Array<{ id: string; link_name: string }>;
+}
+
+/** Live mini-program links of the corp whose cover is the material. */
+export async function miniLinksUsingCover(
+  db: Executor,
+  corpId: string,
+  materialId: string,
+): Promise<Array<{ id: string; name: string }>> {
+  return (await db('mini_link')
+    .where({ corp_id: corpId, cover_material_id: materialId, is_del: 0 })
+    .orderBy('id')
+    .select('id', 'name')) as Array<{ id: string; name: string }>;
 }
 
 /**

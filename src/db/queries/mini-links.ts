@@ -16,6 +16,8 @@ export interface MiniLinkRow {
   channel_id: string | null;
   channel_type: string | null;
   channel_name: string | null;
+  /** The link's app id when the corp stored an AppSecret for it (schemes can be generated), else null. */
+  configured_app_id: string | null;
   state: string;
   remark: string | null;
   is_del: number;
@@ -58,10 +60,19 @@ function miniLinkQuery(db: Executor, corpId: string): Knex.QueryBuilder {
 }
 
 const withChannelName = (q: Knex.QueryBuilder): Knex.QueryBuilder =>
-  q.leftJoin('acq_channel as c', 'c.id', 'l.channel_id').select('l.*', 'c.name as channel_name');
+  q
+    .leftJoin('acq_channel as c', 'c.id', 'l.channel_id')
+    .leftJoin('mini_program_app as a', (on) => on.on('a.corp_id', 'l.corp_id').andOn('a.app_id', 'l.app_id'))
+    .select('l.*', 'c.name as channel_name', 'a.app_id as configured_app_id');
 
 export async function findMiniLink(db: Executor, corpId: string, id: string): Promise<MiniLinkRow | undefined> {
   return (await withChannelName(miniLinkQuery(db, corpId).andWhere('l.id', id)).first()) as MiniLinkRow | undefined;
+}
+
+/** A live link by id alone, whatever its corp: what a landing page names (ids are unique across corps). */
+export async function findLiveMiniLinkById(db: Executor, id: string): Promise<MiniLinkRow | undefined> {
+  return (await withChannelName(db('mini_link as l').where({ 'l.id': id, 'l.is_del': 0 })).first()) as
+    MiniLinkRow | undefined;
 }
 
 export async function pageMiniLinks(

@@ -8,18 +8,20 @@ import {
   type MiniLinkRow,
 } from '../../db/queries/mini-links';
 import { NotFoundError, ValidationError } from '../errors';
+import { requireCoverImage } from '../materials/materials';
 import { requireChannel } from './channels';
 
 /**
- * Mini-program promotion links live only here: a link names a page of a mini-program and carries
- * the link's state as a channel parameter (`launchPath`), so the mini-program can tell which link
- * (and channel) brought a visitor. Nothing is pushed to WeCom.
+ * Mini-program promotion links: a link names a page of a mini-program and carries the link's
+ * state as a channel parameter (`launchPath`), so the mini-program can tell which link (and
+ * channel) brought a visitor. Nothing is pushed to WeCom.
  *
- * Not done yet: a WeChat URL scheme is bound to the first user who opens it, so one has to be
- * generated per visit (WeChat's mini-program API, not WeCom's). Neither WECOM-API.md nor the
- * endpoint table / simulator describe that call, so no scheme is generated here.
+ * A WeChat URL scheme is bound to the first user who opens it, so none is stored here: the landing
+ * page asks for a fresh one on every visit (mini-schemes.ts, WeChat's wxa/generatescheme with the
+ * corp's AppSecret of the app), valid for half an hour. The cover is a live image material of the
+ * corp, checked and held while the link is saved; material.delete refuses a material a live link
+ * shows (409), as it does for materials of published acquisition links.
  */
-
 /** Query parameter the link's state travels in, appended to the link's own query. */
 export const MINI_LINK_STATE_PARAM = 'scrm_state';
 
@@ -31,10 +33,7 @@ export interface SaveMiniLinkInput {
   /** Absent: unchanged; null: cleared (the same for the other nullable fields). */
   query?: string | null;
   title?: string | null;
-  /**
-   * Id of a material (the cover image). The material table is built separately; until it exists
-   * this is stored as given, without a foreign key and without checking the material.
-   */
+  /** Id of the cover: a live image material of the corp. */
   coverMaterialId?: string | null;
   channelId?: string | null;
   remark?: string | null;
@@ -46,15 +45,32 @@ export async function getMiniLink(db: Executor, corpId: string, id: string): Pro
   return row;
 }
 
-/** The page path with the link's query and its state parameter, as the mini-program is opened with it. */
-export function launchPath(row: Pick<MiniLinkRow, 'page_path' | 'query' | 'state'>): string {
+/** The link's query with its state parameter appended: what the mini-program page receives. */
+export function launchQuery(row: Pick<MiniLinkRow, 'query' | 'state'>): string {
   const own = row.query ? `${row.query}&` : '';
-  return `${row.page_path}?${own}${MINI_LINK_STATE_PARAM}=${encodeURIComponent(row.state)}`;
+  return `${own}${MINI_LINK_STATE_PARAM}=${encodeURIComponent(row.state)}`;
 }
 
-/** Without id a link is created (name, appId and pagePath required); with id the given fields change. */
+/** The page path with the link's query and its state parameter, as the mini-program is opened with it. */
+export function launchPath(row: Pick<MiniLinkRow, 'page_path' | 'query' | 'state'>): string {
+  return `${row.page_path}?${launchQuery(row)}`;
+}
+
+/**
+ * Without id a link is created (name, appId and pagePath required); with id the given fields change.
+ * A cover is checked and held in the same transaction as the write, so it cannot be deleted between.
+ */
 export async function saveMiniLink(
   db: Db,
+  corpId: string,
+  input: SaveMiniLinkInput,
+  actor: string,
+): Promise<MiniLinkRow> {
+  return db.transaction((trx) => saveMiniLinkIn(trx, corpId, input, actor));
+}
+
+async function saveMiniLinkIn(
+  db: Executor,
   corpId: string,
   input: SaveMiniLinkInput,
   actor: string,
@@ -80,6 +96,7 @@ export async function saveMiniLink(
     ...(input.coverMaterialId !== undefined ? { cover_material_id: input.coverMaterialId } : {}),
     ...(input.remark !== undefined ? { remark: input.remark } : {}),
   };
+  if (input.coverMaterialId) await requireCoverImage(db, corpId, input.coverMaterialId, 'coverMaterialId');
   if (input.channelId !== undefined) {
     patch.channel_id = input.channelId;
     patch.channel_type = input.channelId === null ? null : await requireChannel(db, corpId, input.channelId);

@@ -4,7 +4,9 @@ import {
   findMaterial,
   insertMaterial,
   lockMaterial,
+  miniLinksUsingCover,
   publishedLinksUsingMaterial,
+  shareLockMaterial,
   shareLockMaterials,
   softDeleteMaterial,
   updateMaterial,
@@ -281,10 +283,11 @@ export async function getMaterial(db: Executor, corpId: string, id: string): Pro
 }
 
 /**
- * Soft-deletes a material. One that a published acquisition link names in its media_ids is
- * refused (409, naming the links): unpublish the link or take the material out of it first. The
- * material row is locked while the links are checked, so a refresh and a delete take turns. The
- * stored original stays (the same content may back another material).
+ * Soft-deletes a material. One that a published acquisition link names in its media_ids, or that a
+ * live mini-program link shows as its cover, is refused (409, naming the links): unpublish the link,
+ * take the material out of it or change the cover first. The material row is locked while the
+ * links are checked, so a refresh, a save that names it and a delete take turns. The stored
+ * original stays (the same content may back another material).
  */
 export async function deleteMaterial(db: Db, corpId: string, id: string, actor: string): Promise<void> {
   await db.transaction(async (trx) => {
@@ -294,6 +297,13 @@ export async function deleteMaterial(db: Db, corpId: string, id: string, actor: 
     if (links.length > 0) {
       const names = links.map((l) => `${l.link_name} (${l.id})`).join(', ');
       throw new ConflictError(`material ${id} is used by published links: ${names}`, 'MATERIAL_IN_USE', {
+        links: names,
+      });
+    }
+    const covers = await miniLinksUsingCover(trx, corpId, id);
+    if (covers.length > 0) {
+      const names = covers.map((l) => `${l.name} (${l.id})`).join(', ');
+      throw new ConflictError(`material ${id} is the cover of mini-program links: ${names}`, 'MATERIAL_USED_AS_COVER', {
         links: names,
       });
     }
@@ -323,5 +333,26 @@ export async function requireMaterials(
         params: { id, corpId },
       })),
     );
+  }
+}
+
+/**
+ * For a save that makes a mini-program link show a cover: refuses an id that is no live image
+ * material of the corp (400 on `field`), and holds it FOR SHARE until `trx` ends, so a concurrent
+ * deleteMaterial waits and then sees the link that uses it.
+ */
+export async function requireCoverImage(trx: Executor, corpId: string, id: string, field: string): Promise<void> {
+  const material = await shareLockMaterial(trx, corpId, id);
+  if (!material) {
+    throw ValidationError.field(field, `no material ${id} in WeCom corp ${corpId}`, 'rule.unknownMaterial', {
+      id,
+      corpId,
+    });
+  }
+  if (material.type !== 'image') {
+    throw ValidationError.field(field, `must be an image material, not ${material.type}`, 'rule.coverNotImage', {
+      id,
+      type: MATERIAL_TYPES[material.type as MaterialType] ?? material.type,
+    });
   }
 }

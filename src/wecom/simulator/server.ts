@@ -5,6 +5,9 @@ import type { Logger } from 'pino';
 import { createLogger } from '../../logger';
 import { createApiRouter } from './api-router';
 import { createControlRouter } from './control/router';
+import { createWechatApiRouter } from './mini-programs/api-router';
+import { createMiniProgramControlRouter } from './mini-programs/control';
+import { MiniProgramRegistry } from './mini-programs/state';
 import { CorpRegistry, type CorpRuntime, type CreateCorpInput } from './runtime';
 
 export interface SimulatorOptions {
@@ -18,6 +21,8 @@ export interface SimulatorOptions {
 export interface Simulator {
   app: Koa;
   registry: CorpRegistry;
+  /** WeChat's side: mini-programs, their tokens and the URL schemes generated for them. */
+  miniPrograms: MiniProgramRegistry;
   /** Set once listening. */
   server: Server | undefined;
   /** Starts listening (port 0 picks a free port); resolves with the base URL. */
@@ -26,7 +31,10 @@ export interface Simulator {
   createCorp(input: CreateCorpInput): CorpRuntime;
 }
 
-/** The local WeCom: /cgi-bin speaks WeCom's wire protocol, /control scripts the world behind it. */
+/**
+ * The local WeCom: /cgi-bin speaks WeCom's wire protocol, /control scripts the world behind it. It
+ * also plays the few WeChat (api.weixin.qq.com) calls of mini-programs: cgi-bin/token and wxa/….
+ */
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const logger = options.logger ?? createLogger('wecom-simulator', options.logLevel ?? 'info');
   const registry = new CorpRegistry(logger);
@@ -37,11 +45,14 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   app.on('error', (err: unknown) => logger.warn({ err }, 'simulator request failed'));
   const api = createApiRouter({ registry, logger });
   const control = createControlRouter(registry, logger);
+  const miniPrograms = new MiniProgramRegistry();
   app.use(api.routes());
+  app.use(createWechatApiRouter(miniPrograms, logger).routes());
+  app.use(createMiniProgramControlRouter(miniPrograms).routes());
   app.use(control.routes());
   app.use((ctx) => {
     ctx.status = 404;
-    ctx.body = ctx.path.startsWith('/cgi-bin/')
+    ctx.body = /^\/(cgi-bin|wxa)\//.test(ctx.path)
       ? { errcode: 404, errmsg: `unknown api ${ctx.path}` }
       : { error: { code: 'NOT_FOUND', message: `no route ${ctx.method} ${ctx.path}` } };
   });
@@ -49,6 +60,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const simulator: Simulator = {
     app,
     registry,
+    miniPrograms,
     server: undefined,
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {

@@ -176,7 +176,9 @@ export function materialRoutes(deps: AppDeps): RouteDefinition[] {
       description:
         'A material that a published acquisition link (status 1) names in its mediaIds is not deleted: the ' +
         'answer is 409 naming the links, and the material stays as it was; unpublish the link or take the ' +
-        'material out of its mediaIds first. Draft links do not hold a material. The WeCom media_id is left to ' +
+        'material out of its mediaIds first. Draft links do not hold a material. Likewise a material that a live ' +
+        'mini-program link shows as its cover: 409 naming the links until their cover is changed or cleared. The ' +
+        'WeCom media_id is left to ' +
         'expire, and the stored original stays (the same file may back another material).',
       tag: TAG,
       auth: 'admin',

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { MiniLinkRow } from '../../../db/queries/mini-links';
+import type { MiniProgramAppRow } from '../../../db/queries/mini-program-apps';
 import { launchPath, MINI_LINK_STATE_PARAM } from '../../../domain/acquisition/mini-links';
 import { IdString, RequiredText } from '../../validation';
 
@@ -29,7 +30,7 @@ export const SaveMiniLinkBody = Type.Object(
     ),
     title: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
     coverMaterialId: Type.Optional(
-      Type.Union([IdString, Type.Null()], { description: 'material of the cover image (not checked yet)' }),
+      Type.Union([IdString, Type.Null()], { description: 'a live image material of the corp: the cover' }),
     ),
     channelId: Type.Optional(Type.Union([IdString, Type.Null()], { description: 'acquisition channel; null: none' })),
     remark: Type.Optional(Type.Union([Type.String({ maxLength: 512 }), Type.Null()])),
@@ -49,6 +50,9 @@ export const MiniLinkView = Type.Object({
   channelName: NStr,
   channelType: Type.Union([Type.String({ description: "the channel's type when the link was saved" }), Type.Null()]),
   state: Type.String({ description: 'the channel parameter of this link' }),
+  appConfigured: Type.Boolean({
+    description: 'whether the corp stored the app’s AppSecret (miniLink/app/save): without it no scheme is generated',
+  }),
   launchPath: Type.String({
     description: `page path with the query and ${MINI_LINK_STATE_PARAM}=<state>, as the mini-program is opened`,
   }),
@@ -72,8 +76,42 @@ export function presentMiniLink(r: MiniLinkRow) {
     channelName: r.channel_name,
     channelType: r.channel_type,
     state: r.state,
+    appConfigured: r.configured_app_id !== null,
     launchPath: launchPath(r),
     remark: r.remark,
+    ctime: iso(r.ctime),
+    cuser: r.cuser,
+    mtime: iso(r.mtime),
+    muser: r.muser,
+  };
+}
+
+export const SaveMiniProgramAppBody = Type.Object(
+  {
+    appId: MiniAppId,
+    appSecret: Type.String({
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^\\S+$',
+      description: 'the AppSecret from the mini-program admin console (开发管理 → 开发设置); never shown again',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const MiniProgramAppView = Type.Object({
+  appId: Type.String(),
+  appSecretTail: Type.String({ description: 'the last four characters of the stored AppSecret' }),
+  ctime: Type.String(),
+  cuser: NStr,
+  mtime: Type.String(),
+  muser: NStr,
+});
+
+export function presentMiniProgramApp(r: MiniProgramAppRow) {
+  return {
+    appId: r.app_id,
+    appSecretTail: r.app_secret.slice(-4),
     ctime: iso(r.ctime),
     cuser: r.cuser,
     mtime: iso(r.mtime),
