@@ -123,6 +123,7 @@ const BUTTON_NAMES: Record<string, string> = {
   'clue:importErrors': '下载线索导入错误报告',
   'clue:mergeResult': '查询客户合并进度',
   'material:save': '添加或者修改文本、链接素材',
+  'acqLink:quotaNotices': '查询获客助手额度提醒',
   'acqLink:stats': '获客统计（按天、按员工）',
   // The seed's name lists every type and scope: longer than a menu name may be.
   'material:listByType': '按照类型查询所有素材',

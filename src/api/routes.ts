@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { acqLinkRoutes } from './admin/acq-links/routes';
+import { acqQuotaRoutes } from './admin/acq-links/quota-routes';
 import { acqQrRoutes } from './admin/acq-qrs/routes';
 import { acqStatsRoutes } from './admin/acq-stats/routes';
 import { authRoutes } from './admin/auth/routes';
@@ -80,6 +81,7 @@ export function allRoutes(deps: AppDeps): RouteDefinition[] {
     ...deptRoutes(deps),
     ...channelRoutes(deps),
     ...acqLinkRoutes(deps),
+    ...acqQuotaRoutes(deps),
     ...acqQrRoutes(deps),
     ...acqStatsRoutes(deps),
     ...materialRoutes(deps),

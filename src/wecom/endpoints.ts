@@ -515,6 +515,18 @@ export const wecomEndpoints = {
     maxPage: 100,
   }),
 
+  getAcquisitionQuota: endpoint({
+    method: 'GET',
+    path: 'externalcontact/customer_acquisition_quota',
+    query: NoQuery,
+    body: NoBody,
+    response: Type.Object({
+      total: Int(),
+      balance: Int(),
+      quota_list: Opt(Type.Array(Type.Object({ expire_date: Int(), balance: Int() }))),
+    }),
+  }),
+
   sendWelcomeMessage: endpoint({
     method: 'POST',
     path: 'externalcontact/send_welcome_msg',

@@ -26,6 +26,8 @@ describe('who a timeline entry says did it', () => {
       ['wecom_added', { userid: 'emp2', addWay: 202 }, 'system', null],
       ['wecom_added', { userid: 'emp2', addWay: '201' }, 'system', null],
       ['acquired', { userid: 'emp1' }, 'customer', 'wmCUSTOMER'],
+      ['acq_chat_started', { userid: 'emp1' }, 'customer', 'wmCUSTOMER'],
+      ['wecom_customer_linked', { matchedBy: 'phone', userid: 'emp1' }, 'system', null],
       ['wecom_ended', { userid: 'emp1', status: 1 }, 'employee', 'emp1'],
       ['wecom_ended', { userid: 'emp1', status: 2 }, 'customer', 'wmCUSTOMER'],
       ['wecom_ended', { userid: 'emp1', status: 3 }, 'system', null],

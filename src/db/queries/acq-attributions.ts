@@ -70,3 +70,15 @@ export async function listAcqAttributionsOfCustomer(
       { column: 'id', order: 'desc' },
     ]);
 }
+
+/** Whether the relation came through one of the corp's acquisition links or codes. */
+export async function hasAcqAttribution(
+  db: Executor,
+  corpId: string,
+  pair: { externalUserid: string; userid: string },
+): Promise<boolean> {
+  const row = await db('acq_attribution')
+    .where({ corp_id: corpId, external_userid: pair.externalUserid, userid: pair.userid })
+    .first('id');
+  return row !== undefined;
+}

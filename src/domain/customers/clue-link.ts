@@ -4,6 +4,13 @@ import type { CorpViewer } from '../../db/queries/data-scope';
 import { findCustomerInScope, updateCustomerLocal, type WecomCustomerRow } from '../../db/queries/wecom-customers';
 import { NotFoundError } from '../errors';
 
+/** Why the system linked a customer to a clue by itself (absent: an admin did). */
+export interface ClueLinkCause {
+  matchedBy: 'phone' | 'unionid';
+  /** The employee the customer added. */
+  userid: string;
+}
+
 /**
  * The one way a WeCom customer and a clue are linked or unlinked (customer.save and
  * clue.linkWecomCustomer both come here): the customer row names the clue, and the timeline of
@@ -16,6 +23,7 @@ export async function setCustomerClue(
   customer: WecomCustomerRow,
   clueId: string | null,
   actor: string,
+  cause?: ClueLinkCause,
 ): Promise<WecomCustomerRow> {
   const previous = customer.clue_id === null ? null : String(customer.clue_id);
   if (clueId !== null && !(await findClueInScope(trx, viewer, clueId))) {
@@ -24,7 +32,9 @@ export async function setCustomerClue(
   if (previous === clueId) return customer;
   const detail = { customerId: customer.id, externalUserid: customer.external_userid, name: customer.name };
   if (previous !== null) await insertClueEvent(trx, previous, 'wecom_customer_unlinked', detail, actor);
-  if (clueId !== null) await insertClueEvent(trx, clueId, 'wecom_customer_linked', detail, actor);
+  // A link the system made on WeCom's word is unsigned, as the timeline tells system entries.
+  const linkedBy = cause ? null : actor;
+  if (clueId !== null) await insertClueEvent(trx, clueId, 'wecom_customer_linked', { ...detail, ...cause }, linkedBy);
   return (await updateCustomerLocal(trx, viewer.corpId, customer.id, { clue_id: clueId }, actor)) as WecomCustomerRow;
 }
 

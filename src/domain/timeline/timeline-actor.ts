@@ -43,6 +43,7 @@ export function timelineActorOf(row: TimelineRow): TimelineActor {
     case 'wecom_added':
       return ASSIGNED_ADD_WAYS.has(String(d.addWay)) ? SYSTEM : customer;
     case 'acquired':
+    case 'acq_chat_started':
     case 'group_joined':
       return customer;
     case 'group_left':

@@ -66,6 +66,12 @@ const WELCOME_OUTCOMES: Record<string, (d: Detail) => string> = {
   failed: (d) => `，欢迎语发送失败（错误码 ${str(d.welcomeErrcode)}）`,
 };
 
+/** How the system found the clue of a customer it linked by itself (clue-link.ts ClueLinkCause). */
+const LINK_CAUSES: Record<string, string> = {
+  phone: '备注手机号',
+  unionid: '落地页登记的访客 unionid',
+};
+
 function tagList(v: unknown): string {
   if (!Array.isArray(v)) return '';
   return v
@@ -112,7 +118,10 @@ const RENDERERS: Record<string, Render> = {
     const who = d.userid ? n.employee(d.userid) : n.admin(row.actor);
     return `${who} 跟进${d.method ? `（${str(d.method)}）` : ''}：${str(d.content)}`;
   },
-  wecom_customer_linked: (d, n, row) => `${n.admin(row.actor)} 将线索关联到企微客户${quoted(d.name)}`,
+  wecom_customer_linked: (d, n, row) =>
+    LINK_CAUSES[str(d.matchedBy)]
+      ? `客户通过获客链接添加 ${n.employee(d.userid)} 后，按${LINK_CAUSES[str(d.matchedBy)]}自动将线索关联到企微客户${quoted(d.name)}`
+      : `${n.admin(row.actor)} 将线索关联到企微客户${quoted(d.name)}`,
   wecom_customer_unlinked: (d, n, row) => `${n.admin(row.actor)} 解除了线索与企微客户${quoted(d.name)}的关联`,
   system_tags_added: (d, n, row) => `${n.admin(row.actor)} 为${tagPlace(d)}添加系统标签：${tagList(d.tags)}`,
   system_tags_removed: (d, n, row) =>
@@ -157,6 +166,7 @@ const RENDERERS: Record<string, Render> = {
     const welcome = WELCOME_OUTCOMES[str(d.welcomeStatus)]?.(d) ?? '';
     return `通过${what}${quoted(d.linkName)}${channel}添加 ${n.employee(d.userid)}${welcome}`;
   },
+  acq_chat_started: (d, n) => `客户通过获客链接添加后，首次向 ${n.employee(d.userid)} 发送了消息`,
   group_joined: (d) => `加入群聊${quoted(d.chatName || d.chatId)}`,
   group_left: (d) =>
     d.quitScene === 1 ? `被移出群聊${quoted(d.chatName || d.chatId)}` : `退出群聊${quoted(d.chatName || d.chatId)}`,

@@ -19,8 +19,11 @@ import {
   upsertEmployees,
 } from '../wecom-mirror/org';
 import { attributeAcqAdd, findAcqAdd, type WelcomeOutcome } from '../acquisition/acq-adds';
+import { applyAcquisitionCallback } from '../acquisition/acq-callbacks';
+import { linkAcquiredCustomerToClue } from '../customers/acquired-clue';
 import type { EventFields } from './event-store';
 import { openTransfersOfCustomer } from '../../db/queries/customer-transfers';
+import { hasAcqAttribution } from '../../db/queries/acq-attributions';
 
 /** What the event workflow learned before applying: the stored event's id and its welcome's outcome. */
 export interface ApplyContext {
@@ -72,6 +75,8 @@ export async function applyCallbackEvent(
         return await applyTagChange(db, api, change, fields);
       case 'change_contact':
         return await applyContactChange(db, api, change, fields);
+      case 'customer_acquisition':
+        return await applyAcquisitionCallback(db, api.corpId, fields, context.eventId ?? null);
       default:
         return { applied: false, note: `event ${event || text(fields, 'MsgType')} is recorded but not mirrored` };
     }
@@ -142,8 +147,16 @@ async function applyExternalContactChange(
       const outcome = await applyEditOrHalfAdd(db, api, pair, at);
       return withAcquisition(db, api, fields, context, outcome);
     }
-    case 'edit_external_contact':
-      return applyEditOrHalfAdd(db, api, pair, at);
+    case 'edit_external_contact': {
+      const outcome = await applyEditOrHalfAdd(db, api, pair, at);
+      // The phone of a customer a link brought is often written into the remark after the add.
+      const clue = (await hasAcqAttribution(db, api.corpId, pair))
+        ? await linkAcquiredCustomerToClue(db, api.corpId, pair)
+        : null;
+      if (!clue) return outcome;
+      const note = [outcome.note, `linked to clue ${clue.clueId} by ${clue.matchedBy}`].filter(Boolean).join('; ');
+      return { ...outcome, note } as ApplyOutcome;
+    }
     case 'del_external_contact': {
       const transferred = text(fields, 'Source') === 'DELETE_BY_TRANSFER';
       const status = transferred ? RelationStatus.transferred : RelationStatus.deletedByEmployee;
@@ -202,7 +215,16 @@ async function withAcquisition(
     eventId: context.eventId ?? null,
     welcome: context.welcome ?? null,
   });
-  const note = [outcome.note, `acquisition link ${add.link.id}${counted ? '' : ' (add already counted)'}`]
+  // After the mirror refresh: the relation's remark mobiles and the customer's unionid are read.
+  const clue =
+    add.changeType === 'add_external_contact'
+      ? await linkAcquiredCustomerToClue(db, api.corpId, { externalUserid: add.externalUserid, userid: add.userid })
+      : null;
+  const note = [
+    outcome.note,
+    `acquisition link ${add.link.id}${counted ? '' : ' (add already counted)'}`,
+    clue ? `linked to clue ${clue.clueId} by ${clue.matchedBy}` : '',
+  ]
     .filter(Boolean)
     .join('; ');
   return { ...outcome, note } as ApplyOutcome;

@@ -32,6 +32,16 @@ const COPY_RULES: Readonly<Record<string, CopyRule>> = {
   'change_contact/create_party': 'refresh',
   'change_contact/update_party': 'refresh',
   'change_contact/delete_party': 'once',
+  // Counted or recorded facts (a profile opened, a first chat, a quota notice).
+  'customer_acquisition/balance_low': 'once',
+  'customer_acquisition/balance_exhausted': 'once',
+  'customer_acquisition/quota_expire_soon': 'once',
+  'customer_acquisition/balance_increased': 'once',
+  'customer_acquisition/link_unavailable': 'once',
+  'customer_acquisition/delete_link': 'once',
+  'customer_acquisition/open_profile': 'once',
+  'customer_acquisition/friend_request': 'once',
+  'customer_acquisition/customer_start_chat': 'once',
 };
 
 export function copyRuleOf(fields: XmlElement): CopyRule {

@@ -163,6 +163,18 @@ export interface SimAcquisitionLink {
   markSource: boolean;
 }
 
+/** The corp's acquisition-link quota (获客助手额度): each customer added through a link uses one. */
+export interface SimAcquisitionQuota {
+  /** Used so far, all time. */
+  total: number;
+  balance: number;
+  /** Parts of the balance that expire, by the day they expire (00:00 of that day, unix seconds). */
+  quotaList: Array<{ expireDate: number; balance: number }>;
+}
+
+/** Below this many the corp is told its balance is low (WeCom: fewer than 20 left). */
+export const ACQUISITION_QUOTA_LOW = 20;
+
 export interface SimWelcomeCode {
   code: string;
   userid: string;
@@ -245,6 +257,7 @@ export class SimCorp {
   readonly contactWays = new Map<string, SimContactWay>();
   readonly joinWays = new Map<string, SimJoinWay>();
   readonly links = new Map<string, SimAcquisitionLink>();
+  readonly acquisitionQuota: SimAcquisitionQuota = { total: 0, balance: 10_000, quotaList: [] };
   readonly welcomeCodes = new Map<string, SimWelcomeCode>();
   readonly media = new Map<string, SimMedia>();
   /** Welcome messages accepted, in the order they were sent. */

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { allocationHit, type MissReason } from '../../../domain/acquisition/allocation-hit';
+import { rememberVisitorClue } from '../../../db/queries/clue-matches';
 import type { AppDeps } from '../../app';
 import { defineRoute, type RouteDefinition } from '../../route';
 import { IdValue, idText } from '../../validation';
@@ -32,6 +33,8 @@ export function openAcqLinkRoutes(deps: AppDeps): RouteDefinition[] {
         'transaction), so limits hold under any concurrency. ' +
         'When nobody is eligible the answer is still 200: `hit` false, `reason` and `reasonText` say why, and ' +
         '`fallbackUrl` is the link’s own WeCom acquisition link (WeCom picks among its range) when it has one. ' +
+        'A visitor named by unionid and businessId (the partner’s clue) is remembered for the link’s corp: the ' +
+        'customer with that unionid who then adds an employee through the link is linked to that clue. ' +
         '404 for an unknown link, 409 ACQ_LINK_NOT_PUBLISHED for a draft or abnormal one.',
       tag: 'open-api',
       auth: 'public',
@@ -41,6 +44,15 @@ export function openAcqLinkRoutes(deps: AppDeps): RouteDefinition[] {
         linkId: IdValue,
         externalUserid: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
         unionid: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        businessId: Type.Optional(
+          Type.String({
+            minLength: 1,
+            maxLength: 64,
+            description:
+              'the partner’s clue id (as sent to the clue API) this visitor is; with unionid, the customer who ' +
+              'then adds an employee with that unionid is linked to that clue',
+          }),
+        ),
       }),
       response: Type.Object({
         hit: Type.Boolean(),
@@ -56,7 +68,15 @@ export function openAcqLinkRoutes(deps: AppDeps): RouteDefinition[] {
         fallbackUrl: NStr,
       }),
       handle: async ({ body }, ctx) => {
-        await deps.partnerAuth.authenticate(body.secretKey, ctx.ip);
+        const partner = await deps.partnerAuth.authenticate(body.secretKey, ctx.ip);
+        if (body.unionid && body.businessId) {
+          await rememberVisitorClue(deps.db, {
+            linkId: idText(body.linkId),
+            unionid: body.unionid,
+            partnerId: partner.partnerId,
+            businessId: body.businessId,
+          });
+        }
         const result = await allocationHit(deps.allocation, {
           linkId: idText(body.linkId),
           visitor: {

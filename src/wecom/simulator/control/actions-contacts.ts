@@ -8,6 +8,7 @@ import type { CorpRegistry } from '../runtime';
 import type { SimCorp, SimCustomer, SimEmployee, SimRelation } from '../state';
 import { subtree } from '../handlers/org';
 import { ControlError, notFound } from './http';
+import { useAcquisitionQuota } from './actions-acquisition';
 import { ActionOptions, defineAction, type ActionResult } from './emit';
 
 const Opt = Type.Optional;
@@ -39,6 +40,8 @@ const AddCustomerBody = Type.Object({
   welcomeCode: Opt(Type.Boolean()),
   /** add_half_external_contact: the member has not accepted yet (APIs answer 84061 until a full add). */
   half: Opt(Type.Boolean()),
+  /** The remark mobiles the relation starts with (the phone the customer was found by, say). */
+  remarkMobiles: Opt(Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { maxItems: 5 })),
 });
 
 const PairBody = Type.Object({
@@ -130,6 +133,7 @@ const ScanBody = Type.Object({
   externalUserid: Opt(Type.String({ minLength: 1 })),
   customer: AddCustomerBody.properties.customer,
   half: Opt(Type.Boolean()),
+  remarkMobiles: AddCustomerBody.properties.remarkMobiles,
 });
 
 /** How far each multi-person code or link got through its members, per corp (WeCom's own rotation). */
@@ -209,10 +213,11 @@ function addCustomer(corp: SimCorp, body: AddBody, pick: (pool: SimEmployee[]) =
       addWay,
       state,
       operUserid: customer.externalUserid,
-      remarkMobiles: [],
+      remarkMobiles: [...(body.remarkMobiles ?? [])],
       tagIds: [],
     });
   }
+  const quotaNotices = body.linkId !== undefined && body.half !== true ? useAcquisitionQuota(corp) : [];
   return {
     done: {
       userid: employee.userid,
@@ -222,7 +227,7 @@ function addCustomer(corp: SimCorp, body: AddBody, pick: (pool: SimEmployee[]) =
       state: state ?? null,
       welcomeCode: welcomeCode ?? null,
     },
-    events: [event],
+    events: [event, ...quotaNotices],
   };
 }
 

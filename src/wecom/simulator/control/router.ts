@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { deliverAll } from '../api-router';
 import { CorpExistsError, type CorpRegistry, type CorpRuntime } from '../runtime';
 import { settleDueTransfers } from '../transfers';
+import { registerAcquisitionActions } from './actions-acquisition';
 import { registerContactActions } from './actions-contacts';
 import { registerGroupActions } from './actions-groups';
 import { registerOrgActions } from './actions-org';
@@ -226,5 +227,6 @@ export function createControlRouter(registry: CorpRegistry, logger: Logger): Rou
   registerTagActions(router, registry);
   registerOrgActions(router, registry);
   registerTransferActions(router, registry);
+  registerAcquisitionActions(router, registry);
   return router;
 }

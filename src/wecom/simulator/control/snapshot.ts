@@ -17,6 +17,7 @@ export const SNAPSHOT_SECTIONS = [
   'contactWays',
   'joinWays',
   'acquisitionLinks',
+  'acquisitionQuota',
   'transfers',
   'media',
   'welcomes',
@@ -51,6 +52,7 @@ export function snapshot(corp: SimCorp, sections: ReadonlySet<SnapshotSection>) 
   if (sections.has('contactWays')) out['contactWays'] = [...corp.contactWays.values()];
   if (sections.has('joinWays')) out['joinWays'] = [...corp.joinWays.values()];
   if (sections.has('acquisitionLinks')) out['acquisitionLinks'] = [...corp.links.values()];
+  if (sections.has('acquisitionQuota')) out['acquisitionQuota'] = structuredClone(corp.acquisitionQuota);
   if (sections.has('transfers')) out['transfers'] = corp.transfers.map((t) => ({ ...t }));
   if (sections.has('media')) out['media'] = [...corp.media.values()].map((m) => ({ ...m }));
   if (sections.has('welcomes')) out['welcomes'] = corp.welcomes.map((w) => ({ ...w }));

@@ -90,6 +90,15 @@ export const acquisitionHandlers = {
     return {};
   },
 
+  getAcquisitionQuota: ({ corp }) => {
+    const quota = corp.acquisitionQuota;
+    return {
+      total: quota.total,
+      balance: quota.balance,
+      quota_list: quota.quotaList.map((q) => ({ expire_date: q.expireDate, balance: q.balance })),
+    };
+  },
+
   listAcquisitionLinks: ({ corp }, { body }) => {
     const limit = Math.min(body.limit ?? maxPageOf('listAcquisitionLinks'), maxPageOf('listAcquisitionLinks'));
     const [offset = 0] = body.cursor ? decodeCursor('ll', body.cursor, 1) : [];
