@@ -14,7 +14,7 @@ type Render = (d: Detail, n: TimelineNames, row: TimelineRow) => string;
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 const quoted = (v: unknown): string => `「${str(v) || '未命名'}」`;
 
-const CLUE_SOURCES: Record<string, string> = { '2': '手动创建', '3': 'Excel 导入' };
+const CLUE_SOURCES: Record<string, string> = { '2': '手动创建', '3': '通过 Excel 导入' };
 
 const WAITING_REASONS: Record<string, string> = {
   OUTSIDE_WORKING_HOURS: '当前不在销售的工作时间',
