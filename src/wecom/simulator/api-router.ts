@@ -27,9 +27,10 @@ const HOURLY_LIMITS: Record<string, number> = {
   [wecomEndpoints.getAgentTicket.path]: 100,
 };
 
-type Query = Record<string, string>;
+export type Query = Record<string, string>;
 
-function flatQuery(ctx: Koa.Context): Query {
+/** The request's query with the first value of each repeated key, as WeCom and WeChat read it. */
+export function flatQuery(ctx: Koa.Context): Query {
   const out: Query = {};
   for (const [key, value] of Object.entries(ctx.query)) {
     const first = Array.isArray(value) ? value[0] : value;

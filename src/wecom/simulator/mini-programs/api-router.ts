@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
-import type Koa from 'koa';
 import type { Logger } from 'pino';
 import {
   wechatEndpoints,
@@ -9,11 +8,11 @@ import {
   type WechatQuery,
   type WechatResponse,
 } from '../../wechat/endpoints';
+import { flatQuery, type Query } from '../api-router';
 import { readRawBody } from '../raw-body';
 import { compile } from '../validation';
 import { WechatSimError, type MiniProgramRegistry } from './state';
 
-type Query = Record<string, string>;
 type Input<N extends WechatEndpointName> = { query: WechatQuery<N>; body: WechatBody<N>; raw: Query };
 type Handlers = { [N in WechatEndpointName]: (registry: MiniProgramRegistry, input: Input<N>) => WechatResponse<N> };
 
@@ -42,15 +41,6 @@ const handlers: Handlers = {
     return { openlink: app.generateScheme(body, registry.openlinks).openlink };
   },
 };
-
-function flatQuery(ctx: Koa.Context): Query {
-  const out: Query = {};
-  for (const [key, value] of Object.entries(ctx.query)) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[key] = first;
-  }
-  return out;
-}
 
 /** WeChat's errmsg ends with a request id. */
 function errmsg(text: string): string {
