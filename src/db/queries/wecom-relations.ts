@@ -373,7 +373,23 @@ export async function friendsAmong(
   visitor: { externalUserid?: string; unionid?: string },
   userids: readonly string[],
 ): Promise<Set<string>> {
-  if (userids.length === 0 || (!visitor.externalUserid && !visitor.unionid)) return new Set();
+  const query = friendsAmongQuery(db, corpId, visitor, userids);
+  if (!query) return new Set();
+  const rows = (await query) as Array<{ userid: string }>;
+  return new Set(rows.map((r) => r.userid));
+}
+
+/**
+ * The query behind friendsAmong, for a caller that runs it on a connection of its own; undefined
+ * when there is nothing to ask.
+ */
+export function friendsAmongQuery(
+  db: Executor,
+  corpId: string,
+  visitor: { externalUserid?: string; unionid?: string },
+  userids: readonly string[],
+): Knex.QueryBuilder | undefined {
+  if (userids.length === 0 || (!visitor.externalUserid && !visitor.unionid)) return undefined;
   const q = db('wecom_relation as r')
     .where({ 'r.corp_id': corpId, 'r.status': 0 })
     .whereRaw('lower(r.userid) = ANY (?::text[])', [[...new Set(userids.map((u) => u.toLowerCase()))]]);
@@ -385,6 +401,5 @@ export async function friendsAmong(
       db('wecom_customer').where({ corp_id: corpId, unionid: visitor.unionid }).select('external_userid'),
     );
   }
-  const rows = (await q.select(db.raw('lower(r.userid) AS userid'))) as Array<{ userid: string }>;
-  return new Set(rows.map((r) => r.userid));
+  return q.select(db.raw('lower(r.userid) AS userid'));
 }

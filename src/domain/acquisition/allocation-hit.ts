@@ -1,12 +1,6 @@
-import type { Db, Executor } from '../../db/knex';
-import {
-  listAcqRulesForHit,
-  lockAcqLinksForHit,
-  writeAcqRuleDays,
-  type AcqLinkRow,
-  type AcqRuleForHit,
-} from '../../db/queries/acq-links';
-import { friendsAmong } from '../../db/queries/wecom-relations';
+import type { Db } from '../../db/knex';
+import type { AcqLinkRow } from '../../db/queries/acq-links';
+import { inHitTransaction, type AcqRuleForHit, type HitTransaction } from '../../db/queries/acq-hit';
 import { GroupCommitQueue } from '../../db/group-commit';
 import { CHINA_TIME_ZONE } from '../china-time';
 import { selectMember, type MemberLoad, type WaitReason } from '../distribution/select-member';
@@ -65,21 +59,19 @@ const withChannel = (url: string, state: string) =>
  * is a friend of tried first when the link asks for it (priorityType 1 among all its rules, 2
  * among priorityUseridList).
  *
- * A counter may lose its last few hundred milliseconds in a database crash (a limit then lets a
- * handful more through): the commit does not wait for the WAL flush, which would otherwise be
- * most of what a view costs.
+ * How the transaction is kept short (two round trips) and what a database crash may cost: see
+ * inHitTransaction.
  */
 export async function allocateBatch(
   db: Db,
   requests: readonly AllocationRequest[],
   now = new Date(),
 ): Promise<AllocationOutcome[]> {
-  return db.transaction(async (trx) => {
-    const day = localDay(now, ACQ_TIME_ZONE);
-    const linkIds = [...new Set(requests.map((r) => r.linkId))];
-    const links = new Map((await lockAcqLinksForHit(trx, linkIds)).map((l) => [String(l.id), l]));
+  const day = localDay(now, ACQ_TIME_ZONE);
+  return inHitTransaction(db, [...new Set(requests.map((r) => r.linkId))], day, async (tx) => {
+    const links = new Map(tx.links.map((l) => [String(l.id), l]));
     const rulesByLink = new Map<string, AcqRuleForHit[]>();
-    for (const rule of await listAcqRulesForHit(trx, [...links.keys()], day)) {
+    for (const rule of tx.rules) {
       rulesByLink.set(rule.link_id, [...(rulesByLink.get(rule.link_id) ?? []), rule]);
     }
     const touched = new Set<AcqRuleForHit>();
@@ -95,17 +87,16 @@ export async function allocateBatch(
         outcomes.push({ error });
       } else {
         const rules = rulesByLink.get(request.linkId) ?? [];
-        outcomes.push({ result: await allocateOne(trx, link, rules, request.visitor, now, touched) });
+        outcomes.push({ result: await allocateOne(tx, link, rules, request.visitor, now, touched) });
       }
     }
-    await writeAcqRuleDays(trx, day, [...touched]);
-    return outcomes;
+    return { result: outcomes, counters: [...touched] };
   });
 }
 
 /** One visitor's choice among the link's rules; the chosen rule's counters move in memory. */
 async function allocateOne(
-  db: Executor,
+  tx: HitTransaction,
   link: AcqLinkRow,
   rules: AcqRuleForHit[],
   visitor: AllocationVisitor,
@@ -123,7 +114,7 @@ async function allocateOne(
   if (link.daily_limit !== null && linkHits >= link.daily_limit) return miss('LINK_DAILY_LIMIT_REACHED');
 
   const members = rules.map((rule) => memberOf(rule, round));
-  const friends = await preferredFriends(db, link, rules, visitor);
+  const friends = await preferredFriends(tx, link, rules, visitor);
   const preferred =
     friends.size > 0
       ? selectMember(
@@ -170,7 +161,7 @@ function memberOf(rule: AcqRuleForHit, round: number): MemberLoad {
 
 /** The rules' employees the visitor is already a friend of, as far as the link's priorityType asks. */
 async function preferredFriends(
-  db: Executor,
+  tx: HitTransaction,
   link: AcqLinkRow,
   rules: AcqRuleForHit[],
   visitor: AllocationVisitor,
@@ -178,7 +169,7 @@ async function preferredFriends(
   if (link.priority_type !== 1 && link.priority_type !== 2) return new Set();
   const listed = new Set(link.priority_userid_list.map((u) => u.toLowerCase()));
   const candidates = rules.map((r) => r.user_id).filter((u) => link.priority_type === 1 || listed.has(u.toLowerCase()));
-  return friendsAmong(db, link.corp_id, visitor, candidates);
+  return tx.friendsAmong(link.corp_id, visitor, candidates);
 }
 
 /** Most visitors one transaction decides for, and most transactions at once (each holds a connection). */
