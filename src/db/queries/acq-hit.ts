@@ -2,7 +2,18 @@ import type { Knex } from 'knex';
 import { escapeLiteral } from 'pg';
 import type { Db } from '../knex';
 import { friendsAmongQuery } from './wecom-relations';
-import type { AcqLinkRow } from './acq-links';
+
+/** What allocation at scan time reads of a link. */
+export interface AcqLinkForHit {
+  id: string;
+  corp_id: string;
+  status: number;
+  daily_limit: number | null;
+  priority_type: number | null;
+  priority_userid_list: string[];
+  state: string;
+  url: string | null;
+}
 
 /** A published rule with its counters of one day, as allocation at scan time reads them. */
 export interface AcqRuleForHit {
@@ -27,7 +38,7 @@ export type AcqRuleCounters = Pick<AcqRuleForHit, 'id' | 'hits' | 'round_no' | '
 
 /** What a hit transaction sees: its links locked, their rules' counters read after the lock. */
 export interface HitTransaction {
-  links: AcqLinkRow[];
+  links: AcqLinkForHit[];
   rules: AcqRuleForHit[];
   /** friendsAmong, on the transaction's connection. */
   friendsAmong(
@@ -75,7 +86,8 @@ export async function inHitTransaction<T>(
     const results = (await conn.query(
       `BEGIN;
        SET LOCAL synchronous_commit = off;
-       SELECT l.* FROM acq_link l
+       SELECT l.id, l.corp_id, l.status, l.daily_limit, l.priority_type, l.priority_userid_list, l.state, l.url
+         FROM acq_link l
         WHERE l.id IN (${idList}) AND l.is_del = 0 AND l.kind = 'link' ORDER BY l.id FOR UPDATE;
        SELECT r.id::text AS id, r.link_id::text AS link_id, r.user_id, r.weight, r.daily_limit, r.round_limit,
               r.working_hours, r.get_type, r.wecom_kind, r.state, r.qr_code, r.link_url,
@@ -85,7 +97,7 @@ export async function inHitTransaction<T>(
         WHERE r.link_id IN (${idList}) AND r.is_del = 0 AND r.config_link_id IS NOT NULL
         ORDER BY r.link_id, r.position, r.id;`,
     )) as Array<{ rows: unknown[] }>;
-    const links = (results[2]?.rows ?? []) as AcqLinkRow[];
+    const links = (results[2]?.rows ?? []) as AcqLinkForHit[];
     const rules = (results[3]?.rows ?? []) as AcqRuleForHit[];
     const { result, counters } = await decide({
       links,

@@ -1,6 +1,10 @@
 import type { Db } from '../../db/knex';
-import type { AcqLinkRow } from '../../db/queries/acq-links';
-import { inHitTransaction, type AcqRuleForHit, type HitTransaction } from '../../db/queries/acq-hit';
+import {
+  inHitTransaction,
+  type AcqLinkForHit,
+  type AcqRuleForHit,
+  type HitTransaction,
+} from '../../db/queries/acq-hit';
 import { GroupCommitQueue } from '../../db/group-commit';
 import { CHINA_TIME_ZONE } from '../china-time';
 import { selectMember, type MemberLoad, type WaitReason } from '../distribution/select-member';
@@ -97,7 +101,7 @@ export async function allocateBatch(
 /** One visitor's choice among the link's rules; the chosen rule's counters move in memory. */
 async function allocateOne(
   tx: HitTransaction,
-  link: AcqLinkRow,
+  link: AcqLinkForHit,
   rules: AcqRuleForHit[],
   visitor: AllocationVisitor,
   now: Date,
@@ -162,7 +166,7 @@ function memberOf(rule: AcqRuleForHit, round: number): MemberLoad {
 /** The rules' employees the visitor is already a friend of, as far as the link's priorityType asks. */
 async function preferredFriends(
   tx: HitTransaction,
-  link: AcqLinkRow,
+  link: AcqLinkForHit,
   rules: AcqRuleForHit[],
   visitor: AllocationVisitor,
 ): Promise<Set<string>> {
@@ -172,15 +176,16 @@ async function preferredFriends(
   return tx.friendsAmong(link.corp_id, visitor, candidates);
 }
 
-/** Most visitors one transaction decides for, and most transactions at once (each holds a connection). */
+/** Most visitors one transaction decides for. */
 const MAX_BATCH = 64;
-const MAX_IN_FLIGHT = 4;
 
 export type AllocationQueue = GroupCommitQueue<AllocationRequest, AllocationOutcome>;
 
 /**
  * Landing-page views arriving together share one transaction (group commit): under load one set
- * of round trips serves many visitors. Batches of the same links take turns on their row locks.
+ * of round trips serves many visitors. One transaction at a time: a second one in flight would
+ * mostly wait on the first one's row locks, and on the benchmark (bench/README, "Allocation")
+ * one at a time with larger batches beat two or four in flight, and beat lanes per link.
  */
 export function createAllocationQueue(db: Db): AllocationQueue {
   let next = 0;
@@ -189,7 +194,7 @@ export function createAllocationQueue(db: Db): AllocationQueue {
     // Every request its own key: one link's visitors may share a batch, decided in order.
     keyOf: () => String(next++),
     maxBatch: MAX_BATCH,
-    maxInFlight: MAX_IN_FLIGHT,
+    maxInFlight: 1,
     retryAlone: () => true,
   });
 }
