@@ -427,7 +427,8 @@ async function main(): Promise<void> {
     { label: 'api', pids: groups.processTree(api.pid) },
     { label: 'baseline', pids: groups.processTree(baseline.pid) },
     { label: 'worker', pids: groups.processTree(worker.pid) },
-    ...(temporal ? [{ label: 'temporal', pids: groups.processTree(temporal.pid) }] : []),
+    // An outside server (BENCH_TEMPORAL_ADDRESS) is found by name when it runs on this machine.
+    { label: 'temporal', pids: temporal ? groups.processTree(temporal.pid) : groups.named('temporal-server') },
     { label: 'postgres', pids: groups.named('postgres') },
   ];
   const measured = async <T>(fn: () => Promise<T>): Promise<{ value: T; cpu: CpuUsage }> => {
@@ -539,19 +540,25 @@ async function main(): Promise<void> {
     recentRate: last.t > windowStart.t ? (windowStart.open - last.open) / (last.t - windowStart.t) : NaN,
   };
 
-  // 5b. The ceiling: as many no-op workflows, started by as many starters as the outbox uses, on
-  // the same server. The drain's rate as a share of this is what the distribution itself costs.
-  const noopCount = Math.min(5000, Math.max(200, drainSummary.openAtEnd - drainSummary.stillOpen));
-  say(`no-op baseline: ${noopCount} workflows with one local activity each, ${DISPATCH_CONCURRENCY} starters`);
-  const noop = await measureNoopWorkflows(temporalAddress, noopCount, DISPATCH_CONCURRENCY);
-
-  // 6. Report
   const rss = {
     api: peakRssMiB(api.pid),
     worker: peakRssMiB(worker.pid),
     baseline: peakRssMiB(baseline.pid),
     temporal: temporal ? peakRssMiB(temporal.pid) : undefined,
   };
+
+  // 5b. The ceiling: as many no-op workflows, started by as many starters as the outbox uses, on
+  // the same server. The drain's rate as a share of this is what the distribution itself costs.
+  // The API and the worker stop first, so the rest of the backlog does not share the server with
+  // the no-ops (their queue then has no poller and costs the server nothing).
+  await Promise.all([stopChild(api), stopChild(worker)]);
+  const noopCount = Math.min(5000, Math.max(200, drainSummary.openAtEnd - drainSummary.stillOpen));
+  say(`no-op baseline: ${noopCount} workflows with one local activity each, ${DISPATCH_CONCURRENCY} starters`);
+  const { value: noop, cpu: noopCpu } = await measured(() =>
+    measureNoopWorkflows(temporalAddress, noopCount, DISPATCH_CONCURRENCY),
+  );
+
+  // 6. Report
   const totalSeconds = (Date.now() - startedAt) / 1000;
   printReport({
     rows,
@@ -564,6 +571,7 @@ async function main(): Promise<void> {
     drain: drainSummary,
     drainCpu: drain.cpu,
     noop,
+    noopCpu,
     preflight,
     rss,
     totalSeconds,
@@ -591,6 +599,7 @@ function printReport(r: {
   };
   drainCpu: CpuUsage;
   noop: NoopResult;
+  noopCpu: CpuUsage;
   preflight: CpuUsage;
   rss: Record<string, number | undefined>;
   totalSeconds: number;
@@ -633,6 +642,8 @@ function printReport(r: {
   }
   line(cpuLine('backlog drain', r.drainCpu));
   line(perUnit(r.drainCpu, r.drain.openAtEnd - r.drain.stillOpen, 'clue assigned (incl. outbox starts)'));
+  line(cpuLine('no-op baseline (bench = its worker)', r.noopCpu));
+  line(perUnit(r.noopCpu, r.noop.count, 'no-op workflow'));
   line();
 
   const [base, peak] = r.rows;

@@ -52,6 +52,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
   });
   const dispatcher = createDistributionDispatcher(db, distribution, logger, {
     sweepIntervalMs: config.DISPATCH_SWEEP_MS,
+    maxUnconsumedStarts: config.DISPATCH_MAX_UNCONSUMED,
   });
   const throttles = createThrottles(db, config);
   const partnerAuth = new PartnerAuthenticator(db, {

@@ -10,6 +10,11 @@ export interface OutboxSource<T extends { id: string }> {
   start(item: T): Promise<void>;
   markStarted(ids: string[]): Promise<void>;
   recordFailure(ids: string[], message: string): Promise<void>;
+  /**
+   * How many more rows may be started now, when the consumers downstream bound it; the sweep
+   * waits while it is 0. Undefined: no bound.
+   */
+  room?(): Promise<number>;
 }
 
 /** Decides when a start may go out; lets a dispatcher yield the CPU to more urgent work. */
@@ -31,6 +36,9 @@ export interface OutboxOptions<T> {
   sweepMinAgeMs?: number;
   pacer?: StartPacer<T>;
 }
+
+/** How often a sweep with no room asks again. */
+const ROOM_POLL_MS = 100;
 
 /** Marks are written in chunks, so rows started slowly (paced) do not wait for the whole batch. */
 const MARK_CHUNK = 50;
@@ -102,7 +110,8 @@ export class OutboxDispatcher<T extends { id: string }> {
     let started = 0;
     try {
       for (;;) {
-        const rows = this.stopping ? [] : await this.source.findPending(this.batchSize, olderThanMs);
+        const room = this.stopping ? 0 : await this.waitForRoom();
+        const rows = room === 0 ? [] : await this.source.findPending(Math.min(this.batchSize, room), olderThanMs);
         if (rows.length === 0) break;
         const ok = await this.startAll(rows);
         started += ok;
@@ -112,6 +121,16 @@ export class OutboxDispatcher<T extends { id: string }> {
       this.logger.warn({ err: error }, `${this.source.what} sweep failed`);
     }
     return started;
+  }
+
+  /** Waits until the source has room for more starts (or the dispatcher stops); returns that room. */
+  private async waitForRoom(): Promise<number> {
+    if (!this.source.room) return this.batchSize;
+    for (;;) {
+      const room = await this.source.room();
+      if (room > 0 || this.stopping) return this.stopping ? 0 : room;
+      await new Promise((r) => setTimeout(r, ROOM_POLL_MS));
+    }
   }
 
   /** One table reader at a time; a request while it runs makes it go round once more. */

@@ -72,6 +72,43 @@ describe('OutboxDispatcher', () => {
     expect(table.attempts).toBeLessThanOrEqual(3);
   });
 
+  it('starts no more than the source has room for, and goes on as room frees up', async () => {
+    const table = fakeSource(120);
+    let unconsumed = 0;
+    let maxUnconsumed = 0;
+    const start = table.source.start;
+    table.source.start = async (row) => {
+      await start(row);
+      maxUnconsumed = Math.max(maxUnconsumed, ++unconsumed);
+    };
+    table.source.room = async () => 25 - unconsumed;
+    // A worker that takes up ten started rows every few milliseconds.
+    const consumer = setInterval(() => (unconsumed = Math.max(0, unconsumed - 10)), 5);
+    const dispatcher = new OutboxDispatcher(table.source, logger, { sweepIntervalMs: 60_000, concurrency: 4 });
+    try {
+      dispatcher.notify();
+      await waitFor('every row started', async () => table.pending.size === 0, { intervalMs: 5, timeoutMs: 10_000 });
+      expect(maxUnconsumed).toBeLessThanOrEqual(25);
+      expect(table.startedTwice).toEqual([]);
+    } finally {
+      clearInterval(consumer);
+      await dispatcher.stop();
+    }
+  });
+
+  it('waits while there is no room and starts nothing until there is', async () => {
+    const table = fakeSource(5);
+    let room = 0;
+    table.source.room = async () => room;
+    const dispatcher = new OutboxDispatcher(table.source, logger, { sweepIntervalMs: 60_000 });
+    dispatcher.notify();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(table.attempts).toBe(0);
+    room = 5;
+    await waitFor('rows started once room appears', async () => table.pending.size === 0, { intervalMs: 5 });
+    await dispatcher.stop();
+  });
+
   it('asks the pacer before every start', async () => {
     const table = fakeSource(10);
     const permitted: string[] = [];

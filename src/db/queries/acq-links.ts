@@ -351,4 +351,3 @@ export async function findAcqPublishState(
 ): Promise<{ generation: number; applied_generation: number } | undefined> {
   return db('acq_link').where({ id: linkId }).first('generation', 'applied_generation');
 }
-

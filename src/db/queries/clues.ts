@@ -348,6 +348,20 @@ export async function findPendingDistributions(
   });
 }
 
+/**
+ * Clues started in Temporal within the last `windowSeconds` whose workflow has not taken its first
+ * step yet. Older ones do not count: a workflow an operator ended by hand must not hold a slot
+ * for ever.
+ */
+export async function countUnconsumedStarts(db: Executor, windowSeconds: number): Promise<number> {
+  const row = (await db('clue')
+    .where({ distribution_state: 'started', status: 'pending' })
+    .andWhere('distribution_started_at', '>', db.raw("now() - (? * interval '1 second')", [windowSeconds]))
+    .count<{ count: string }[]>({ count: '*' })
+    .first()) as { count: string } | undefined;
+  return Number(row?.count ?? 0);
+}
+
 export async function markDistributionsStarted(db: Executor, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await db('clue')
