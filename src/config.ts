@@ -26,7 +26,7 @@ const ConfigSchema = Type.Object({
   ),
   /** How often the API re-tries starting distributions that could not be started at intake. */
   DISPATCH_SWEEP_MS: Type.Integer({ minimum: 50, default: 2000 }),
-  // Most clues started and not yet taken up by a worker, across all API processes (see distribution-dispatcher).
+  // Most clues this API process started that no worker has taken up yet (see unconsumed-starts).
   DISPATCH_MAX_UNCONSUMED: Type.Integer({ minimum: 1, default: 100 }),
   /** Default per-partner request budget per minute, when the partner row does not set one. */
   PARTNER_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 6000 }),

@@ -1,14 +1,10 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
-import {
-  countUnconsumedStarts,
-  findPendingDistributions,
-  markDistributionsStarted,
-  recordDispatchFailure,
-} from '../db/queries/clues';
+import { findPendingDistributions, markDistributionsStarted, recordDispatchFailure } from '../db/queries/clues';
 import type { DistributionClient } from './distribution-client';
 import { LoadAwarePacer, type LoadAwarePacerOptions } from './distribution-pacer';
 import { OutboxDispatcher } from './outbox-dispatcher';
+import { UnconsumedStarts } from './unconsumed-starts';
 
 export interface PendingClue {
   id: string;
@@ -16,9 +12,6 @@ export interface PendingClue {
   /** When the clue was committed, in this process's clock. */
   committedAt: number;
 }
-
-/** Started clues older than this no longer count (see countUnconsumedStarts). */
-const UNCONSUMED_WINDOW_SECONDS = 120;
 
 /**
  * Intake commits the clue with distribution_state 'pending' and notifies this outbox, which reads
@@ -37,7 +30,7 @@ export function createDistributionDispatcher(
     concurrency?: number;
     pacing?: LoadAwarePacerOptions;
     /**
-     * Most clues started and not yet taken up by a worker, across all API processes (default 100).
+     * Most clues this process started that a worker has not taken up yet (default 100).
      * A backlog started faster than the workers take it waits in Temporal's task queue, where
      * each task costs the server more than one handed straight to a waiting poller (bench/README:
      * 12 ms of dev-server CPU per clue instead of 20); a couple of seconds of worker work in
@@ -46,6 +39,7 @@ export function createDistributionDispatcher(
     maxUnconsumedStarts?: number;
   },
 ): DistributionDispatcher {
+  const unconsumed = new UnconsumedStarts(db, options.maxUnconsumedStarts ?? 100);
   return new OutboxDispatcher<PendingClue>(
     {
       what: 'distributions',
@@ -57,11 +51,13 @@ export function createDistributionDispatcher(
           committedAt: now - r.age_ms,
         }));
       },
-      start: (clue) => distribution.start(clue),
+      start: async (clue) => {
+        await distribution.start(clue);
+        unconsumed.started(clue.id);
+      },
       markStarted: (ids) => markDistributionsStarted(db, ids),
       recordFailure: (ids, message) => recordDispatchFailure(db, ids, message),
-      room: async () =>
-        (options.maxUnconsumedStarts ?? 100) - (await countUnconsumedStarts(db, UNCONSUMED_WINDOW_SECONDS)),
+      room: () => unconsumed.room(),
     },
     logger,
     {

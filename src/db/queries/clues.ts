@@ -348,18 +348,14 @@ export async function findPendingDistributions(
   });
 }
 
-/**
- * Clues started in Temporal within the last `windowSeconds` whose workflow has not taken its first
- * step yet. Older ones do not count: a workflow an operator ended by hand must not hold a slot
- * for ever.
- */
-export async function countUnconsumedStarts(db: Executor, windowSeconds: number): Promise<number> {
-  const row = (await db('clue')
-    .where({ distribution_state: 'started', status: 'pending' })
-    .andWhere('distribution_started_at', '>', db.raw("now() - (? * interval '1 second')", [windowSeconds]))
-    .count<{ count: string }[]>({ count: '*' })
-    .first()) as { count: string } | undefined;
-  return Number(row?.count ?? 0);
+/** Which of these clues have not been taken up by their workflow yet (status still pending). */
+export async function stillPendingAmong(db: Executor, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = (await db('clue')
+    .whereIn('id', [...ids])
+    .andWhere({ status: 'pending' })
+    .select(db.raw('id::text AS id'))) as Array<{ id: string }>;
+  return rows.map((r) => r.id);
 }
 
 export async function markDistributionsStarted(db: Executor, ids: string[]): Promise<void> {
