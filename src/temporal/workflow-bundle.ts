@@ -78,7 +78,8 @@ function buildInChildProcess(cacheDir: string, workflowsPath: string): Promise<v
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [...process.execArgv, builderEntry(), workflowsPath, cacheDir],
+      // A debugger flag would make the builder wait on (or fight for) the worker's inspector port.
+      [...process.execArgv.filter((flag) => !/^--(inspect|debug)/.test(flag)), builderEntry(), workflowsPath, cacheDir],
       { maxBuffer: 16 * 1024 * 1024 },
       (error, _stdout, stderr) => {
         if (error) reject(new Error(`building the workflow bundle failed: ${error.message}\n${stderr.slice(-4000)}`));
