@@ -4,9 +4,6 @@ import { ValidationError } from '../../src/domain/errors';
 import { readSheetRows, type SheetRow } from '../../src/domain/clue-imports/read-sheet';
 import { readSheetRowsInThread } from '../../src/domain/clue-imports/read-sheet-in-thread';
 
-// Under ts-jest this process has no TypeScript loader; the thread gets tsx, as the worker's does.
-const execArgv = ['--import', 'tsx'];
-
 async function collect(rows: AsyncIterable<SheetRow>): Promise<SheetRow[]> {
   const out: SheetRow[] = [];
   for await (const row of rows) out.push(row);
@@ -41,21 +38,21 @@ describe('readSheetRowsInThread', () => {
 
   it('yields the same rows as the in-process reader, in order', async () => {
     const file = opener(workbook.bytes);
-    const rows = await collect(readSheetRowsInThread(file.open, 2, { execArgv, batchRows: 100 }));
+    const rows = await collect(readSheetRowsInThread(file.open, 2, { batchRows: 100 }));
     expect(rows).toHaveLength(1200);
     expect(rows).toEqual(expected);
     expect(file.opened()).toBe(1);
   });
 
   it('starts at fromRow', async () => {
-    const rows = await collect(readSheetRowsInThread(opener(workbook.bytes).open, 1000, { execArgv }));
+    const rows = await collect(readSheetRowsInThread(opener(workbook.bytes).open, 1000));
     expect(rows[0]?.rowNumber).toBe(1000);
     expect(rows).toEqual(expected.filter((row) => row.rowNumber >= 1000));
   });
 
   it('stops the thread when the reader stops early', async () => {
     const rows: SheetRow[] = [];
-    for await (const row of readSheetRowsInThread(opener(workbook.bytes).open, 2, { execArgv, batchRows: 50 })) {
+    for await (const row of readSheetRowsInThread(opener(workbook.bytes).open, 2, { batchRows: 50 })) {
       rows.push(row);
       if (rows.length === 120) break;
     }
@@ -65,9 +62,7 @@ describe('readSheetRowsInThread', () => {
   it('refuses what is not a workbook with the same validation error', async () => {
     const bytes = Buffer.from('PK\u0003\u0004 not really a zip file at all');
     const inProcess = await collect(readSheetRows(Readable.from(bytes))).catch((error: unknown) => error);
-    const threaded = await collect(readSheetRowsInThread(opener(bytes).open, 2, { execArgv })).catch(
-      (error: unknown) => error,
-    );
+    const threaded = await collect(readSheetRowsInThread(opener(bytes).open, 2)).catch((error: unknown) => error);
     expect(inProcess).toBeInstanceOf(ValidationError);
     expect(threaded).toBeInstanceOf(ValidationError);
     expect((threaded as ValidationError).problems).toEqual((inProcess as ValidationError).problems);
@@ -77,7 +72,7 @@ describe('readSheetRowsInThread', () => {
     const file = opener(workbook.bytes);
     const fallbacks: number[] = [];
     const rows = await collect(
-      readSheetRowsInThread(file.open, 2, { execArgv, heapMiB: 1, onFallback: (row) => fallbacks.push(row) }),
+      readSheetRowsInThread(file.open, 2, { heapMiB: 1, onFallback: (row) => fallbacks.push(row) }),
     );
     expect(rows).toEqual(expected);
     expect(fallbacks).toHaveLength(1);

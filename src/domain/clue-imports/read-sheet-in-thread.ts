@@ -14,8 +14,6 @@ export interface ThreadedReadOptions {
   batchRows?: number;
   /** Told when the thread ran out of heap and the read goes on in this thread. */
   onFallback?(fromRow: number): void;
-  /** Node flags of the thread; default: this process's (so a tsx loader carries over). */
-  execArgv?: string[];
 }
 
 /**
@@ -26,7 +24,16 @@ export const SHEET_THREAD_HEAP_MIB = 96;
 const SHEET_THREAD_YOUNG_MIB = 8;
 const BATCH_ROWS = 500;
 
-const threadEntry = () => path.join(__dirname, `read-sheet-thread${path.extname(__filename)}`);
+/**
+ * The thread's script. A worker thread's entry file cannot be TypeScript, even under tsx: when the
+ * sources run as they are, the thread registers tsx's require hook and then requires the entry.
+ */
+function threadScript(): { script: string; eval: boolean } {
+  const entry = path.join(__dirname, `read-sheet-thread${path.extname(__filename)}`);
+  if (!entry.endsWith('.ts')) return { script: entry, eval: false };
+  const hook = require.resolve('tsx/cjs');
+  return { script: `require(${JSON.stringify(hook)}); require(${JSON.stringify(entry)});`, eval: true };
+}
 
 interface ThreadState {
   batches: SheetRow[][];
@@ -72,9 +79,10 @@ export async function* readSheetRowsInThread(
 ): AsyncGenerator<SheetRow> {
   const source = await open();
   const input: ThreadInput = { fromRow, batchRows: options.batchRows ?? BATCH_ROWS };
-  const thread = new Worker(threadEntry(), {
+  const { script, eval: isCode } = threadScript();
+  const thread = new Worker(script, {
+    eval: isCode,
     workerData: input,
-    ...(options.execArgv ? { execArgv: options.execArgv } : {}),
     resourceLimits: {
       maxOldGenerationSizeMb: options.heapMiB ?? SHEET_THREAD_HEAP_MIB,
       maxYoungGenerationSizeMb: SHEET_THREAD_YOUNG_MIB,
