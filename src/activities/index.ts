@@ -1,6 +1,5 @@
 import type { Db } from '../db/knex';
 import type { FileStore } from '../domain/files/file-store';
-import type { SheetReader } from '../domain/clue-imports/import-rows';
 import type { DistributionDefaults } from '../domain/distribution/assign-clue';
 import type { PageProgress } from '../temporal/names';
 import type { WecomApiFactory } from '../wecom/api';
@@ -26,8 +25,6 @@ export interface ActivityDeps {
   observeSyncPage?(kind: string): void;
   /** Tells a sync workflow how far a paging activity got (see wecom-full-sync's pageProgress signal). */
   reportPageProgress?(workflowId: string, report: PageProgress): Promise<void>;
-  /** How an import's stored sheet is parsed (the worker: in a thread with a heap of its own). */
-  readSheet?: SheetReader;
 }
 
 /** Every activity the worker registers, built from its dependencies. */
@@ -39,12 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAcquisitionActivities(deps),
     ...createMaterialActivities(deps),
     ...createTransferActivities(deps),
-    ...createClueImportActivities({
-      db: deps.db,
-      files: deps.files,
-      validateRow: validateImportRow,
-      readSheet: deps.readSheet,
-    }),
+    ...createClueImportActivities({ db: deps.db, files: deps.files, validateRow: validateImportRow }),
     ...createClueMergeActivities(deps),
   };
 }

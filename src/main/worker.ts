@@ -1,7 +1,6 @@
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { LocalFileStore } from '../domain/files/local-file-store';
-import { readSheetRowsInThread } from '../domain/clue-imports/read-sheet-in-thread';
 import { loadConfig, type Config } from '../config';
 import { createDb } from '../db/knex';
 import { createLogger } from '../logger';
@@ -117,11 +116,6 @@ export async function runWorker(config: Config): Promise<void> {
       maxRetryDelayMs: config.WECOM_MAX_RETRY_DELAY_SECONDS * 1000,
       observeSyncPage: (kind) => metrics.syncPages.inc({ kind }),
       reportPageProgress: (workflowId, report) => client.workflow.getHandle(workflowId).signal('pageProgress', report),
-      readSheet: (open, fromRow) =>
-        readSheetRowsInThread(open, fromRow, {
-          onFallback: (row) =>
-            logger.warn({ fromRow: row }, 'the sheet outgrew its reading thread’s heap; reading on in the worker'),
-        }),
     }),
     interceptors: { activity: [metrics.activityInterceptor()] },
     shutdownGraceTime: '10 seconds',

@@ -16,7 +16,6 @@ import { CLUE_SOURCE_IMPORT, manualClueFields } from '../clues/create-clue';
 import type { FileStore } from '../files/file-store';
 import { normalizeChinaPhone } from '../phone';
 import { headerOfField, IMPORT_COLUMNS, type ImportField } from './import-columns';
-import type { Readable } from 'node:stream';
 import { readSheetRows, type SheetRow } from './read-sheet';
 
 /** A problem of one row's field, its reason in Chinese (what the error report shows). */
@@ -28,20 +27,10 @@ export interface RowProblem {
 /** Validates a row's fields with the rules of the collect API; [] when the row is valid. */
 export type RowValidator = (record: Partial<Record<ImportField, string>>) => RowProblem[];
 
-/** Streams the data rows of a stored sheet from `fromRow` on; `open` may be called again to read it anew. */
-export type SheetReader = (open: () => Promise<Readable>, fromRow: number) => AsyncIterable<SheetRow>;
-
-/** In this thread: the API's direct imports are small, a thread's start would cost more than it saves. */
-export const readSheetInProcess: SheetReader = async function* (open, fromRow) {
-  yield* readSheetRows(await open(), fromRow);
-};
-
 export interface ImportDeps {
   db: Db;
   files: FileStore;
   validateRow: RowValidator;
-  /** How the file is parsed; the worker reads large imports in a thread of their own. Default: readSheetInProcess. */
-  readSheet?: SheetReader;
 }
 
 /** Rows committed per transaction: the checkpoint moves this far at a time. */
@@ -175,16 +164,8 @@ export async function importRowsFromCheckpoint(
   const start = await findClueImportById(deps.db, importId);
   if (!start) throw new ClueImportBrokenError(`clue import ${importId} does not exist`);
   if (start.status !== 'running') return { finished: true, import: start };
-  const gone = () => new ClueImportBrokenError(`the file of clue import ${importId} is gone (${start.file_key})`);
-  let file = await deps.files.get(start.file_key);
-  if (!file) throw gone();
-  const open = async (): Promise<Readable> => {
-    const opened = file ?? (await deps.files.get(start.file_key));
-    file = undefined;
-    if (!opened) throw gone();
-    return opened.body;
-  };
-  const readSheet = deps.readSheet ?? readSheetInProcess;
+  const file = await deps.files.get(start.file_key);
+  if (!file) throw new ClueImportBrokenError(`the file of clue import ${importId} is gone (${start.file_key})`);
 
   const chunkRows = options.chunkRows ?? IMPORT_CHUNK_ROWS;
   let latest: ClueImportRow = start;
@@ -210,7 +191,7 @@ export async function importRowsFromCheckpoint(
   };
 
   let chunk: SheetRow[] = [];
-  for await (const row of readSheet(open, start.next_row)) {
+  for await (const row of readSheetRows(file.body, start.next_row)) {
     chunk.push(row);
     if (chunk.length < chunkRows) continue;
     await settle();
