@@ -30,6 +30,7 @@ import {
   cpuUsage,
   groups,
   logTail,
+  currentRssMiB,
   peakRssMiB,
   pickPort,
   sleep,
@@ -384,7 +385,8 @@ async function runSync(
       }
       say(
         `  [${fmt(elapsed).padStart(4)} s] ${phase.kind}: batch ${phase.batchesDone}/${phase.batchesTotal}, ` +
-          `${int(phase.pages)} pages, ${int(phase.items)} items, ${int(phase.wecomCalls)} WeCom calls${live}`,
+          `${int(phase.pages)} pages, ${int(phase.items)} items, ${int(phase.wecomCalls)} WeCom calls${live}; ` +
+          `worker RSS ${fmt(currentRssMiB(worker.pid) ?? NaN)} MiB`,
       );
     }
     if (elapsed > settings.capSeconds) {
