@@ -56,6 +56,8 @@ const settings = {
   temporalAddress: process.env['BENCH_TEMPORAL_ADDRESS'] || undefined,
   temporalPort: intEnv('BENCH_TEMPORAL_PORT', 7933),
   simulatorPort: intEnv('BENCH_SIMULATOR_PORT', 18590),
+  /** The worker's /metrics, read for its V8 heap at each progress line. */
+  workerMetricsPort: intEnv('BENCH_WORKER_METRICS_PORT', 18591),
   progressSeconds: intEnv('BENCH_PROGRESS_SECONDS', 5),
   capSeconds: intEnv('BENCH_SYNC_CAP_SECONDS', 900),
   poolMax: intEnv('PG_POOL_MAX', 10),
@@ -386,7 +388,7 @@ async function runSync(
       say(
         `  [${fmt(elapsed).padStart(4)} s] ${phase.kind}: batch ${phase.batchesDone}/${phase.batchesTotal}, ` +
           `${int(phase.pages)} pages, ${int(phase.items)} items, ${int(phase.wecomCalls)} WeCom calls${live}; ` +
-          `worker RSS ${fmt(currentRssMiB(worker.pid) ?? NaN)} MiB`,
+          `worker RSS ${fmt(currentRssMiB(worker.pid) ?? NaN)} MiB${await workerHeap()}`,
       );
     }
     if (elapsed > settings.capSeconds) {
@@ -403,6 +405,21 @@ async function runSync(
   }
   if (outcome.kind === 'completed') last = outcome.progress;
   return { startedAt: started, outcome, seconds: (finishedAt - started) / 1000, progress: last, samples };
+}
+
+/** The worker's main V8 heap (used / total, MiB) from its /metrics, or '' when it does not answer. */
+async function workerHeap(): Promise<string> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${settings.workerMetricsPort}/metrics`, {
+      signal: AbortSignal.timeout(2000),
+    });
+    const text = await response.text();
+    const value = (name: string) =>
+      Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
+    return ` (heap ${fmt(value('nodejs_heap_size_used_bytes'))} / ${fmt(value('nodejs_heap_size_total_bytes'))} MiB)`;
+  } catch {
+    return '';
+  }
 }
 
 /** Relations per second between the samples nearest to `from` and `to` (seconds since the start). */
@@ -534,6 +551,9 @@ async function measureSize(shared: Shared, customers: number): Promise<{ figures
       // info: the readiness line is logged at info; the sync itself logs nothing per page.
       LOG_LEVEL: 'info',
       PG_POOL_MAX: String(settings.poolMax),
+      WORKER_METRICS_PORT: String(settings.workerMetricsPort),
+      // Node flags of the worker alone (e.g. a heap limit); the simulator needs more than a worker does.
+      NODE_OPTIONS: process.env['BENCH_WORKER_NODE_OPTIONS'] ?? process.env['NODE_OPTIONS'] ?? '',
       // Not inherited: a configured corp in the caller's shell would be registered into the bench database.
       WECOM_CORP_ID: '',
       WECOM_SECRET: '',
