@@ -5,7 +5,7 @@
  * Run with `npm run bench:import`; see bench/README.md.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureDatabase } from '../src/db/ensure-database';
@@ -30,6 +30,27 @@ const TARGET_RATIO = 0.3;
 const TARGET_RSS_MIB = 300;
 
 const say = (message: string) => console.log(`» ${message}`);
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
+
+/** Resolves once the child's log holds `text`; fails when it exits first or after `timeoutMs`. */
+async function waitForLogLine(child: Child, text: string, timeoutMs: number): Promise<void> {
+  for (let waited = 0; ; waited += 250) {
+    let log = '';
+    try {
+      log = readFileSync(child.logFile, 'utf8');
+    } catch {
+      // not written yet
+    }
+    if (log.includes(text)) return;
+    if (child.hasExited()) throw new Error(`${child.name} exited before "${text}":\n${logTail(child)}`);
+    if (waited > timeoutMs) throw new Error(`${child.name} did not print "${text}":\n${logTail(child)}`);
+    await sleep(250);
+  }
+}
 const children: Child[] = [];
 let db: Db | undefined;
 
@@ -91,7 +112,8 @@ async function main(): Promise<void> {
   const dbName = decodeURIComponent(new URL(settings.databaseUrl).pathname.slice(1));
   if (!/bench/i.test(dbName)) throw new Error(`refusing database "${dbName}": its name must contain "bench"`);
   say(
-    `import benchmark: ${os.availableParallelism()} cores, node ${process.version}, ${settings.rows} rows; logs in ${logDir}`,
+    `import benchmark: ${os.availableParallelism()} cores, node ${process.version}, ${settings.rows} rows, ` +
+      `load average ${loadAverage()}; logs in ${logDir}`,
   );
 
   await ensureDatabase(settings.databaseUrl);
@@ -146,14 +168,18 @@ async function main(): Promise<void> {
     API_HOST: '127.0.0.1',
     FILES_DIR: path.join(logDir, 'files'),
   };
-  const worker = spawnTs('worker', 'src/main/worker.ts', env, logDir);
+  // info: the worker's readiness line ('worker running') is an info line; the import logs nothing per row.
+  const worker = spawnTs('worker', 'src/main/worker.ts', { ...env, LOG_LEVEL: 'info' }, logDir);
   const api = spawnTs('api', 'src/main/api.ts', { ...env, API_PORT: String(apiPort) }, logDir);
   children.push(worker, api);
   const apiBase = `http://127.0.0.1:${apiPort}`;
   await waitForHttp200(`${apiBase}/health`, 120_000, [api]);
   const token = await adminToken(database, apiBase);
+  // The idle figure is the worker's peak once it polls (its start-up included), not mid-start.
+  await waitForLogLine(worker, 'worker running', 180_000);
   await sleep(2000);
   const workerIdleRss = peakRssMiB(worker.pid);
+  say(`worker ready; peak RSS so far ${workerIdleRss?.toFixed(0) ?? '—'} MiB`);
 
   // The bare read first, on a quiet machine, then the real import of the same bytes.
   const bare = await bareRead(filePath);
@@ -204,6 +230,7 @@ async function main(): Promise<void> {
   say(
     `worker peak RSS ${fmt(workerPeak)} MiB (target < ${TARGET_RSS_MIB}) — ${(workerPeak ?? Infinity) < TARGET_RSS_MIB ? 'met' : 'NOT met'}`,
   );
+  say(`load average at the end: ${loadAverage()}`);
 }
 
 async function cleanup(): Promise<void> {

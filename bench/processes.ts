@@ -270,6 +270,16 @@ export function cpuUsage(before: CpuSnapshot, after: CpuSnapshot, groupsToWatch:
 }
 
 /** Peak resident set size (VmHWM) of a process in MiB, undefined when unknown. */
+/** Resident memory now (VmRSS), MiB; undefined when the process is gone. */
+export function currentRssMiB(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function peakRssMiB(pid: number): number | undefined {
   try {
     const match = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -1,11 +1,13 @@
 /**
- * Benchmark of the WeCom full sync: a generated corp (BENCH_CUSTOMERS customers, default 100,000)
- * in the local WeCom simulator is mirrored into PostgreSQL by the real `wecomFullSync` workflow
- * (kind 'all') on a real worker. In the same run, a bare fetch loop pages the same corp the way
- * the customer phase does, without database or Temporal, as the baseline the sync is compared
- * with. Run with `npm run bench:sync` (or `npx tsx bench/sync.ts`); see bench/README.md.
+ * Benchmark of the WeCom full sync: generated corps (BENCH_CUSTOMERS customers each, default
+ * 100,000 then 300,000) in the local WeCom simulator are mirrored into PostgreSQL by the real
+ * `wecomFullSync` workflow (kind 'all'), each size on a fresh worker process. For each size, a
+ * bare fetch loop first pages the same corp the way the customer phase does, without database or
+ * Temporal, as the baseline the sync is compared with; a summary at the end sets the sizes side
+ * by side (time, WeCom calls, worker peak RSS, PostgreSQL CPU per relation). Run with
+ * `npm run bench:sync` (or `npx tsx bench/sync.ts`); see bench/README.md.
  *
- * The Temporal dev server, the simulator and the worker run as separate child processes, each
+ * The Temporal dev server, the simulator and the workers run as separate child processes, each
  * measured on its own, and all of them are stopped at the end, on error and on Ctrl-C.
  */
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -28,6 +30,7 @@ import {
   cpuUsage,
   groups,
   logTail,
+  currentRssMiB,
   peakRssMiB,
   pickPort,
   sleep,
@@ -39,6 +42,7 @@ import {
   type CpuUsage,
 } from './processes';
 import { intEnv, temporalBinary, temporalServing } from './settings';
+import { BackendCpuTracker, withApplicationName, type BackendCpu } from './pg-backend-cpu';
 import { pageCorpRaw, type RawPagingResult } from './sync-raw';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -46,11 +50,14 @@ const TASK_QUEUE = 'bench-sync';
 
 const settings = {
   databaseUrl: process.env['BENCH_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/scrm_bench_sync',
-  customers: intEnv('BENCH_CUSTOMERS', 100_000),
+  /** Corp sizes measured one after the other, each on a fresh worker: "100000,300000". */
+  sizes: sizesEnv('BENCH_CUSTOMERS', [100_000, 300_000]),
   seed: intEnv('BENCH_SEED', 1, 0),
   temporalAddress: process.env['BENCH_TEMPORAL_ADDRESS'] || undefined,
   temporalPort: intEnv('BENCH_TEMPORAL_PORT', 7933),
   simulatorPort: intEnv('BENCH_SIMULATOR_PORT', 18590),
+  /** The worker's /metrics, read for its V8 heap at each progress line. */
+  workerMetricsPort: intEnv('BENCH_WORKER_METRICS_PORT', 18591),
   progressSeconds: intEnv('BENCH_PROGRESS_SECONDS', 5),
   capSeconds: intEnv('BENCH_SYNC_CAP_SECONDS', 900),
   poolMax: intEnv('PG_POOL_MAX', 10),
@@ -59,6 +66,21 @@ const settings = {
   /** Added to every simulator answer: real WeCom takes tens to hundreds of milliseconds per call. */
   wecomLatencyMs: intEnv('BENCH_WECOM_LATENCY_MS', 0, 0),
 };
+
+/** Worker peak RSS the sync should stay under at every size. */
+const TARGET_WORKER_PEAK_MIB = 400;
+/** The worker's backends are told apart from everything else on the shared server by this name. */
+const WORKER_APPLICATION_NAME = 'bench-sync-worker';
+
+function sizesEnv(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const sizes = raw.split(',').map((part) => Number(part.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new Error(`${name} must be a comma-separated list of integers ≥ 1 (got "${raw}")`);
+  }
+  return sizes;
+}
 
 const say = (message: string) => console.log(`» ${message}`);
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
@@ -309,7 +331,13 @@ async function countRelations(db: Db, corpId: string): Promise<number> {
   return row?.n ?? 0;
 }
 
-async function runSync(client: Client, db: Db, corpId: string, worker: Child): Promise<SyncRun> {
+async function runSync(
+  client: Client,
+  db: Db,
+  corpId: string,
+  worker: Child,
+  onTick: () => Promise<void>,
+): Promise<SyncRun> {
   const started = Date.now();
   const { workflowId, runId } = await new WecomSyncClient(client, TASK_QUEUE).start(corpId, 'all', 'bench');
   const handle: WorkflowHandle<typeof wecomFullSync> = client.workflow.getHandle(workflowId, runId);
@@ -338,6 +366,7 @@ async function runSync(client: Client, db: Db, corpId: string, worker: Child): P
     if (worker.hasExited())
       throw new Error(`worker exited during the sync (${await worker.exited}):\n${logTail(worker)}`);
     const elapsed = (Date.now() - started) / 1000;
+    await onTick().catch(() => undefined);
     try {
       last = await handle.query<WecomSyncProgress>('progress');
     } catch (error) {
@@ -358,7 +387,8 @@ async function runSync(client: Client, db: Db, corpId: string, worker: Child): P
       }
       say(
         `  [${fmt(elapsed).padStart(4)} s] ${phase.kind}: batch ${phase.batchesDone}/${phase.batchesTotal}, ` +
-          `${int(phase.pages)} pages, ${int(phase.items)} items, ${int(phase.wecomCalls)} WeCom calls${live}`,
+          `${int(phase.pages)} pages, ${int(phase.items)} items, ${int(phase.wecomCalls)} WeCom calls${live}; ` +
+          `worker RSS ${fmt(currentRssMiB(worker.pid) ?? NaN)} MiB${await workerHeap()}`,
       );
     }
     if (elapsed > settings.capSeconds) {
@@ -375,6 +405,21 @@ async function runSync(client: Client, db: Db, corpId: string, worker: Child): P
   }
   if (outcome.kind === 'completed') last = outcome.progress;
   return { startedAt: started, outcome, seconds: (finishedAt - started) / 1000, progress: last, samples };
+}
+
+/** The worker's main V8 heap (used / total, MiB) from its /metrics, or '' when it does not answer. */
+async function workerHeap(): Promise<string> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${settings.workerMetricsPort}/metrics`, {
+      signal: AbortSignal.timeout(2000),
+    });
+    const text = await response.text();
+    const value = (name: string) =>
+      Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
+    return ` (heap ${fmt(value('nodejs_heap_size_used_bytes'))} / ${fmt(value('nodejs_heap_size_total_bytes'))} MiB)`;
+  } catch {
+    return '';
+  }
 }
 
 /** Relations per second between the samples nearest to `from` and `to` (seconds since the start). */
@@ -404,6 +449,201 @@ function cleanup(): Promise<void> {
   return cleaning;
 }
 
+interface Shared {
+  cores: number;
+  logDir: string;
+  database: Db;
+  dbName: string;
+  temporalAddress: string;
+  temporal: Child | undefined;
+  simulator: Child;
+  simBase: string;
+  apiBase: string;
+  client: Client;
+  autovacuum: { on: boolean; naptime: number };
+  analyzeEvery: number;
+}
+
+/** What the summary across sizes compares. */
+interface SizeFigures {
+  customers: number;
+  relations: number;
+  completed: boolean;
+  syncSeconds: number;
+  customersPhaseSeconds: number;
+  wecomCalls: number;
+  workerIdleMiB: number | undefined;
+  workerPeakMiB: number | undefined;
+  pgBackends: BackendCpu;
+  postgresAllSeconds: number;
+}
+
+/** One corp size: its own corp, an empty mirror, a raw loop, a fresh worker and the sync. */
+async function measureSize(shared: Shared, customers: number): Promise<{ figures: SizeFigures; problems: number }> {
+  const { database, simBase, apiBase, cores } = shared;
+  // CASCADE: acquisition and clue tables of this bench database refer to callbacks and self tags.
+  await database.raw(`TRUNCATE ${MIRROR_TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+  say(`${int(customers)} customers: WeCom mirror tables emptied`);
+
+  // A fresh corp id per size: the mirror starts empty for it and workflow ids never collide.
+  const corpId = `bench-sync-${Date.now().toString(36)}`;
+  const corp = await control<CorpCredentialsAnswer>(simBase, 'POST', '/corps', {
+    corpId,
+    seed: settings.seed,
+    customers,
+  });
+  const { counts } = await control<{ counts: CorpCounts }>(simBase, 'GET', `/corps/${corpId}`);
+  if (settings.wecomLatencyMs > 0) {
+    await control(simBase, 'POST', `/corps/${corpId}/faults`, { path: '*', latencyMs: settings.wecomLatencyMs });
+  }
+  say(
+    `simulator: corp ${corpId} generated in ${int(corp.generatedInMs)} ms — ` +
+      `${int(counts.customers)} customers, ${int(counts.employees)} employees, ${int(counts.departments)} departments, ` +
+      `${int(counts.groupChats)} groups, ${int(counts.tagGroups)} tag groups`,
+  );
+  await upsertWecomCorp(database, {
+    corpId,
+    name: 'bench sync corp',
+    secret: corp.secret,
+    agentId: corp.agentId,
+    callbackToken: corp.callbackToken,
+    encodingAesKey: corp.encodingAesKey,
+  });
+
+  const watched: CpuGroups = [
+    { label: 'bench', pids: () => [process.pid] },
+    { label: 'simulator', pids: groups.processTree(shared.simulator.pid) },
+    ...(shared.temporal ? [{ label: 'temporal', pids: groups.processTree(shared.temporal.pid) }] : []),
+    { label: 'postgres', pids: groups.named('postgres') },
+  ];
+
+  // Raw paging baseline. WeCom's 10,000 calls a minute per path would cap a large corp's loop and
+  // so measure the quota rather than the simulator; it is lifted for the loop only, and setting it
+  // back also resets the simulator's windows, so the sync starts with a full budget.
+  await control(simBase, 'PATCH', `/corps/${corpId}`, { rateLimitPerMinute: 1_000_000_000 });
+  say(
+    `raw paging: get_follow_user_list, then batch/get_by_user per 100 employees (limit 100), ` +
+      `${SYNC_LANES} batches at a time as the sync's lanes`,
+  );
+  const rawCpuBefore = cpuSnapshot(watched);
+  const raw: RawPagingResult = await pageCorpRaw(apiBase, corpId, corp.secret, SYNC_LANES);
+  const rawCpu = cpuUsage(rawCpuBefore, cpuSnapshot(watched), watched, cores);
+  await control(simBase, 'PATCH', `/corps/${corpId}`, { rateLimitPerMinute: 10_000 });
+  say(
+    `    ${int(raw.pages)} pages, ${int(raw.pairs)} pairs in ${fmt(raw.seconds, 1)} s: ` +
+      `${int(raw.pairs / raw.seconds)} pairs/s, ${int(raw.pages / raw.seconds)} pages/s`,
+  );
+
+  // A fresh worker per size, started after the raw loop so its start-up takes no CPU from it:
+  // its peak memory is this size's alone.
+  const worker = spawnTs(
+    `worker-${customers}`,
+    'src/main/worker.ts',
+    {
+      ...process.env,
+      DATABASE_URL: withApplicationName(settings.databaseUrl, WORKER_APPLICATION_NAME),
+      TEMPORAL_ADDRESS: shared.temporalAddress,
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+      JWT_SECRET: 'bench-only-jwt-secret-0123456789abcdefghij',
+      WECOM_API_BASE_URL: apiBase,
+      NODE_ENV: 'production',
+      // info: the readiness line is logged at info; the sync itself logs nothing per page.
+      LOG_LEVEL: 'info',
+      PG_POOL_MAX: String(settings.poolMax),
+      WORKER_METRICS_PORT: String(settings.workerMetricsPort),
+      // Node flags of the worker alone (e.g. a heap limit); the simulator needs more than a worker does.
+      NODE_OPTIONS: process.env['BENCH_WORKER_NODE_OPTIONS'] ?? process.env['NODE_OPTIONS'] ?? '',
+      // Not inherited: a configured corp in the caller's shell would be registered into the bench database.
+      WECOM_CORP_ID: '',
+      WECOM_SECRET: '',
+      WECOM_AGENT_ID: '',
+      WECOM_CALLBACK_TOKEN: '',
+      WECOM_ENCODING_AES_KEY: '',
+    },
+    shared.logDir,
+  );
+  children.push(worker);
+  try {
+    const workerStart = Date.now();
+    await waitForLogLine(worker, 'worker running', 180_000);
+    await sleep(2000);
+    const workerIdleMiB = peakRssMiB(worker.pid);
+    say(
+      `worker (pid ${worker.pid}) running after ${fmt((Date.now() - workerStart) / 1000 - 2, 1)} s, ` +
+        `peak RSS so far ${fmt(workerIdleMiB ?? NaN)} MiB`,
+    );
+    watched.splice(1, 0, { label: 'worker', pids: groups.processTree(worker.pid) });
+
+    const statsBefore = await control<SimStats>(simBase, 'GET', `/corps/${corpId}/stats`);
+    const backends = new BackendCpuTracker(database, shared.dbName, WORKER_APPLICATION_NAME);
+    await backends.start();
+    const syncCpuBefore = cpuSnapshot(watched);
+    const analyzer = startAnalyzer(database, shared.analyzeEvery);
+    const sync = await runSync(shared.client, database, corpId, worker, () => backends.sample());
+    const analyzed = await analyzer.stop();
+    const syncCpu = cpuUsage(syncCpuBefore, cpuSnapshot(watched), watched, cores);
+    const pgBackends = await backends.stop();
+    const statsAfter = await control<SimStats>(simBase, 'GET', `/corps/${corpId}/stats`);
+
+    // Peak memory before the snapshot below, which the simulator renders in memory.
+    const rss = {
+      worker: peakRssMiB(worker.pid),
+      simulator: peakRssMiB(shared.simulator.pid),
+      temporal: shared.temporal ? peakRssMiB(shared.temporal.pid) : undefined,
+      bench: peakRssMiB(process.pid),
+    };
+    const phases = await phaseRows(database, corpId);
+    const mirror = await mirrorCounts(database, corpId);
+    const snapshot = await control<{ customers: Array<{ follow_user: unknown[] }> }>(
+      simBase,
+      'GET',
+      `/corps/${corpId}/state?sections=customers`,
+    );
+    const simulatorPairs = snapshot.customers.reduce((sum, c) => sum + c.follow_user.length, 0);
+    const calls = statsDelta(statsBefore, statsAfter);
+    const postgresAll = syncCpu.byGroup.find((g) => g.label === 'postgres');
+
+    const problems = printReport({
+      cores,
+      corpId,
+      counts,
+      raw,
+      rawCpu,
+      sync,
+      syncCpu,
+      pgBackends,
+      phases,
+      calls,
+      analyze: { autovacuum: shared.autovacuum.on, every: shared.analyzeEvery, ...analyzed },
+      rss: { ...rss, workerIdle: workerIdleMiB },
+      mirror,
+      simulatorPairs,
+      simulatorCustomers: snapshot.customers.length,
+    });
+    return {
+      problems,
+      figures: {
+        customers: counts.customers,
+        relations: mirror.relations,
+        completed: sync.outcome.kind === 'completed',
+        syncSeconds: sync.seconds,
+        customersPhaseSeconds: phases.find((p) => p.kind === 'customers')?.seconds ?? NaN,
+        wecomCalls: calls.total,
+        workerIdleMiB,
+        workerPeakMiB: rss.worker,
+        pgBackends,
+        postgresAllSeconds: ((postgresAll?.percent ?? NaN) / 100) * syncCpu.seconds,
+      },
+    };
+  } finally {
+    await stopChild(worker);
+    children.splice(children.indexOf(worker), 1);
+    // The simulator keeps every corp in memory: drop this one before the next size.
+    await control(simBase, 'DELETE', `/corps/${corpId}`).catch(() => undefined);
+  }
+}
+
 async function main(): Promise<number> {
   const startedAt = Date.now();
   const cores = os.availableParallelism();
@@ -416,8 +656,12 @@ async function main(): Promise<number> {
     );
   }
   say(
-    `WeCom full-sync benchmark: ${int(settings.customers)} customers (seed ${settings.seed}), ${cores} cores, ` +
-      `node ${process.version}, pg pool ${settings.poolMax}; logs in ${logDir}`,
+    `WeCom full-sync benchmark: ${settings.sizes.map(int).join(', ')} customers (seed ${settings.seed}), ` +
+      `${cores} cores, node ${process.version}, pg pool ${settings.poolMax}, load average ` +
+      `${os
+        .loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')}; logs in ${logDir}`,
   );
 
   const idle: CpuGroups = [{ label: 'bench', pids: () => [process.pid] }];
@@ -431,8 +675,7 @@ async function main(): Promise<number> {
   const database = createDb(settings.databaseUrl, 4);
   db = database;
   await migrateToLatest(database);
-  await database.raw(`TRUNCATE ${MIRROR_TABLES.join(', ')} RESTART IDENTITY`);
-  say(`database ${dbName} migrated; WeCom mirror tables emptied`);
+  say(`database ${dbName} migrated`);
   const autovacuum = await autovacuumSettings(database);
   const analyzeEvery = settings.analyzeSeconds ?? (autovacuum.on ? 0 : autovacuum.naptime);
   if (!autovacuum.on) {
@@ -443,8 +686,7 @@ async function main(): Promise<number> {
     );
   }
 
-  // 2. Temporal and the simulator (the worker comes after the raw loop, so its start-up, which
-  // bundles the workflows, does not take CPU from the baseline measurement).
+  // 2. Temporal and the simulator, shared by the sizes (each size gets its own worker).
   const taken = new Set<number>();
   let temporalAddress = settings.temporalAddress;
   let temporal: Child | undefined;
@@ -472,7 +714,6 @@ async function main(): Promise<number> {
 
   const simPort = await requirePort(settings.simulatorPort, 'BENCH_SIMULATOR_PORT', taken);
   const simBase = `http://127.0.0.1:${simPort}`;
-  const apiBase = `${simBase}/cgi-bin/`;
   const simulator = spawnTs(
     'simulator',
     'src/main/wecom-simulator.ts',
@@ -481,132 +722,83 @@ async function main(): Promise<number> {
   );
   children.push(simulator);
   await waitForHttp200(`${simBase}/control/health`, 60_000, [simulator]);
+  say(`simulator (pid ${simulator.pid}) on ${simBase}`);
 
-  // A fresh corp id per run: the mirror starts empty for it and workflow ids never collide.
-  const corpId = `bench-sync-${Date.now().toString(36)}`;
-  const corp = await control<CorpCredentialsAnswer>(simBase, 'POST', '/corps', {
-    corpId,
-    seed: settings.seed,
-    customers: settings.customers,
-  });
-  const { counts } = await control<{ counts: CorpCounts }>(simBase, 'GET', `/corps/${corpId}`);
-  if (settings.wecomLatencyMs > 0) {
-    await control(simBase, 'POST', `/corps/${corpId}/faults`, { path: '*', latencyMs: settings.wecomLatencyMs });
-  }
-  say(
-    `simulator (pid ${simulator.pid}) on ${simBase}: corp ${corpId} generated in ${int(corp.generatedInMs)} ms — ` +
-      `${int(counts.customers)} customers, ${int(counts.employees)} employees, ${int(counts.departments)} departments, ` +
-      `${int(counts.groupChats)} groups, ${int(counts.tagGroups)} tag groups`,
-  );
-  await upsertWecomCorp(database, {
-    corpId,
-    name: 'bench sync corp',
-    secret: corp.secret,
-    agentId: corp.agentId,
-    callbackToken: corp.callbackToken,
-    encodingAesKey: corp.encodingAesKey,
-  });
-
-  const watched: CpuGroups = [
-    { label: 'bench', pids: () => [process.pid] },
-    { label: 'simulator', pids: groups.processTree(simulator.pid) },
-    ...(temporal ? [{ label: 'temporal', pids: groups.processTree(temporal.pid) }] : []),
-    { label: 'postgres', pids: groups.named('postgres') },
-  ];
-
-  // 3. Raw paging baseline. WeCom's 10,000 calls a minute per path would cap a large corp's loop
-  // and so measure the quota rather than the simulator; it is lifted for the loop only, and
-  // setting it back also resets the simulator's windows, so the sync starts with a full budget.
-  await control(simBase, 'PATCH', `/corps/${corpId}`, { rateLimitPerMinute: 1_000_000_000 });
-  say(
-    `raw paging: get_follow_user_list, then batch/get_by_user per 100 employees (limit 100), ` +
-      `${SYNC_LANES} batches at a time as the sync's lanes`,
-  );
-  const rawCpuBefore = cpuSnapshot(watched);
-  const raw: RawPagingResult = await pageCorpRaw(apiBase, corpId, corp.secret, SYNC_LANES);
-  const rawCpu = cpuUsage(rawCpuBefore, cpuSnapshot(watched), watched, cores);
-  await control(simBase, 'PATCH', `/corps/${corpId}`, { rateLimitPerMinute: 10_000 });
-  say(
-    `    ${int(raw.pages)} pages, ${int(raw.pairs)} pairs in ${fmt(raw.seconds, 1)} s: ` +
-      `${int(raw.pairs / raw.seconds)} pairs/s, ${int(raw.pages / raw.seconds)} pages/s`,
-  );
-
-  // 4. Worker
-  const worker = spawnTs(
-    'worker',
-    'src/main/worker.ts',
-    {
-      ...process.env,
-      DATABASE_URL: settings.databaseUrl,
-      TEMPORAL_ADDRESS: temporalAddress,
-      TEMPORAL_NAMESPACE: 'default',
-      TEMPORAL_TASK_QUEUE: TASK_QUEUE,
-      JWT_SECRET: 'bench-only-jwt-secret-0123456789abcdefghij',
-      WECOM_API_BASE_URL: apiBase,
-      NODE_ENV: 'production',
-      // info: the readiness line is logged at info; the sync itself logs nothing per page.
-      LOG_LEVEL: 'info',
-      PG_POOL_MAX: String(settings.poolMax),
-      // Not inherited: a configured corp in the caller's shell would be registered into the bench database.
-      WECOM_CORP_ID: '',
-      WECOM_SECRET: '',
-      WECOM_AGENT_ID: '',
-      WECOM_CALLBACK_TOKEN: '',
-      WECOM_ENCODING_AES_KEY: '',
-    },
-    logDir,
-  );
-  children.push(worker);
-  const workerStart = Date.now();
-  await waitForLogLine(worker, 'worker running', 180_000);
-  say(`worker (pid ${worker.pid}) running after ${fmt((Date.now() - workerStart) / 1000, 1)} s`);
-  watched.splice(1, 0, { label: 'worker', pids: groups.processTree(worker.pid) });
-
-  // 5. The sync
   connection = await Connection.connect({ address: temporalAddress });
-  const client = new Client({ connection, namespace: 'default' });
-  const statsBefore = await control<SimStats>(simBase, 'GET', `/corps/${corpId}/stats`);
-  const syncCpuBefore = cpuSnapshot(watched);
-  const analyzer = startAnalyzer(database, analyzeEvery);
-  const sync = await runSync(client, database, corpId, worker);
-  const analyzed = await analyzer.stop();
-  const syncCpu = cpuUsage(syncCpuBefore, cpuSnapshot(watched), watched, cores);
-  const statsAfter = await control<SimStats>(simBase, 'GET', `/corps/${corpId}/stats`);
-
-  // 6. Figures. Peak memory before the snapshot below, which the simulator renders in memory.
-  const rss = {
-    worker: peakRssMiB(worker.pid),
-    simulator: peakRssMiB(simulator.pid),
-    temporal: temporal ? peakRssMiB(temporal.pid) : undefined,
-    bench: peakRssMiB(process.pid),
-  };
-  const phases = await phaseRows(database, corpId);
-  const mirror = await mirrorCounts(database, corpId);
-  const snapshot = await control<{ customers: Array<{ follow_user: unknown[] }> }>(
-    simBase,
-    'GET',
-    `/corps/${corpId}/state?sections=customers`,
-  );
-  const simulatorPairs = snapshot.customers.reduce((sum, c) => sum + c.follow_user.length, 0);
-
-  return printReport({
+  const shared: Shared = {
     cores,
-    corpId,
-    counts,
-    raw,
-    rawCpu,
-    sync,
-    syncCpu,
-    phases,
-    calls: statsDelta(statsBefore, statsAfter),
-    analyze: { autovacuum: autovacuum.on, every: analyzeEvery, ...analyzed },
-    rss,
-    mirror,
-    simulatorPairs,
-    simulatorCustomers: snapshot.customers.length,
-    preflight,
-    totalSeconds: (Date.now() - startedAt) / 1000,
-  });
+    logDir,
+    database,
+    dbName,
+    temporalAddress,
+    temporal,
+    simulator,
+    simBase,
+    apiBase: `${simBase}/cgi-bin/`,
+    client: new Client({ connection, namespace: 'default' }),
+    autovacuum,
+    analyzeEvery,
+  };
+
+  let problems = 0;
+  const results: SizeFigures[] = [];
+  for (const customers of settings.sizes) {
+    console.log('');
+    say(`——— ${int(customers)} customers ———`);
+    const result = await measureSize(shared, customers);
+    problems += result.problems;
+    results.push(result.figures);
+  }
+  printSummary(results);
+  console.log(`machine busy before start: ${fmt(preflight.machine)}% of ${cores * 100}%`);
+  console.log(
+    `load average at the end: ${os
+      .loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}; total run time ${fmt((Date.now() - startedAt) / 1000)} s`,
+  );
+  return problems > 0 ? 1 : 0;
+}
+
+/** The sizes side by side: time and calls should grow with the relations, memory should not. */
+function printSummary(results: SizeFigures[]): void {
+  const out: string[] = [''];
+  out.push('SUMMARY — one fresh worker per size');
+  out.push(
+    `${'customers'.padStart(9)} ${'relations'.padStart(9)} ${'sync s'.padStart(7)} ${'cust. s'.padStart(7)} ` +
+      `${'calls'.padStart(6)} ${'ms/1k rel'.padStart(9)} ${'calls/1k rel'.padStart(12)} ` +
+      `${'worker idle→peak MiB'.padStart(20)} ${'PG worker-backends CPU s'.padStart(24)} ${'µs/rel'.padStart(6)} ` +
+      `${'all postgres CPU s'.padStart(18)}`,
+  );
+  for (const r of results) {
+    out.push(
+      `${int(r.customers).padStart(9)} ${int(r.relations).padStart(9)} ${fmt(r.syncSeconds, 1).padStart(7)} ` +
+        `${fmt(r.customersPhaseSeconds, 1).padStart(7)} ${int(r.wecomCalls).padStart(6)} ` +
+        `${fmt((1000 * r.syncSeconds * 1000) / r.relations, 1).padStart(9)} ` +
+        `${fmt((1000 * r.wecomCalls) / r.relations, 2).padStart(12)} ` +
+        `${`${fmt(r.workerIdleMiB ?? NaN)} → ${fmt(r.workerPeakMiB ?? NaN)}`.padStart(20)} ` +
+        `${fmt(r.pgBackends.seconds, 1).padStart(24)} ${fmt((1e6 * r.pgBackends.seconds) / r.relations).padStart(6)} ` +
+        `${fmt(r.postgresAllSeconds, 1).padStart(18)}` +
+        (r.completed ? '' : '  (did not complete)'),
+    );
+  }
+  const first = results[0];
+  for (const r of results.slice(1)) {
+    if (!first) break;
+    const grow = r.relations / first.relations;
+    out.push(
+      `${int(first.customers)} → ${int(r.customers)}: relations ×${fmt(grow, 2)}, sync time ×${fmt(r.syncSeconds / first.syncSeconds, 2)}, ` +
+        `WeCom calls ×${fmt(r.wecomCalls / first.wecomCalls, 2)}, PG CPU ×${fmt(r.pgBackends.seconds / first.pgBackends.seconds, 2)}, ` +
+        `worker peak ×${fmt((r.workerPeakMiB ?? NaN) / (first.workerPeakMiB ?? NaN), 2)}`,
+    );
+  }
+  const peaks = results.map((r) => r.workerPeakMiB ?? Infinity);
+  const met = peaks.every((peak) => peak < TARGET_WORKER_PEAK_MIB);
+  out.push(
+    `worker peak RSS ${results.map((r) => `${fmt(r.workerPeakMiB ?? NaN)} MiB`).join(', ')} ` +
+      `(target < ${TARGET_WORKER_PEAK_MIB} MiB at every size) — ${met ? 'met' : 'NOT met'}`,
+  );
+  console.log(out.join('\n'));
 }
 
 function printReport(r: {
@@ -617,6 +809,7 @@ function printReport(r: {
   rawCpu: CpuUsage;
   sync: SyncRun;
   syncCpu: CpuUsage;
+  pgBackends: BackendCpu;
   phases: PhaseRow[];
   calls: StatsDelta;
   analyze: { autovacuum: boolean; every: number; runs: number; seconds: number; firstAt: number | undefined };
@@ -624,8 +817,6 @@ function printReport(r: {
   mirror: { relations: number; relationRows: number; customers: number };
   simulatorPairs: number;
   simulatorCustomers: number;
-  preflight: CpuUsage;
-  totalSeconds: number;
 }): number {
   const out: string[] = [];
   const line = (s = '') => out.push(s);
@@ -741,9 +932,15 @@ function printReport(r: {
   line(`CPU, % of one core (machine = ${r.cores * 100}%):`);
   line(cpuLine('raw loop', r.rawCpu));
   line(cpuLine('sync', r.syncCpu));
+  line(
+    `PostgreSQL backends of the worker (application_name ${WORKER_APPLICATION_NAME}, ${r.pgBackends.backends} seen): ` +
+      `${fmt(r.pgBackends.seconds, 1)} CPU s, ${fmt((1e6 * r.pgBackends.seconds) / r.mirror.relations)} µs per relation ` +
+      `(all postgres processes of the shared server: ${fmt(((r.syncCpu.byGroup.find((g) => g.label === 'postgres')?.percent ?? NaN) / 100) * r.syncCpu.seconds, 1)} CPU s)`,
+  );
   const mib = (v: number | undefined) => (v === undefined ? 'n/a' : `${fmt(v)} MiB`);
   line(
-    `peak RSS (VmHWM): worker ${mib(r.rss['worker'])}, simulator ${mib(r.rss['simulator'])}` +
+    `peak RSS (VmHWM): worker ${mib(r.rss['worker'])} (${mib(r.rss['workerIdle'])} when it was ready), ` +
+      `simulator ${mib(r.rss['simulator'])} (since its start)` +
       (r.rss['temporal'] !== undefined ? `, Temporal dev server ${mib(r.rss['temporal'])}` : '') +
       `, benchmark ${mib(r.rss['bench'])}`,
   );
@@ -771,18 +968,17 @@ function printReport(r: {
           ? ''
           : '; no ANALYZE during the sync (BENCH_ANALYZE_SECONDS=0)'),
   );
-  line(`machine busy before start: ${fmt(r.preflight.machine)}% of ${r.cores * 100}%`);
-  if (r.preflight.machine > 20 || r.syncCpu.other > 20) {
+  if (r.syncCpu.other > 20) {
     line('note: more than 20% of a core went to processes outside the benchmark — figures may be noisy');
   }
-  line(`total run time ${fmt(r.totalSeconds)} s; corp ${r.corpId}`);
+  line(`corp ${r.corpId}`);
   if (problems.length > 0) {
     line();
     line('PROBLEMS:');
     for (const problem of problems) line(`  - ${problem}`);
   }
   console.log(out.join('\n'));
-  return problems.length > 0 ? 1 : 0;
+  return problems.length;
 }
 
 let interrupted = false;

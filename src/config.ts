@@ -60,6 +60,11 @@ const ConfigSchema = Type.Object({
   /** The worker's monitoring port (/metrics, /health/live, /health/ready); unset: none. */
   WORKER_METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
   WORKER_METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  /**
+   * Where the worker caches its workflow bundle, keyed by the hash of every file webpack read: a
+   * restart with unchanged workflow sources skips webpack. Relative paths are read from the working directory.
+   */
+  WORKFLOW_BUNDLE_DIR: Type.String({ minLength: 1, default: '.data/workflow-bundles' }),
   /** Local port of the Temporal SDK's Prometheus exporter, whose series the worker's /metrics includes. */
   TEMPORAL_SDK_METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
   /**

@@ -10,6 +10,7 @@ import { WorkerMetrics } from '../observability/worker-metrics';
 import { ensureSearchAttributes } from '../temporal/connection';
 import { ensureMaterialRefreshSchedules } from '../temporal/material-schedules';
 import { ensureNightlySyncSchedules } from '../temporal/wecom-schedules';
+import { loadWorkflowBundle } from '../temporal/workflow-bundle';
 import { registerConfiguredCorp } from '../domain/wecom-corps';
 import { listWecomCorpIds } from '../db/queries/wecom-corps';
 import { createWecomApiFactory } from '../wecom/client-factory';
@@ -89,11 +90,20 @@ export async function runWorker(config: Config): Promise<void> {
     logger.warn({ err }, 'could not register search attributes'),
   );
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const bundleStarted = Date.now();
+  const bundle = await loadWorkflowBundle(config.WORKFLOW_BUNDLE_DIR, require.resolve('../workflows'));
+  logger[bundle.origin === 'built-uncached' ? 'warn' : 'info'](
+    { origin: bundle.origin, ms: Date.now() - bundleStarted, bytes: bundle.code.length },
+    bundle.origin === 'built-uncached'
+      ? 'workflow bundle built, but its cache entry does not validate: the next start builds it again'
+      : 'workflow bundle ready',
+  );
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowsPath: require.resolve('../workflows'),
+    // Built in a child process (or read from the cache): webpack's memory stays out of this process.
+    workflowBundle: { code: bundle.code },
     activities: createActivities({
       db,
       distributionDefaults: { defaultFollowUpSlaSeconds: 86400, defaultTimeZone: 'Asia/Shanghai' },

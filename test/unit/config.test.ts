@@ -61,6 +61,7 @@ describe('loadConfig', () => {
       WECOM_SYNC_CRON: '30 2 * * *',
       WECOM_SYNC_TIME_ZONE: 'Asia/Shanghai',
       WORKER_METRICS_HOST: '127.0.0.1',
+      WORKFLOW_BUNDLE_DIR: '.data/workflow-bundles',
       WECOM_MAX_RETRY_DELAY_SECONDS: 60,
       WECOM_SCHEDULE_CHECK_SECONDS: 300,
       NEXUS_SIGNATURE_MAX_AGE_SECONDS: 300,

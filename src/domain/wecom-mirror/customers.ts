@@ -272,9 +272,11 @@ export async function markCustomersWithoutRelationsDeleted(
   externalUserids: readonly string[],
   at: Date,
 ): Promise<number> {
+  if (externalUserids.length === 0) return 0;
+  // One array parameter, not one per id: a full sync's reconciliation may pass hundreds of thousands.
   return db('wecom_customer')
     .where({ corp_id: corpId, is_del: 0 })
-    .whereIn('external_userid', externalUserids)
+    .whereRaw('external_userid = ANY(?::text[])', [[...externalUserids]])
     .whereNotExists(
       db('wecom_relation as r')
         .whereRaw('r.corp_id = wecom_customer.corp_id AND r.external_userid = wecom_customer.external_userid')
