@@ -3,21 +3,11 @@
  * /proc: the server is shared with other work, so the postgres processes' total says little about
  * what one benchmark's statements cost.
  */
-import { readFileSync } from 'node:fs';
+import { processTicks } from './processes';
 import type { Db } from '../src/db/knex';
 
 /** USER_HZ: the unit of /proc/<pid>/stat's utime and stime on Linux. */
 const TICKS_PER_SECOND = 100;
-
-function backendTicks(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return undefined;
-  }
-}
 
 export interface BackendCpu {
   /** CPU seconds of the client's backends between start() and stop(). */
@@ -51,7 +41,7 @@ export class BackendCpuTracker {
 
   async start(): Promise<void> {
     for (const pid of await this.pids()) {
-      const ticks = backendTicks(pid);
+      const ticks = processTicks(pid);
       if (ticks !== undefined) this.baseline.set(pid, ticks);
     }
     this.started = true;
@@ -61,7 +51,7 @@ export class BackendCpuTracker {
   async sample(): Promise<void> {
     if (!this.started) return;
     for (const pid of await this.pids()) {
-      const ticks = backendTicks(pid);
+      const ticks = processTicks(pid);
       if (ticks === undefined) continue;
       if (!this.baseline.has(pid)) this.baseline.set(pid, 0);
       this.latest.set(pid, ticks);

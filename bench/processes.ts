@@ -150,7 +150,7 @@ export async function waitForHttp200(url: string, timeoutMs: number, children: C
 // CPU and memory accounting from /proc.
 
 /** utime + stime of a process, in clock ticks; undefined when it is gone. */
-function processTicks(pid: number): number | undefined {
+export function processTicks(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { escapeLiteral } from 'pg';
 import type { Db } from '../knex';
+import type { AcqRuleRow } from './acq-links';
 import { friendsAmongQuery } from './wecom-relations';
 
 /** What allocation at scan time reads of a link. */
@@ -16,23 +17,21 @@ export interface AcqLinkForHit {
 }
 
 /** A published rule with its counters of one day, as allocation at scan time reads them. */
-export interface AcqRuleForHit {
-  id: string;
-  link_id: string;
-  user_id: string;
-  weight: number;
-  daily_limit: number | null;
-  round_limit: number | null;
-  working_hours: string | null;
-  get_type: string;
-  wecom_kind: string | null;
-  state: string;
-  qr_code: string | null;
-  link_url: string | null;
-  hits: number;
-  round_no: number;
-  round_hits: number;
-}
+export type AcqRuleForHit = Pick<
+  AcqRuleRow,
+  | 'id'
+  | 'link_id'
+  | 'user_id'
+  | 'weight'
+  | 'daily_limit'
+  | 'round_limit'
+  | 'working_hours'
+  | 'get_type'
+  | 'wecom_kind'
+  | 'state'
+  | 'qr_code'
+  | 'link_url'
+> & { hits: number; round_no: number; round_hits: number };
 
 export type AcqRuleCounters = Pick<AcqRuleForHit, 'id' | 'hits' | 'round_no' | 'round_hits'>;
 
