@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Db } from '../../src/db/knex';
-import { acquisitionCorp, type AcquisitionCorp } from '../helpers/acquisition';
+import { acquisitionCorp, saveAndPublishLink, type AcquisitionCorp } from '../helpers/acquisition';
 import { sharedApiUrl } from '../helpers/env';
 import { createPartner, testDb, uid } from '../helpers/factories';
 import { call, inParallel } from '../helpers/http';
@@ -42,14 +42,9 @@ const ask = (linkId: string, visitor: Record<string, string> = {}, key = secretK
   });
 
 async function publishedLink(ctx: AcquisitionCorp, body: Record<string, unknown>): Promise<LinkView> {
-  const saved = await ctx.api.post<LinkView>('/admin/cust/get/link/save', {
-    linkName: uid('链接'),
-    status: 1,
-    ...body,
-  });
-  expect(saved.status).toBe(200);
-  expect(saved.body.data).toMatchObject({ status: 1, publishing: false });
-  return saved.body.data;
+  const saved = await saveAndPublishLink<LinkView>(ctx, { linkName: uid('链接'), ...body });
+  expect(saved).toMatchObject({ status: 1, publishing: false });
+  return saved;
 }
 
 function countBy(hits: Hit[]): Record<string, number> {

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Db } from '../../src/db/knex';
-import { acquisitionCorp, type AcquisitionCorp } from '../helpers/acquisition';
+import { acquisitionCorp, saveAndPublishLink, type AcquisitionCorp } from '../helpers/acquisition';
 import { testDb } from '../helpers/factories';
 import { waitFor } from '../helpers/wait';
 import { control } from '../helpers/wecom';
@@ -20,6 +20,7 @@ interface StatsView {
 }
 interface LinkView {
   id: string;
+  publishing: boolean;
   allocationRules: Array<{ id: string; userId: string; configLinkId: string | null }>;
 }
 interface Scan {
@@ -37,16 +38,14 @@ const daysAgo = (n: number) => DateTime.now().setZone('Asia/Shanghai').minus({ d
 
 /** A published link with one QR rule per employee given, in a channel. */
 async function publishedLink(ctx: AcquisitionCorp, channelId: string, users: string[]): Promise<LinkView> {
-  const saved = await ctx.api.post<LinkView>('/admin/cust/get/link/save', {
+  const saved = await saveAndPublishLink<LinkView>(ctx, {
     linkName: `统计链接${users.length}`,
     channelId: Number(channelId),
     allocationRules: users.map((userId) => ({ userId, weight: 1, getType: 'qr' })),
     userList: users,
-    status: 1,
   });
-  expect(saved.status).toBe(200);
-  expect(saved.body.data.allocationRules.every((r) => r.configLinkId)).toBe(true);
-  return saved.body.data;
+  expect(saved.allocationRules.every((r) => r.configLinkId)).toBe(true);
+  return saved;
 }
 
 /** A customer scans a rule's code and adds its employee; resolves once the add is attributed. */

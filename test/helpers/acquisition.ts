@@ -5,6 +5,7 @@ import { call } from './http';
 import { mirrorDept } from './mirror-org';
 import { seedCorpTagGroup, seedEmployee } from './mirror-tags-groups';
 import { control, createSimulatedCorp, type SimulatedCorp } from './wecom';
+import { waitFor } from './wait';
 
 export interface SimState {
   users: Array<{ userid: string; status: number; department: number[] }>;
@@ -48,4 +49,27 @@ export async function acquisitionCorp(db: Db): Promise<AcquisitionCorp> {
   };
   const channel = await api.post<{ id: string }>('/admin/channel/save', { name: uid('渠道'), type: 'ad' });
   return { corp, api, users: active, deptId, tagId: tags.tagIds[0]!, channelId: channel.body.data.id };
+}
+
+/**
+ * Saves a link with status 1 and answers it once WeCom holds it. The save waits up to 8 s for the
+ * publish workflow; on a loaded machine it may answer `publishing: true` first, and the link is
+ * then read until the workflow is done (the save's own answer is tested in acquisition-links).
+ */
+export async function saveAndPublishLink<T extends { id: string; publishing: boolean }>(
+  ctx: AcquisitionCorp,
+  body: Record<string, unknown>,
+): Promise<T> {
+  const saved = await ctx.api.post<T>('/admin/cust/get/link/save', { status: 1, ...body });
+  if (saved.status !== 200) throw new Error(`save answered ${saved.status}: ${JSON.stringify(saved.body)}`);
+  if (!saved.body.data.publishing) return saved.body.data;
+  const id = saved.body.data.id;
+  return waitFor(
+    `link ${id} published`,
+    async () => {
+      const got = await ctx.api.get<T>(`/admin/cust/get/link/${id}`);
+      return got.status === 200 && !got.body.data.publishing ? got.body.data : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
 }
