@@ -269,22 +269,18 @@ export function cpuUsage(before: CpuSnapshot, after: CpuSnapshot, groupsToWatch:
   };
 }
 
-/** Peak resident set size (VmHWM) of a process in MiB, undefined when unknown. */
-/** Resident memory now (VmRSS), MiB; undefined when the process is gone. */
-export function currentRssMiB(pid: number): number | undefined {
+/** A memory line of /proc/<pid>/status (VmRSS, VmHWM) in MiB; undefined when the process is gone. */
+function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
   try {
-    const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) / 1024 : undefined;
   } catch {
     return undefined;
   }
 }
 
-export function peakRssMiB(pid: number): number | undefined {
-  try {
-    const match = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** Resident memory now (VmRSS), MiB. */
+export const currentRssMiB = (pid: number) => statusMiB(pid, 'VmRSS');
+
+/** Peak resident set size (VmHWM), MiB. */
+export const peakRssMiB = (pid: number) => statusMiB(pid, 'VmHWM');
